@@ -1,0 +1,220 @@
+#include "auth/crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
+
+namespace s2lite::auth {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+constexpr char kBase64Alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kBase64UrlAlphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// The digest and MAC calls below cannot fail for in-memory input with these
+// built-in algorithms short of memory exhaustion, which we treat as fatal.
+void CheckOk(int rc) {
+  if (rc != 1) std::abort();
+}
+
+template <size_t N>
+std::array<uint8_t, N> Digest(const EVP_MD* md, std::string_view data) {
+  std::array<uint8_t, N> out{};
+  unsigned int len = 0;
+  CheckOk(EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr));
+  return out;
+}
+
+template <size_t N>
+std::array<uint8_t, N> Hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
+  std::array<uint8_t, N> out{};
+  unsigned int len = 0;
+  if (HMAC(md, key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
+           &len) == nullptr) {
+    std::abort();
+  }
+  return out;
+}
+
+std::string Base64EncodeWith(std::string_view data, const char* alphabet, bool pad) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  size_t i = 0;
+  auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(data[k])); };
+  for (; i + 3 <= data.size(); i += 3) {
+    uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    out += alphabet[(v >> 6) & 63];
+    out += alphabet[v & 63];
+  }
+  size_t rest = data.size() - i;
+  if (rest == 1) {
+    uint32_t v = byte(i) << 16;
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    if (pad) out += "==";
+  } else if (rest == 2) {
+    uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8);
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    out += alphabet[(v >> 6) & 63];
+    if (pad) out += '=';
+  }
+  return out;
+}
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
+Sha256Digest Sha256(std::string_view data) { return Digest<32>(EVP_sha256(), data); }
+
+std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
+
+Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
+  return Hmac<32>(EVP_sha256(), key, data);
+}
+
+std::array<uint8_t, 20> HmacSha1(std::string_view key, std::string_view data) {
+  return Hmac<20>(EVP_sha1(), key, data);
+}
+
+Md5Digest Md5(std::string_view data) { return Digest<16>(EVP_md5(), data); }
+
+std::string HexEncode(const uint8_t* data, size_t n) {
+  std::string out(n * 2, '\0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kHexDigits[data[i] >> 4];
+    out[2 * i + 1] = kHexDigits[data[i] & 15];
+  }
+  return out;
+}
+
+std::string Base64Encode(std::string_view data) {
+  return Base64EncodeWith(data, kBase64Alphabet, /*pad=*/true);
+}
+
+std::optional<std::string> Base64Decode(std::string_view data) {
+  if (data.size() % 4 != 0) return std::nullopt;
+  size_t padding = 0;
+  if (!data.empty() && data.back() == '=') ++padding;
+  if (data.size() >= 2 && data[data.size() - 2] == '=') ++padding;
+  std::string out;
+  out.reserve(data.size() / 4 * 3);
+  for (size_t i = 0; i < data.size(); i += 4) {
+    bool last = i + 4 == data.size();
+    size_t pad_here = last ? padding : 0;
+    uint32_t v = 0;
+    for (size_t j = 0; j < 4; ++j) {
+      int d = 0;
+      if (j >= 4 - pad_here) {
+        if (data[i + j] != '=') return std::nullopt;
+      } else {
+        d = Base64Value(data[i + j]);
+        if (d < 0) return std::nullopt;
+      }
+      v = (v << 6) | static_cast<uint32_t>(d);
+    }
+    out += static_cast<char>((v >> 16) & 0xff);
+    if (pad_here < 2) out += static_cast<char>((v >> 8) & 0xff);
+    if (pad_here < 1) out += static_cast<char>(v & 0xff);
+  }
+  return out;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+namespace {
+
+std::string RandomBytes(size_t n) {
+  std::string bytes(n, '\0');
+  if (n > 0 &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
+    std::abort();
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::string RandomUrlSafe(size_t n) {
+  return Base64EncodeWith(RandomBytes(n), kBase64UrlAlphabet, /*pad=*/false);
+}
+
+std::string RandomHex(size_t n) {
+  std::string bytes = RandomBytes(n);
+  return HexEncode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+struct Sha256Hasher::Impl {
+  EVP_MD_CTX* ctx = nullptr;
+  ~Impl() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256Hasher::Sha256Hasher() : impl_(std::make_unique<Impl>()) {
+  impl_->ctx = EVP_MD_CTX_new();
+  if (impl_->ctx == nullptr) std::abort();
+  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr));
+}
+Sha256Hasher::~Sha256Hasher() = default;
+Sha256Hasher::Sha256Hasher(Sha256Hasher&&) noexcept = default;
+Sha256Hasher& Sha256Hasher::operator=(Sha256Hasher&&) noexcept = default;
+
+void Sha256Hasher::Update(const void* data, size_t n) {
+  CheckOk(EVP_DigestUpdate(impl_->ctx, data, n));
+}
+
+Sha256Digest Sha256Hasher::Final() {
+  Sha256Digest out{};
+  unsigned int len = 0;
+  CheckOk(EVP_DigestFinal_ex(impl_->ctx, out.data(), &len));
+  // Leave the hasher reusable, as a fresh one.
+  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr));
+  return out;
+}
+
+struct Md5Hasher::Impl {
+  EVP_MD_CTX* ctx = nullptr;
+  ~Impl() { EVP_MD_CTX_free(ctx); }
+};
+
+Md5Hasher::Md5Hasher() : impl_(std::make_unique<Impl>()) {
+  impl_->ctx = EVP_MD_CTX_new();
+  if (impl_->ctx == nullptr) std::abort();
+  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_md5(), nullptr));
+}
+Md5Hasher::~Md5Hasher() = default;
+Md5Hasher::Md5Hasher(Md5Hasher&&) noexcept = default;
+Md5Hasher& Md5Hasher::operator=(Md5Hasher&&) noexcept = default;
+
+void Md5Hasher::Update(const void* data, size_t n) {
+  CheckOk(EVP_DigestUpdate(impl_->ctx, data, n));
+}
+
+Md5Digest Md5Hasher::Final() {
+  Md5Digest out{};
+  unsigned int len = 0;
+  CheckOk(EVP_DigestFinal_ex(impl_->ctx, out.data(), &len));
+  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_md5(), nullptr));
+  return out;
+}
+
+}  // namespace s2lite::auth

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace s2lite {
+
+// A user that can sign requests. `name` is reported back in
+// `x-amz-s2-requester` and owns the buckets the user creates.
+struct UserCredentials {
+  std::string name;
+  std::string access_key;
+  std::string secret_key;
+};
+
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };
+
+// Everything a Server needs. Plain data: every field says its meaning and
+// default. Filled by config/ for the daemon, or directly by embedders.
+struct Options {
+  // Address to listen on. Port 0 picks an ephemeral port; read it back with
+  // Server::port(). Default 127.0.0.1:0 (the daemon defaults to port 9000).
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 0;
+
+  // Directory holding the registry (s2lite.db) and the blob files. Created if
+  // missing. Ignored when `in_memory` is true. Default: "./data".
+  std::string data_dir = "./data";
+
+  // Keep everything in memory / a private temporary directory that is removed
+  // at stop(). Default false.
+  bool in_memory = false;
+
+  // Base domains for virtual-hosted style addressing: a request whose Host is
+  // `<bucket>.<domain>[:port]` addresses <bucket>. Default {"localhost"}.
+  std::vector<std::string> domains = {"localhost"};
+
+  // The region this server claims to be (SigV4 scope, LocationConstraint).
+  std::string region = "us-east-1";
+
+  // Users allowed to sign requests. Must not be empty.
+  std::vector<UserCredentials> users;
+
+  // Buckets created at start (owned by users[0]) if they don't exist.
+  std::vector<std::string> buckets;
+
+  // Worker threads running the I/O context. 0 = one per hardware core.
+  unsigned threads = 0;
+
+  // Smallest allowed size of every part but the last at Complete. S3: 5 MiB.
+  uint64_t min_part_size = 5ull * 1024 * 1024;
+
+  // Largest accepted part / single PUT body. S3: 5 GiB.
+  uint64_t max_part_size = 5ull * 1024 * 1024 * 1024;
+
+  // Largest accepted XML request body (Complete, Delete, CreateBucket).
+  uint64_t max_xml_body = 4ull * 1024 * 1024;
+
+  // Largest accepted request header section, in bytes.
+  uint32_t max_header_bytes = 64 * 1024;
+
+  // A connection with no request in flight is closed after this long.
+  std::chrono::milliseconds idle_timeout{60'000};
+
+  // A request whose headers or body stall for this long is dropped.
+  std::chrono::milliseconds read_timeout{30'000};
+
+  // Allowed difference between the request's signing time and the server's
+  // clock. S3: 15 minutes.
+  std::chrono::seconds max_clock_skew{15 * 60};
+
+  // fsync data files and use synchronous=FULL (power-loss durability). Off by
+  // default: a 2xx already survives a process crash (kill -9) without it.
+  bool fsync = false;
+
+  // Log threshold, and where log lines go. The sink receives one formatted
+  // line at a time and may be called from any server thread. When unset, logs
+  // go to stderr. The library never touches spdlog's default logger.
+  LogLevel log_level = LogLevel::kInfo;
+  bool log_json = false;
+  std::function<void(LogLevel, std::string_view)> log_sink;
+};
+
+}  // namespace s2lite

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Configures and builds s2lite into ./build (or $S2LITE_BUILD_DIR).
+# Usage: scripts/build.sh [extra cmake -D options...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR="${S2LITE_BUILD_DIR:-build}"
+GEN=()
+if command -v ninja >/dev/null 2>&1; then GEN=(-G Ninja); fi
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  cmake -S . -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE="${S2LITE_BUILD_TYPE:-RelWithDebInfo}" "$@"
+else
+  cmake -S . -B "$BUILD_DIR" "$@" >/dev/null
+fi
+cmake --build "$BUILD_DIR" -j"$(nproc)"

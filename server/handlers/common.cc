@@ -1,0 +1,149 @@
+#include "server/handlers/common.h"
+
+#include <array>
+#include <cctype>
+#include <ctime>
+
+#include "auth/crypto.h"
+#include "auth/uri.h"
+#include "server/xml.h"
+
+namespace s2lite::server {
+namespace {
+
+constexpr std::string_view kStorageClasses[] = {
+    "STANDARD",     "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",      "INTELLIGENT_TIERING",
+    "GLACIER",      "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR",      "SNOW",
+    "EXPRESS_ONEZONE"};
+constexpr std::string_view kCannedAcls[] = {
+    "private",           "public-read",       "public-read-write",        "aws-exec-read",
+    "authenticated-read", "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write"};
+constexpr std::string_view kChecksumAlgorithms[] = {"CRC32", "CRC32C", "SHA1", "SHA256",
+                                                    "CRC64NVME"};
+constexpr std::string_view kSseAlgorithms[] = {"AES256", "aws:kms", "aws:kms:dsse"};
+
+template <size_t N>
+bool OneOf(const std::string_view (&list)[N], std::string_view v) {
+  for (std::string_view x : list)
+    if (x == v) return true;
+  return false;
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+constexpr std::string_view kMetaPrefix = "x-amz-meta-";
+
+}  // namespace
+
+bool IsCannedAcl(std::string_view acl) { return OneOf(kCannedAcls, acl); }
+
+Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
+  storage::ObjectAttrs a;
+  if (const std::string* ct = ctx.Header("content-type"); ct && !ct->empty()) a.content_type = *ct;
+  a.cache_control = ctx.HeaderOr("cache-control");
+  a.content_disposition = ctx.HeaderOr("content-disposition");
+  a.content_encoding = ctx.HeaderOr("content-encoding");
+  a.content_language = ctx.HeaderOr("content-language");
+  a.expires = ctx.HeaderOr("expires");
+
+  size_t meta_bytes = 0;
+  for (const auto& [name, value] : ctx.view.headers) {
+    if (name.size() <= kMetaPrefix.size() || name.compare(0, kMetaPrefix.size(), kMetaPrefix) != 0)
+      continue;
+    std::string meta_name = name.substr(kMetaPrefix.size());  // already lower-case
+    meta_bytes += meta_name.size() + value.size();
+    a.metadata.emplace_back(std::move(meta_name), value);
+  }
+  if (meta_bytes > kMaxUserMetadataBytes) {
+    return Status(ErrorCode::kMetadataTooLarge)
+        .With("Size", std::to_string(meta_bytes))
+        .With("MaxSizeAllowed", std::to_string(kMaxUserMetadataBytes));
+  }
+
+  if (const std::string* sc = ctx.Header("x-amz-storage-class")) {
+    if (!OneOf(kStorageClasses, *sc)) return Status(ErrorCode::kInvalidStorageClass);
+    a.storage_class = *sc;
+  }
+  if (const std::string* acl = ctx.Header("x-amz-acl")) {
+    if (!IsCannedAcl(*acl)) return Status(ErrorCode::kInvalidArgument).With("ArgumentName", "x-amz-acl").With("ArgumentValue", *acl);
+    a.acl = *acl;
+  }
+  if (const std::string* tagging = ctx.Header("x-amz-tagging")) {
+    auto tags = auth::ParseQuery(*tagging);
+    if (!tags) return Status(ErrorCode::kInvalidArgument, "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.");
+    if (tags->size() > 10) return Status(ErrorCode::kInvalidTag, "Object tags cannot be greater than 10");
+    for (const auto& t : *tags) {
+      if (t.name.empty() || t.name.size() > 128 || t.value.size() > 256)
+        return Status(ErrorCode::kInvalidTag);
+    }
+    a.tagging = *tagging;
+  }
+  if (const std::string* alg = ctx.Header("x-amz-checksum-algorithm")) {
+    std::string up = Upper(*alg);
+    if (!OneOf(kChecksumAlgorithms, up))
+      return Status(ErrorCode::kInvalidRequest, "Value for x-amz-checksum-algorithm header is invalid.");
+    a.checksum_algorithm = up;
+  }
+  if (const std::string* type = ctx.Header("x-amz-checksum-type")) {
+    std::string up = Upper(*type);
+    if (up != "COMPOSITE" && up != "FULL_OBJECT")
+      return Status(ErrorCode::kInvalidRequest, "Value for x-amz-checksum-type header is invalid.");
+    a.checksum_type = up;
+  }
+  if (const std::string* sse = ctx.Header("x-amz-server-side-encryption")) {
+    if (!OneOf(kSseAlgorithms, *sse))
+      return Status(ErrorCode::kInvalidArgument, "Server Side Encryption with unsupported algorithm")
+          .With("ArgumentName", "x-amz-server-side-encryption")
+          .With("ArgumentValue", *sse);
+    a.sse = *sse;
+    a.sse_kms_key_id = ctx.HeaderOr("x-amz-server-side-encryption-aws-kms-key-id");
+  }
+  return a;
+}
+
+storage::TimeMs ToTimeMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string FormatIso8601(storage::TimeMs ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+std::string FormatRfc1123(storage::TimeMs ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  // Not strftime: its names follow the process locale, HTTP's do not.
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return buf;
+}
+
+std::string CanonicalUserId(std::string_view user_name) {
+  return auth::Sha256Hex(std::string("s2lite-user:") + std::string(user_name));
+}
+
+void WriteOwner(XmlWriter& w, std::string_view element, std::string_view user_name) {
+  w.Open(element);
+  w.Element("ID", CanonicalUserId(user_name));
+  w.Element("DisplayName", user_name);
+  w.Close(element);
+}
+
+}  // namespace s2lite::server

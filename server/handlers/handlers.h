@@ -1,0 +1,39 @@
+#pragma once
+
+// One handler per S3 operation. Each reads: validate -> call the store ->
+// map the error -> build the response.
+
+#include <memory>
+
+#include "s2lite/status.h"
+#include "server/request.h"
+
+namespace s2lite::server {
+
+enum class BodyMode {
+  kNone,    // no body expected (a body is refused with the op's error or ignored)
+  kXml,     // small body read whole into RequestContext::body (max_xml_body)
+  kStream,  // body streamed into the BodySink returned by `begin`
+};
+
+struct OpHandler {
+  BodyMode mode = BodyMode::kNone;
+  Response (*handle)(RequestContext&) = nullptr;
+  Result<std::unique_ptr<BodySink>> (*begin)(RequestContext&) = nullptr;
+  // Whether the addressed bucket must exist and belong to the caller before
+  // the handler runs (every op but ListBuckets and CreateBucket).
+  bool needs_bucket = true;
+};
+
+// The handler for `op`, or nullptr when not implemented.
+const OpHandler* FindHandler(Op op);
+
+// Handlers (server/handlers/<snake_case_name>.cc).
+Response HandleListBuckets(RequestContext& ctx);
+Response HandleCreateBucket(RequestContext& ctx);
+Response HandleHeadBucket(RequestContext& ctx);
+Response HandleDeleteBucket(RequestContext& ctx);
+Response HandleGetBucketLocation(RequestContext& ctx);
+Response HandleCreateMultipartUpload(RequestContext& ctx);
+
+}  // namespace s2lite::server

@@ -1,0 +1,80 @@
+// The s2lite daemon: load config, start the library's Server, wait for
+// SIGINT/SIGTERM (or the parent's death), stop.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "config/config.h"
+#include "s2lite/server.h"
+
+namespace {
+
+bool WriteReadyFile(const std::string& path, const std::string& url) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return false;
+    out << url << "\n";
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = s2lite::config::Parse(argc, argv, [](const char* name) { return std::getenv(name); });
+  if (!parsed.help.empty()) {
+    std::cout << parsed.help;
+    return 0;
+  }
+  if (!parsed.config) {
+    std::cerr << "s2lite: " << parsed.error << "\n";
+    return 2;
+  }
+  s2lite::config::DaemonConfig& cfg = *parsed.config;
+  pid_t parent = getppid();
+  if (cfg.exit_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
+
+  // Block the signals before the server's threads exist, so only sigwait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (cfg.dev_credentials) {
+    std::cerr << "s2lite: using development credentials: access key '"
+              << s2lite::config::kDevAccessKey << "', secret key '"
+              << s2lite::config::kDevSecretKey << "' (loopback only)\n";
+  }
+  s2lite::Server server(cfg.options);
+  s2lite::Status status = server.Start();
+  if (!status.ok()) {
+    std::cerr << "s2lite: cannot start: " << status.message() << "\n";
+    return 2;
+  }
+  if (cfg.exit_with_parent && getppid() != parent) {
+    server.Stop();
+    return 0;
+  }
+  std::string url = server.endpoint();
+  std::cout << "s2lite listening on " << url << std::endl;
+  if (!cfg.ready_file.empty() && !WriteReadyFile(cfg.ready_file, url)) {
+    std::cerr << "s2lite: cannot write ready file '" << cfg.ready_file << "'\n";
+    server.Stop();
+    return 2;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cerr << "s2lite: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down\n";
+  server.Stop();
+  if (!cfg.ready_file.empty()) std::remove(cfg.ready_file.c_str());
+  return 0;
+}

@@ -1,0 +1,89 @@
+#pragma once
+
+// What a handler sees and returns. No Beast types: handlers are plain
+// functions over these values, unit-testable without sockets.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "auth/request_view.h"
+#include "auth/verifier.h"
+#include "s2lite/options.h"
+#include "s2lite/status.h"
+#include "server/router.h"
+
+namespace s2lite::server {
+
+struct ServerState;
+
+struct RequestContext {
+  auth::RequestView view;  // method, raw path, query, headers (lower-case names)
+  std::string host;
+  Route route;
+  std::string request_id;
+  std::chrono::system_clock::time_point now;
+  const UserCredentials* user = nullptr;  // set once authenticated
+  auth::AuthResult auth;
+  // Content-Length when given; nullopt for chunked or absent.
+  std::optional<uint64_t> content_length;
+  bool chunked = false;  // Transfer-Encoding: chunked
+  // The whole body, for operations that take a small (XML) body.
+  std::string body;
+  ServerState* state = nullptr;
+
+  const std::string* Header(std::string_view lower_name) const { return view.Header(lower_name); }
+  std::string HeaderOr(std::string_view lower_name, std::string_view fallback = {}) const {
+    const std::string* v = Header(lower_name);
+    return v ? *v : std::string(fallback);
+  }
+  bool HasBody() const { return chunked || (content_length && *content_length > 0); }
+};
+
+// Streams a response body (GetObject). Read returns 0 at the end.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  virtual Result<size_t> Read(char* data, size_t n) = 0;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // used when `source` is null
+  std::unique_ptr<BodySource> source;
+  uint64_t source_length = 0;  // Content-Length when streaming
+  // Non-OK: the dispatcher renders S3's XML error for it (status from the table).
+  Status error;
+
+  static Response Error(Status s) {
+    Response r;
+    r.error = std::move(s);
+    return r;
+  }
+  static Response Xml(std::string body, int status = 200) {
+    Response r;
+    r.status = status;
+    r.body = std::move(body);
+    r.headers.emplace_back("Content-Type", "application/xml");
+    return r;
+  }
+  void AddHeader(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+};
+
+// Receives a streamed request body (UploadPart, PutObject).
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual Status Write(const char* data, size_t n) = 0;
+  // Called once the whole body has been written; produces the answer.
+  virtual Response Finish() = 0;
+};
+
+}  // namespace s2lite::server

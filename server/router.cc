@@ -1,0 +1,178 @@
+#include "server/router.h"
+
+#include <cctype>
+
+#include "auth/uri.h"
+
+namespace s2lite::server {
+namespace {
+
+constexpr std::string_view kOpNames[] = {
+#define S2LITE_OP_NAME(name) #name,
+    S2LITE_OPERATIONS(S2LITE_OP_NAME)
+#undef S2LITE_OP_NAME
+};
+
+// Sub-resources s2lite does not implement yet: a request naming one is
+// answered 501 NotImplemented rather than mistaken for a plain object/bucket
+// operation (a GET ?acl must never return the object's bytes).
+constexpr std::string_view kUnimplementedSubresources[] = {
+    "acl",          "tagging",       "versioning",        "policy",      "policyStatus",
+    "cors",         "lifecycle",     "website",           "logging",     "notification",
+    "replication",  "encryption",    "object-lock",       "retention",   "legal-hold",
+    "torrent",      "requestPayment", "accelerate",       "analytics",   "inventory",
+    "metrics",      "ownershipControls", "publicAccessBlock", "intelligent-tiering",
+    "select",       "restore",       "attributes",        "versions",    "versionId",
+    "session",      "renameObject"};
+
+bool IsIpLiteral(std::string_view host) {
+  if (!host.empty() && host.front() == '[') return true;  // IPv6
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return dots == 3;
+}
+
+std::string_view StripPort(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    auto end = host.find(']');
+    return end == std::string_view::npos ? host : host.substr(0, end + 1);
+  }
+  auto colon = host.rfind(':');
+  return colon == std::string_view::npos ? host : host.substr(0, colon);
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Op Unsupported(Route& r, std::string_view what, bool method_not_allowed = false) {
+  r.unsupported_what = std::string(what);
+  r.method_not_allowed = method_not_allowed;
+  return Op::kUnsupported;
+}
+
+Op ServiceOp(const auth::RequestView& req, Route& r) {
+  if (req.method == "GET") return Op::kListBuckets;
+  return Unsupported(r, "service", true);
+}
+
+Op BucketOp(const auth::RequestView& req, Route& r) {
+  const std::string& m = req.method;
+  auto has = [&](std::string_view q) { return req.Query(q) != nullptr; };
+  for (std::string_view sub : kUnimplementedSubresources)
+    if (has(sub)) return Unsupported(r, sub);
+  if (m == "GET") {
+    if (has("uploads")) return Op::kListMultipartUploads;
+    if (has("location")) return Op::kGetBucketLocation;
+    if (const auto* lt = req.Query("list-type"); lt && lt->value == "2") return Op::kListObjectsV2;
+    return Op::kListObjects;
+  }
+  if (m == "PUT") return Op::kCreateBucket;
+  if (m == "HEAD") return Op::kHeadBucket;
+  if (m == "DELETE") return Op::kDeleteBucket;
+  if (m == "POST") {
+    if (has("delete")) return Op::kDeleteObjects;
+    return Unsupported(r, "POST Object (form upload)");
+  }
+  return Unsupported(r, "bucket", true);
+}
+
+Op ObjectOp(const auth::RequestView& req, Route& r) {
+  const std::string& m = req.method;
+  auto has = [&](std::string_view q) { return req.Query(q) != nullptr; };
+  bool upload_id = has("uploadId");
+  if (m == "POST") {
+    if (has("uploads")) return Op::kCreateMultipartUpload;
+    if (upload_id) return Op::kCompleteMultipartUpload;
+  }
+  for (std::string_view sub : kUnimplementedSubresources)
+    if (has(sub)) return Unsupported(r, sub);
+  if (m == "PUT") {
+    bool copy = req.Header("x-amz-copy-source") != nullptr;
+    if (has("partNumber") || upload_id) return copy ? Op::kUploadPartCopy : Op::kUploadPart;
+    return copy ? Op::kCopyObject : Op::kPutObject;
+  }
+  if (m == "GET") return upload_id ? Op::kListParts : Op::kGetObject;
+  if (m == "HEAD") return Op::kHeadObject;
+  if (m == "DELETE") return upload_id ? Op::kAbortMultipartUpload : Op::kDeleteObject;
+  if (m == "POST") return Unsupported(r, "POST object", true);
+  return Unsupported(r, "object", true);
+}
+
+}  // namespace
+
+std::string_view OpName(Op op) { return kOpNames[static_cast<size_t>(op)]; }
+
+bool IsValidBucketName(std::string_view name) {
+  if (name.size() < 3 || name.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (!alnum(c) && c != '-' && c != '.') return false;
+    if (c == '.' && i + 1 < name.size() && (name[i + 1] == '.' || name[i + 1] == '-')) return false;
+    if (c == '-' && i + 1 < name.size() && name[i + 1] == '.') return false;
+  }
+  if (IsIpLiteral(name)) return false;
+  if (name.rfind("xn--", 0) == 0 || name.rfind("sthree-", 0) == 0) return false;
+  auto ends_with = [&](std::string_view s) {
+    return name.size() >= s.size() && name.substr(name.size() - s.size()) == s;
+  };
+  if (ends_with("-s3alias") || ends_with("--ol-s3")) return false;
+  return true;
+}
+
+Result<Route> ParseRoute(const auth::RequestView& req, std::string_view host,
+                         const std::vector<std::string>& domains) {
+  Route r;
+  std::string h = ToLower(StripPort(host));
+  if (!h.empty() && h.back() == '.') h.pop_back();
+  // Virtual-hosted style: <bucket>.<domain> for a configured base domain.
+  if (!IsIpLiteral(h)) {
+    for (const std::string& d : domains) {
+      if (h.size() > d.size() + 1 && h.compare(h.size() - d.size(), d.size(), d) == 0 &&
+          h[h.size() - d.size() - 1] == '.') {
+        r.bucket = h.substr(0, h.size() - d.size() - 1);
+        r.virtual_host = true;
+        break;
+      }
+    }
+  }
+  std::string_view path = req.raw_path;
+  if (path.empty() || path.front() != '/') return Status(ErrorCode::kInvalidURI);
+  path.remove_prefix(1);
+  std::string_view raw_key;
+  if (r.virtual_host) {
+    raw_key = path;
+  } else {
+    auto slash = path.find('/');
+    std::string_view raw_bucket = path.substr(0, slash);
+    auto bucket = auth::PercentDecode(raw_bucket);
+    if (!bucket) return Status(ErrorCode::kInvalidURI);
+    r.bucket = std::move(*bucket);
+    if (slash != std::string_view::npos) raw_key = path.substr(slash + 1);
+  }
+  auto key = auth::PercentDecode(raw_key);
+  if (!key) return Status(ErrorCode::kInvalidURI);
+  r.key = std::move(*key);
+  if (r.key.size() > kMaxKeyBytes) {
+    return Status(ErrorCode::kKeyTooLongError)
+        .With("Size", std::to_string(r.key.size()))
+        .With("MaxSizeAllowed", std::to_string(kMaxKeyBytes));
+  }
+  if (r.bucket.empty()) {
+    r.op = ServiceOp(req, r);
+  } else if (r.key.empty()) {
+    r.op = BucketOp(req, r);
+  } else {
+    r.op = ObjectOp(req, r);
+  }
+  return r;
+}
+
+}  // namespace s2lite::server

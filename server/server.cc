@@ -1,0 +1,475 @@
+// The HTTP side: listener, per-connection sessions (Beast, C++20 coroutines),
+// and Server's lifecycle. Request logic lives in dispatch.cc and handlers/.
+#include "s2lite/server.h"
+
+#include <spdlog/logger.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "auth/crypto.h"
+#include "auth/uri.h"
+#include "server/dispatch.h"
+#include "server/errors.h"
+#include "server/handlers/common.h"
+#include "server/logging.h"
+#include "server/state.h"
+
+namespace s2lite {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using server::RequestContext;
+using server::Response;
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kBodyChunk = 256 * 1024;
+
+// One connection's shutdown handle, touched only on the session's strand
+// (stream/busy) or under Impl::mu (the set).
+struct SessionTrack {
+  asio::any_io_executor executor;
+  beast::tcp_stream* stream = nullptr;
+  bool busy = false;
+};
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Options options;
+  std::unique_ptr<server::ServerState> state;
+  std::unique_ptr<asio::io_context> ioc;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  uint16_t port = 0;
+  bool running = false;
+  std::atomic<bool> stopping{false};
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::unordered_set<std::shared_ptr<SessionTrack>> sessions;
+
+  Status Start();
+  void Stop();
+  asio::awaitable<void> AcceptLoop();
+  asio::awaitable<void> RunSession(tcp::socket socket);
+  asio::awaitable<void> Serve(beast::tcp_stream& stream, SessionTrack& track);
+  asio::awaitable<bool> HandleOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                  http::request_parser<http::empty_body>& hp);
+  asio::awaitable<Status> ReadBody(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                   http::request_parser<http::empty_body>& hp,
+                                   server::BodyPipeline& pipe, uint64_t limit, bool& broken);
+  asio::awaitable<bool> WriteResponse(beast::tcp_stream& stream, RequestContext& ctx,
+                                      Response& r, bool keep_alive);
+  void AccessLog(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
+                 uint64_t bytes_out, std::chrono::steady_clock::time_point start);
+};
+
+namespace {
+
+// Builds the signature-relevant view of the request. Errors: kInvalidURI.
+Status BuildView(const http::request_parser<http::empty_body>& hp, RequestContext& ctx) {
+  const auto& req = hp.get();
+  ctx.view.method = std::string(req.method_string());
+  std::string_view target = req.target();
+  // Absolute-form targets ("http://host/path") are allowed by HTTP/1.1.
+  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
+    auto slash = target.find('/', target.find("//") + 2);
+    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  }
+  auto q = target.find('?');
+  ctx.view.raw_path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) {
+    auto query = auth::ParseQuery(target.substr(q + 1));
+    if (!query) return Status(ErrorCode::kInvalidURI);
+    ctx.view.query = std::move(*query);
+  }
+  ctx.view.headers.reserve(16);
+  for (const auto& field : req) {
+    ctx.view.headers.emplace_back(ToLower(field.name_string()), std::string(field.value()));
+  }
+  ctx.host = std::string(req[http::field::host]);
+  if (auto len = hp.content_length()) ctx.content_length = *len;
+  ctx.chunked = hp.chunked();
+  return Status::Ok();
+}
+
+}  // namespace
+
+asio::awaitable<void> Server::Impl::AcceptLoop() {
+  for (;;) {
+    tcp::socket peer(asio::make_strand(*ioc));
+    auto [ec] = co_await acceptor->async_accept(peer, kTuple);
+    if (stopping) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      state->logger->warn("accept failed: {}", ec.message());
+      continue;
+    }
+    beast::error_code ignored;
+    peer.set_option(tcp::no_delay(true), ignored);
+    auto ex = peer.get_executor();
+    asio::co_spawn(ex, RunSession(std::move(peer)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Impl::RunSession(tcp::socket socket) {
+  auto track = std::make_shared<SessionTrack>();
+  track->executor = socket.get_executor();
+  {
+    std::lock_guard lock(mu);
+    sessions.insert(track);
+  }
+  beast::tcp_stream stream(std::move(socket));
+  track->stream = &stream;
+  try {
+    co_await Serve(stream, *track);
+  } catch (const std::exception& e) {
+    // One bad connection never stops the listener.
+    state->logger->error("session error: {}", e.what());
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  track->stream = nullptr;
+  {
+    std::lock_guard lock(mu);
+    sessions.erase(track);
+  }
+  cv.notify_all();
+}
+
+asio::awaitable<void> Server::Impl::Serve(beast::tcp_stream& stream, SessionTrack& track) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    track.busy = false;
+    if (stopping) co_return;
+    http::request_parser<http::empty_body> hp;
+    hp.header_limit(options.max_header_bytes);
+    stream.expires_after(options.idle_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, hp, kTuple);
+    if (ec) {
+      if (ec == http::error::header_limit) {
+        RequestContext ctx;
+        ctx.state = state.get();
+        ctx.now = std::chrono::system_clock::now();
+        ctx.request_id = state->NextRequestId();
+        Response r = Response::Error(Status(ErrorCode::kRequestHeaderSectionTooLarge)
+                                         .With("MaxSizeAllowed",
+                                               std::to_string(options.max_header_bytes)));
+        server::Finalize(ctx, r);
+        co_await WriteResponse(stream, ctx, r, false);
+      } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
+                 ec != asio::error::operation_aborted && ec != beast::error::timeout &&
+                 ec != asio::error::connection_reset && buffer.size() > 0) {
+        RequestContext ctx;
+        ctx.state = state.get();
+        ctx.now = std::chrono::system_clock::now();
+        ctx.request_id = state->NextRequestId();
+        Response r = Response::Error(Status(ErrorCode::kInvalidRequest, "Malformed HTTP request"));
+        server::Finalize(ctx, r);
+        co_await WriteResponse(stream, ctx, r, false);
+      }
+      co_return;
+    }
+    track.busy = true;
+    bool keep = co_await HandleOne(stream, buffer, hp);
+    if (!keep) co_return;
+  }
+}
+
+asio::awaitable<bool> Server::Impl::HandleOne(beast::tcp_stream& stream,
+                                              beast::flat_buffer& buffer,
+                                              http::request_parser<http::empty_body>& hp) {
+  auto start = std::chrono::steady_clock::now();
+  RequestContext ctx;
+  ctx.state = state.get();
+  ctx.now = std::chrono::system_clock::now();
+  ctx.request_id = state->NextRequestId();
+  bool keep_alive = hp.get().keep_alive();
+  uint64_t bytes_in = 0;
+
+  Response response;
+  bool body_consumed = hp.is_done();
+  if (Status s = BuildView(hp, ctx); !s.ok()) {
+    response = Response::Error(std::move(s));
+  } else {
+    server::Prepared p = server::Prepare(ctx);
+    if (p.done) {
+      response = std::move(p.response);
+    } else if (p.handler->mode == server::BodyMode::kStream) {
+      auto sink = p.handler->begin(ctx);
+      if (!sink.ok()) {
+        response = Response::Error(sink.status());
+      } else {
+        auto pipe = server::MakeBodyPipeline(ctx, sink->get(), options.max_part_size);
+        if (!pipe.ok()) {
+          response = Response::Error(pipe.status());
+        } else {
+          bool broken = false;
+          Status s = co_await ReadBody(stream, buffer, hp, **pipe, options.max_part_size, broken);
+          body_consumed = !broken;
+          bytes_in = ctx.content_length.value_or(0);
+          response = s.ok() ? (*sink)->Finish() : Response::Error(std::move(s));
+        }
+      }
+    } else {
+      auto pipe = server::MakeBodyPipeline(ctx, nullptr, options.max_xml_body);
+      if (!pipe.ok()) {
+        response = Response::Error(pipe.status());
+      } else {
+        bool broken = false;
+        Status s = co_await ReadBody(stream, buffer, hp, **pipe, options.max_xml_body, broken);
+        body_consumed = !broken;
+        bytes_in = ctx.body.size();
+        response = s.ok() ? server::Run(ctx, *p.handler) : Response::Error(std::move(s));
+      }
+    }
+  }
+  // A body we did not read would be taken for the next request: close instead.
+  if (!body_consumed) keep_alive = false;
+  if (stopping) keep_alive = false;
+  server::Finalize(ctx, response);
+  uint64_t bytes_out = response.source ? response.source_length : response.body.size();
+  bool ok = co_await WriteResponse(stream, ctx, response, keep_alive);
+  AccessLog(ctx, response, bytes_in, bytes_out, start);
+  co_return ok && keep_alive;
+}
+
+asio::awaitable<Status> Server::Impl::ReadBody(beast::tcp_stream& stream,
+                                               beast::flat_buffer& buffer,
+                                               http::request_parser<http::empty_body>& hp,
+                                               server::BodyPipeline& pipe, uint64_t limit,
+                                               bool& broken) {
+  broken = true;
+  http::request_parser<http::buffer_body> bp(std::move(hp));
+  bp.body_limit(limit);
+  // Header-first reading lets us answer Expect: 100-continue only once we
+  // know we want the body (boto3 waits for it before sending parts).
+  if (!bp.is_done()) {
+    if (auto it = bp.get().find(http::field::expect);
+        it != bp.get().end() && ToLower(it->value()) == "100-continue") {
+      http::response<http::empty_body> cont{http::status::continue_, 11};
+      stream.expires_after(options.read_timeout);
+      auto [ec, n] = co_await http::async_write(stream, cont, kTuple);
+      if (ec) co_return Status(ErrorCode::kIncompleteBody);
+    }
+  }
+  std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
+  while (!bp.is_done()) {
+    bp.get().body().data = chunk.get();
+    bp.get().body().size = kBodyChunk;
+    stream.expires_after(options.read_timeout);
+    auto [ec, n] = co_await http::async_read(stream, buffer, bp, kTuple);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == http::error::body_limit) co_return Status(ErrorCode::kEntityTooLarge);
+    if (ec == beast::error::timeout) co_return Status(ErrorCode::kRequestTimeout);
+    if (ec) co_return Status(ErrorCode::kIncompleteBody);
+    size_t got = kBodyChunk - bp.get().body().size;
+    if (got > 0) {
+      if (Status s = pipe.Write(chunk.get(), got); !s.ok()) co_return s;
+    }
+  }
+  broken = false;
+  co_return pipe.End();
+}
+
+asio::awaitable<bool> Server::Impl::WriteResponse(beast::tcp_stream& stream, RequestContext& ctx,
+                                                  Response& r, bool keep_alive) {
+  bool head = ctx.view.method == "HEAD";
+  stream.expires_after(options.read_timeout);
+  http::response<http::empty_body> res{static_cast<http::status>(r.status), 11};
+  std::optional<uint64_t> declared_length;
+  for (auto& [name, value] : r.headers) {
+    if (name == "Content-Length") {
+      declared_length = std::stoull(value);
+      continue;
+    }
+    res.insert(name, value);
+  }
+  res.set(http::field::connection, keep_alive ? "keep-alive" : "close");
+  uint64_t length = r.source ? r.source_length : r.body.size();
+  if (head && declared_length) length = *declared_length;
+  bool no_body_status = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+  if (!no_body_status) res.content_length(length);
+  http::response_serializer<http::empty_body> sr{res};
+  auto [ec, n] = co_await http::async_write_header(stream, sr, kTuple);
+  if (ec) co_return false;
+  if (head || no_body_status) co_return true;
+  if (!r.source) {
+    if (r.body.empty()) co_return true;
+    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(r.body), kTuple);
+    co_return !wec;
+  }
+  std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
+  uint64_t left = r.source_length;
+  while (left > 0) {
+    auto got = r.source->Read(chunk.get(), static_cast<size_t>(std::min<uint64_t>(left, kBodyChunk)));
+    if (!got.ok() || *got == 0) {
+      // The status line is gone: all we can do is cut the connection short.
+      state->logger->error("request {}: body read failed after headers were sent",
+                           ctx.request_id);
+      co_return false;
+    }
+    stream.expires_after(options.read_timeout);
+    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(chunk.get(), *got), kTuple);
+    if (wec) co_return false;
+    left -= *got;
+  }
+  co_return true;
+}
+
+void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
+                             uint64_t bytes_out, std::chrono::steady_clock::time_point start) {
+  auto& log = *state->logger;
+  if (!log.should_log(spdlog::level::info)) return;
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count();
+  int status = r.status;
+  std::string_view code = r.error.ok() ? std::string_view("-") : server::LookupErrorCode(r.error);
+  // Never the Authorization header, signatures or secrets: only who and what.
+  log.info("access req={} op={} method={} bucket={} key={} status={} code={} in={} out={} "
+           "ms={:.3f} user={}",
+           ctx.request_id, server::OpName(ctx.route.op), ctx.view.method,
+           server::LogQuote(ctx.route.bucket.empty() ? "-" : ctx.route.bucket),
+           server::LogQuote(ctx.route.key.empty() ? "-" : ctx.route.key), status, code, bytes_in,
+           bytes_out, ms, ctx.user ? server::LogQuote(ctx.user->name) : std::string("-"));
+}
+
+Status Server::Impl::Start() {
+  if (running) return Status(ErrorCode::kInvalidArgument, "server already started");
+  if (options.users.empty())
+    return Status(ErrorCode::kInvalidArgument, "at least one user (access key) is required");
+  for (const auto& u : options.users) {
+    if (u.name.empty() || u.access_key.empty() || u.secret_key.empty())
+      return Status(ErrorCode::kInvalidArgument, "users need a name, access key and secret key");
+  }
+  if (options.domains.empty()) options.domains = {"localhost"};
+  auto st = std::make_unique<server::ServerState>();
+  st->options = options;
+  st->logger = server::MakeLogger(options, "s2lite");
+  for (const auto& u : options.users) st->users_by_access_key[u.access_key] = u;
+  st->host_id = auth::Base64Encode(auth::RandomHex(24));
+  st->request_id_prefix = auth::RandomHex(4);
+  storage::StoreOptions so{options.data_dir, options.in_memory, options.fsync};
+  auto store = storage::OpenObjectStore(so);
+  if (!store.ok()) return store.status();
+  st->store = std::move(*store);
+  for (const auto& name : options.buckets) {
+    if (!server::IsValidBucketName(name))
+      return Status(ErrorCode::kInvalidBucketName, "invalid bucket name: " + name);
+    storage::BucketInfo b{name, options.users.front().name, options.region,
+                          server::ToTimeMs(std::chrono::system_clock::now()), "private"};
+    Status s = st->store->CreateBucket(b);
+    if (!s.ok() && s.code() != ErrorCode::kBucketAlreadyOwnedByYou &&
+        s.code() != ErrorCode::kBucketAlreadyExists)
+      return s;
+  }
+
+  unsigned n = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  ioc = std::make_unique<asio::io_context>(static_cast<int>(n));
+  beast::error_code ec;
+  std::string host = options.listen_host == "localhost" ? "127.0.0.1" : options.listen_host;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return Status(ErrorCode::kInvalidArgument, "invalid listen address: " + options.listen_host);
+  tcp::endpoint ep(address, options.listen_port);
+  acceptor = std::make_unique<tcp::acceptor>(*ioc);
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status(ErrorCode::kInternalError, "cannot listen on " + options.listen_host + ":" +
+                                                 std::to_string(options.listen_port) + ": " +
+                                                 ec.message());
+  }
+  port = acceptor->local_endpoint().port();
+  state = std::move(st);
+  stopping = false;
+  asio::co_spawn(*ioc, AcceptLoop(), asio::detached);
+  for (unsigned i = 0; i < n; ++i) threads.emplace_back([this] { ioc->run(); });
+  running = true;
+  return Status::Ok();
+}
+
+void Server::Impl::Stop() {
+  if (!running) return;
+  stopping = true;
+  asio::post(acceptor->get_executor(), [this] {
+    beast::error_code ec;
+    acceptor->close(ec);
+  });
+  {
+    std::unique_lock lock(mu);
+    for (const auto& track : sessions) {
+      // Idle connections are cancelled; busy ones finish their request, then close.
+      asio::post(track->executor, [track] {
+        if (track->stream && !track->busy) track->stream->socket().cancel();
+      });
+    }
+    if (!cv.wait_for(lock, std::chrono::seconds(10), [this] { return sessions.empty(); })) {
+      state->logger->warn("stop: {} connections still busy, closing them", sessions.size());
+      ioc->stop();
+    }
+  }
+  for (auto& t : threads) t.join();
+  threads.clear();
+  acceptor.reset();
+  ioc.reset();
+  state->logger->flush();
+  state.reset();  // closes the registry cleanly
+  running = false;
+  port = 0;
+}
+
+namespace server {
+std::string ServerState::NextRequestId() {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08llX", static_cast<unsigned long long>(request_counter++));
+  std::string id = request_id_prefix + buf;
+  for (char& c : id)
+    if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
+  return id;
+}
+}  // namespace server
+
+Server::Server(Options options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+Server::~Server() { Stop(); }
+Status Server::Start() { return impl_->Start(); }
+void Server::Stop() { impl_->Stop(); }
+uint16_t Server::port() const { return impl_->port; }
+std::string Server::endpoint() const {
+  std::string host = impl_->options.listen_host;
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  if (host == "::") host = "[::1]";
+  else if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(impl_->port);
+}
+const Options& Server::options() const { return impl_->options; }
+
+}  // namespace s2lite

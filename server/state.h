@@ -1,0 +1,37 @@
+#pragma once
+
+// The state one Server shares between its sessions and handlers. One per
+// Server instance: s2lite has no process globals.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "s2lite/options.h"
+#include "storage/object_store.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace s2lite::server {
+
+struct ServerState {
+  Options options;
+  std::unique_ptr<storage::ObjectStore> store;
+  std::unordered_map<std::string, UserCredentials> users_by_access_key;
+  std::shared_ptr<spdlog::logger> logger;
+  std::string host_id;           // x-amz-id-2
+  std::string request_id_prefix; // random per server
+  std::atomic<uint64_t> request_counter{0};
+
+  const UserCredentials* FindUser(std::string_view access_key) const {
+    auto it = users_by_access_key.find(std::string(access_key));
+    return it == users_by_access_key.end() ? nullptr : &it->second;
+  }
+  // Unique per request: random server prefix + counter, 16 upper-case hex chars.
+  std::string NextRequestId();
+};
+
+}  // namespace s2lite::server

@@ -1,0 +1,411 @@
+#include "storage/object_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+#include <unordered_set>
+#include <utility>
+
+#include "auth/crypto.h"
+#include "storage/errors.h"
+#include "storage/registry.h"
+#include "storage/sqlite_registry.h"
+
+namespace s2lite::storage {
+namespace {
+
+TimeMs NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// Lower-case, without surrounding quotes: the form etags are compared in.
+std::string NormalizeEtag(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return ToLower(etag);
+}
+
+std::vector<CompletePart> NormalizeParts(const std::vector<CompletePart>& parts) {
+  std::vector<CompletePart> out;
+  out.reserve(parts.size());
+  for (const CompletePart& p : parts) out.push_back({p.part_number, NormalizeEtag(p.etag)});
+  return out;
+}
+
+bool SamePartList(const std::vector<CompletePart>& a, const std::vector<CompletePart>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].part_number != b[i].part_number || a[i].etag != b[i].etag) return false;
+  }
+  return true;
+}
+
+// Appends the bytes `hex` encodes; false if it is not even-length hex.
+bool AppendHexDecoded(std::string_view hex, std::string* out) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return false;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]);
+    int lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return true;
+}
+
+// The S3 rules for CompleteMultipartUpload, checked against the upload's
+// parts: https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+// `listed` is normalized (etags unquoted, lower-case).
+Result<ObjectInfo> PlanCompletion(const UploadInfo& upload, const std::vector<PartInfo>& parts,
+                                  const std::vector<CompletePart>& listed, uint64_t min_part_size,
+                                  TimeMs now) {
+  if (listed.empty()) {
+    return Status(ErrorCode::kInvalidRequest, "You must specify at least one part")
+        .With("UploadId", upload.upload_id);
+  }
+  for (size_t i = 1; i < listed.size(); ++i) {
+    if (listed[i].part_number <= listed[i - 1].part_number) {
+      return Status(ErrorCode::kInvalidPartOrder,
+                    "The list of parts was not in ascending order. Parts must be ordered by part "
+                    "number.")
+          .With("UploadId", upload.upload_id);
+    }
+  }
+  // Both lists ascend, so one merge pass pairs each listed part with its row.
+  std::vector<const PartInfo*> chosen;
+  chosen.reserve(listed.size());
+  auto it = parts.begin();
+  for (const CompletePart& want : listed) {
+    while (it != parts.end() && it->part_number < want.part_number) ++it;
+    if (it == parts.end() || it->part_number != want.part_number ||
+        ToLower(it->md5_hex) != want.etag) {
+      return Status(ErrorCode::kInvalidPart,
+                    "One or more of the specified parts could not be found.  The part may not "
+                    "have been uploaded, or the specified entity tag may not have matched the "
+                    "part's entity tag.")
+          .With("UploadId", upload.upload_id)
+          .With("PartNumber", std::to_string(want.part_number))
+          .With("ETag", want.etag);
+    }
+    chosen.push_back(&*it);
+  }
+  for (size_t i = 0; i + 1 < chosen.size(); ++i) {
+    if (chosen[i]->blob.size < min_part_size) {
+      return Status(ErrorCode::kEntityTooSmall,
+                    "Your proposed upload is smaller than the minimum allowed object size.")
+          .With("ProposedSize", std::to_string(chosen[i]->blob.size))
+          .With("MinSizeAllowed", std::to_string(min_part_size))
+          .With("PartNumber", std::to_string(chosen[i]->part_number))
+          .With("ETag", chosen[i]->md5_hex);
+    }
+  }
+
+  ObjectInfo object;
+  object.bucket = upload.bucket;
+  object.key = upload.key;
+  object.last_modified = now;
+  object.owner = upload.owner;
+  object.attrs = upload.attrs;
+  object.parts_count = static_cast<int>(chosen.size());
+  std::string md5s;
+  for (const PartInfo* part : chosen) {
+    if (!AppendHexDecoded(part->md5_hex, &md5s)) {
+      return Status(ErrorCode::kInternalError, "stored part MD5 is not hex: " + part->md5_hex);
+    }
+    object.manifest.push_back(part->blob);
+    object.size += part->blob.size;
+  }
+  object.etag =
+      "\"" + auth::HexEncode(auth::Md5(md5s)) + "-" + std::to_string(chosen.size()) + "\"";
+  return object;
+}
+
+// An exclusive flock on <data_dir>/LOCK, held for the store's lifetime. Two
+// stores over one directory would each take the other's fresh blobs for
+// orphans at open, so the second is refused.
+class DirLock {
+ public:
+  DirLock() = default;
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+  DirLock(DirLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  DirLock& operator=(DirLock&& other) noexcept {
+    if (this != &other) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  ~DirLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  static Result<DirLock> Acquire(const std::string& path) {
+    DirLock lock;
+    lock.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock.fd_ < 0) {
+      return Status(ErrorCode::kInternalError,
+                    "open " + path + ": " + std::generic_category().message(errno));
+    }
+    if (::flock(lock.fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) {
+        return Status(ErrorCode::kInternalError,
+                      "data directory is in use by another store (" + path + " is locked)");
+      }
+      return Status(ErrorCode::kInternalError,
+                    "flock " + path + ": " + std::generic_category().message(errno));
+    }
+    return lock;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+class Store final : public ObjectStore {
+ public:
+  Store(DirLock lock, std::unique_ptr<Registry> registry, std::unique_ptr<BlobStore> blobs)
+      : lock_(std::move(lock)), registry_(std::move(registry)), blobs_(std::move(blobs)) {}
+
+  // Blobs no row refers to were being written when a process died (or their
+  // removal failed): nothing can reach them, so they go.
+  Status RemoveOrphans() {
+    Result<std::vector<std::string>> referenced = registry_->ReferencedBlobs();
+    if (!referenced.ok()) return referenced.status();
+    Result<std::vector<std::string>> present = blobs_->ListAll();
+    if (!present.ok()) return present.status();
+    std::unordered_set<std::string> keep(referenced->begin(), referenced->end());
+    for (const std::string& id : *present) {
+      if (keep.count(id) == 0) {
+        Status s = blobs_->Remove(id);
+        if (!s.ok()) return s;
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status CreateBucket(const BucketInfo& bucket) override {
+    BucketInfo b = bucket;
+    if (b.created == 0) b.created = NowMs();
+    if (b.acl.empty()) b.acl = "private";
+    Status s = registry_->InsertBucket(b);
+    if (s.code() != ErrorCode::kBucketAlreadyExists) return s;
+    Result<BucketInfo> existing = registry_->GetBucket(b.name);
+    if (existing.ok() && existing->owner == b.owner) return BucketAlreadyOwnedByYouError();
+    return s;
+  }
+
+  Result<BucketInfo> GetBucket(const std::string& name) override {
+    return registry_->GetBucket(name);
+  }
+
+  Result<std::vector<BucketInfo>> ListBuckets(const std::string& owner) override {
+    return registry_->ListBuckets(owner);
+  }
+
+  Status DeleteBucket(const std::string& name) override { return registry_->DeleteBucket(name); }
+
+  Status CreateUpload(const UploadInfo& upload) override {
+    if (upload.upload_id.empty()) {
+      return Status(ErrorCode::kInvalidArgument, "upload id must be set");
+    }
+    UploadInfo u = upload;
+    if (u.created == 0) u.created = NowMs();
+    return registry_->InsertUpload(u);
+  }
+
+  Result<UploadInfo> GetUpload(const std::string& upload_id) override {
+    return registry_->GetUpload(upload_id);
+  }
+
+  Result<ListUploadsResult> ListUploads(const ListUploadsQuery& q) override {
+    return registry_->ListUploads(q);
+  }
+
+  Result<std::unique_ptr<BlobWriter>> NewBlob() override { return blobs_->NewBlob(); }
+
+  Status PutPart(const std::string& upload_id, const PartInfo& part) override {
+    PartInfo p = part;
+    if (p.last_modified == 0) p.last_modified = NowMs();
+    Result<FreedBlobs> freed = registry_->PutPart(upload_id, p);
+    if (!freed.ok()) {
+      // The transaction rolled back: nothing refers to the new bytes.
+      RemoveBlob(part.blob.blob_id);
+      return freed.status();
+    }
+    RemoveBlobs(*freed);
+    return Status::Ok();
+  }
+
+  Result<std::vector<PartInfo>> ListParts(const std::string& upload_id, int marker, int max_parts,
+                                          bool* truncated) override {
+    return registry_->ListParts(upload_id, marker, max_parts, truncated);
+  }
+
+  Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
+                                    const std::vector<CompletePart>& parts,
+                                    uint64_t min_part_size) override {
+    const std::vector<CompletePart> listed = NormalizeParts(parts);
+    const TimeMs now = NowMs();
+    ObjectInfo planned;
+    Result<FreedBlobs> freed = registry_->CompleteUpload(
+        upload_id, listed,
+        [&](const UploadInfo& upload, const std::vector<PartInfo>& stored) -> Result<ObjectInfo> {
+          Result<ObjectInfo> object = PlanCompletion(upload, stored, listed, min_part_size, now);
+          if (object.ok()) planned = *object;
+          return object;
+        });
+    if (!freed.ok()) {
+      if (freed.status().code() != ErrorCode::kNoSuchUpload) return freed.status();
+      // Clients retry Complete when the first response was lost; the same part
+      // list gets the same answer.
+      Result<CompletedUpload> done = registry_->GetCompletedUpload(upload_id);
+      if (done.ok() && SamePartList(done->parts, listed)) return std::move(done->object);
+      return freed.status();
+    }
+    RemoveBlobs(*freed);
+    return planned;
+  }
+
+  Status AbortUpload(const std::string& upload_id) override {
+    Result<FreedBlobs> freed = registry_->DeleteUpload(upload_id);
+    if (!freed.ok()) return freed.status();
+    RemoveBlobs(*freed);
+    return Status::Ok();
+  }
+
+  Result<int> AbortUploadsOlderThan(TimeMs cutoff) override {
+    Result<std::vector<std::string>> ids = registry_->ListUploadsCreatedBefore(cutoff);
+    if (!ids.ok()) return ids.status();
+    int aborted = 0;
+    for (const std::string& id : *ids) {
+      Status s = AbortUpload(id);
+      if (s.ok()) {
+        ++aborted;
+      } else if (s.code() != ErrorCode::kNoSuchUpload) {  // finished meanwhile
+        return s;
+      }
+    }
+    // Completion records only serve retries of a recent Complete.
+    Status s = registry_->PurgeCompletedUploads(cutoff);
+    if (!s.ok()) return s;
+    return aborted;
+  }
+
+  Status PutObject(const ObjectInfo& object) override {
+    ObjectInfo o = object;
+    if (o.last_modified == 0) o.last_modified = NowMs();
+    Result<FreedBlobs> freed = registry_->PutObject(o);
+    if (!freed.ok()) {
+      for (const BlobRef& blob : object.manifest) RemoveBlob(blob.blob_id);
+      return freed.status();
+    }
+    RemoveBlobs(*freed);
+    return Status::Ok();
+  }
+
+  Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) override {
+    return registry_->GetObject(bucket, key);
+  }
+
+  Status DeleteObject(const std::string& bucket, const std::string& key) override {
+    Result<FreedBlobs> freed = registry_->DeleteObject(bucket, key);
+    if (!freed.ok()) return freed.status();
+    RemoveBlobs(*freed);
+    return Status::Ok();
+  }
+
+  Result<ListObjectsResult> ListObjects(const ListObjectsQuery& q) override {
+    return registry_->ListObjects(q);
+  }
+
+  Result<std::unique_ptr<BlobReader>> OpenBlob(const std::string& blob_id) override {
+    return blobs_->Open(blob_id);
+  }
+
+  Status Reset() override {
+    Status s = registry_->Reset();
+    if (!s.ok()) return s;
+    Result<std::vector<std::string>> ids = blobs_->ListAll();
+    if (!ids.ok()) return ids.status();
+    for (const std::string& id : *ids) {
+      s = blobs_->Remove(id);
+      if (!s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // Runs after the registry committed. A failure only leaves an orphan, which
+  // the next open removes, so it is not reported.
+  void RemoveBlob(const std::string& blob_id) { static_cast<void>(blobs_->Remove(blob_id)); }
+  void RemoveBlobs(const FreedBlobs& ids) {
+    for (const std::string& id : ids) RemoveBlob(id);
+  }
+
+  DirLock lock_;  // released last
+  std::unique_ptr<Registry> registry_;
+  std::unique_ptr<BlobStore> blobs_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options) {
+  DirLock lock;
+  std::unique_ptr<Registry> registry;
+  std::unique_ptr<BlobStore> blobs;
+  if (options.in_memory) {
+    Result<std::unique_ptr<Registry>> r = OpenSqliteRegistry(":memory:", options.fsync);
+    if (!r.ok()) return r.status();
+    registry = std::move(*r);
+    blobs = NewMemoryBlobStore();
+  } else {
+    if (options.data_dir.empty()) {
+      return Status(ErrorCode::kInvalidArgument, "data directory not set");
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) {
+      return Status(ErrorCode::kInternalError, "create " + options.data_dir + ": " + ec.message());
+    }
+    Result<DirLock> l = DirLock::Acquire(options.data_dir + "/LOCK");
+    if (!l.ok()) return l.status();
+    lock = std::move(*l);
+    Result<std::unique_ptr<BlobStore>> b =
+        OpenFileBlobStore(options.data_dir + "/blobs", options.fsync);
+    if (!b.ok()) return b.status();
+    blobs = std::move(*b);
+    Result<std::unique_ptr<Registry>> r =
+        OpenSqliteRegistry(options.data_dir + "/s2lite.db", options.fsync);
+    if (!r.ok()) return r.status();
+    registry = std::move(*r);
+  }
+  auto store = std::make_unique<Store>(std::move(lock), std::move(registry), std::move(blobs));
+  Status s = store->RemoveOrphans();
+  if (!s.ok()) return s;
+  return std::unique_ptr<ObjectStore>(std::move(store));
+}
+
+}  // namespace s2lite::storage

@@ -1,0 +1,120 @@
+#pragma once
+
+// The S3-semantic store: buckets, multipart uploads, parts and objects,
+// implemented once over a Registry (metadata, SQLite) and a BlobStore (bytes).
+// Thread-safe. Every mutating call that returns OK is committed: it survives a
+// process crash (kill -9) and restart.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "s2lite/status.h"
+#include "storage/blob_store.h"
+#include "storage/types.h"
+
+namespace s2lite::storage {
+
+struct ListUploadsQuery {
+  std::string bucket;
+  std::string prefix;
+  std::string key_marker;
+  std::string upload_id_marker;
+  int max_uploads = 1000;
+};
+struct ListUploadsResult {
+  // Sorted by key, then initiation time (then id). At most max_uploads.
+  std::vector<UploadInfo> uploads;
+  bool truncated = false;
+};
+
+struct ListObjectsQuery {
+  std::string bucket;
+  std::string prefix;
+  std::string start_after;  // exclusive (marker / start-after / continuation)
+  int max_keys = 1000;
+};
+struct ListObjectsResult {
+  std::vector<ObjectInfo> objects;  // sorted by key (byte order); manifest not filled
+  bool truncated = false;
+};
+
+struct CompletePart {
+  int part_number = 0;
+  std::string etag;  // as given by the client, already unquoted (hex md5)
+};
+
+struct StoreOptions {
+  // Directory for s2lite.db and blobs/; ignored if in_memory.
+  std::string data_dir;
+  bool in_memory = false;
+  bool fsync = false;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // --- buckets
+  // kBucketAlreadyOwnedByYou when `owner` already owns it, kBucketAlreadyExists
+  // when someone else does.
+  virtual Status CreateBucket(const BucketInfo& bucket) = 0;
+  virtual Result<BucketInfo> GetBucket(const std::string& name) = 0;
+  // Sorted by name. Empty owner = all buckets.
+  virtual Result<std::vector<BucketInfo>> ListBuckets(const std::string& owner) = 0;
+  // kNoSuchBucket, kBucketNotEmpty (objects or pending uploads remain).
+  virtual Status DeleteBucket(const std::string& name) = 0;
+
+  // --- multipart uploads
+  // Records a pending upload. upload.upload_id must be set (unique).
+  // kNoSuchBucket if the bucket is missing.
+  virtual Status CreateUpload(const UploadInfo& upload) = 0;
+  // kNoSuchUpload when unknown or finished.
+  virtual Result<UploadInfo> GetUpload(const std::string& upload_id) = 0;
+  virtual Result<ListUploadsResult> ListUploads(const ListUploadsQuery& q) = 0;
+  // New blob for a part or object body.
+  virtual Result<std::unique_ptr<BlobWriter>> NewBlob() = 0;
+  // Records a part whose bytes are in `part.blob`. Replaces (and removes the
+  // bytes of) an earlier part with the same number. kNoSuchUpload if the upload
+  // is gone (the blob is then removed).
+  virtual Status PutPart(const std::string& upload_id, const PartInfo& part) = 0;
+  // Parts with number > marker, ascending, at most max_parts.
+  virtual Result<std::vector<PartInfo>> ListParts(const std::string& upload_id, int marker,
+                                                  int max_parts, bool* truncated) = 0;
+  // Validates the list (kInvalidPartOrder, kInvalidPart, kEntityTooSmall with
+  // min_part_size, kInvalidRequest when empty), then atomically turns the
+  // upload into the object at (bucket, key): the object refers to the listed
+  // parts' blobs (no byte copy); unlisted parts and any replaced object's
+  // blobs are removed. ETag = "<md5 of concatenated binary part md5s>-<N>".
+  // If the upload already completed with the same part list, returns the
+  // same object (idempotent retry).
+  virtual Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
+                                            const std::vector<CompletePart>& parts,
+                                            uint64_t min_part_size) = 0;
+  // Removes the upload and its parts' bytes. kNoSuchUpload if unknown.
+  virtual Status AbortUpload(const std::string& upload_id) = 0;
+  // Aborts uploads created before `cutoff`; returns how many.
+  virtual Result<int> AbortUploadsOlderThan(TimeMs cutoff) = 0;
+
+  // --- objects
+  // Stores (or replaces) an object whose bytes are object.manifest (one blob).
+  virtual Status PutObject(const ObjectInfo& object) = 0;
+  // kNoSuchKey. Manifest filled.
+  virtual Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) = 0;
+  // OK also when absent (S3 semantics).
+  virtual Status DeleteObject(const std::string& bucket, const std::string& key) = 0;
+  virtual Result<ListObjectsResult> ListObjects(const ListObjectsQuery& q) = 0;
+  virtual Result<std::unique_ptr<BlobReader>> OpenBlob(const std::string& blob_id) = 0;
+
+  // --- maintenance
+  // Empties everything (tests).
+  virtual Status Reset() = 0;
+};
+
+// Opens (creating if needed) the store: SQLite registry `s2lite.db` in WAL
+// mode + file blobs under `<data_dir>/blobs`, or `:memory:` + memory blobs.
+// Runs schema migrations and removes orphan blobs left by a crash.
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options);
+
+}  // namespace s2lite::storage

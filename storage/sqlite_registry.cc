@@ -1,0 +1,1139 @@
+#include "storage/sqlite_registry.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "storage/errors.h"
+#include "storage/sqlite_db.h"
+
+namespace s2lite::storage {
+namespace {
+
+using sqlite::Query;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// Schema migrations, in order: migration i brings user_version from i to i+1.
+// Append only; never edit a released migration.
+//
+// Manifests live in their own table (object_blobs, one row per blob) rather
+// than encoded in an objects column: the blob_id index answers "is this blob
+// still referenced?" after each mutation, and the orphan sweep at open is a
+// plain SELECT, with no decoding of every object.
+//
+// A completed upload stays in `uploads` as a tombstone (completed_ms set, parts
+// deleted) recording the part list and result, so that a retried Complete can
+// be answered with the same object.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE buckets (
+  name TEXT PRIMARY KEY NOT NULL,
+  owner TEXT NOT NULL,
+  region TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  acl TEXT NOT NULL
+);
+
+CREATE TABLE uploads (
+  upload_id TEXT PRIMARY KEY NOT NULL,
+  bucket TEXT NOT NULL REFERENCES buckets(name) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  initiator TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  cache_control TEXT NOT NULL,
+  content_disposition TEXT NOT NULL,
+  content_encoding TEXT NOT NULL,
+  content_language TEXT NOT NULL,
+  expires TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  storage_class TEXT NOT NULL,
+  tagging TEXT NOT NULL,
+  acl TEXT NOT NULL,
+  checksum_algorithm TEXT NOT NULL,
+  checksum_type TEXT NOT NULL,
+  sse TEXT NOT NULL,
+  sse_kms_key_id TEXT NOT NULL,
+  completed_ms INTEGER,
+  completed_parts TEXT,
+  completed_size INTEGER,
+  completed_etag TEXT
+);
+CREATE INDEX uploads_by_key ON uploads(bucket, key, created_ms, upload_id);
+CREATE INDEX uploads_by_created ON uploads(created_ms);
+
+CREATE TABLE parts (
+  upload_id TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE,
+  part_number INTEGER NOT NULL,
+  blob_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  md5_hex TEXT NOT NULL,
+  last_modified_ms INTEGER NOT NULL,
+  checksum_algorithm TEXT NOT NULL,
+  checksum_value TEXT NOT NULL,
+  PRIMARY KEY (upload_id, part_number)
+);
+CREATE INDEX parts_by_blob ON parts(blob_id);
+
+CREATE TABLE objects (
+  bucket TEXT NOT NULL REFERENCES buckets(name),
+  key TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  last_modified_ms INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  cache_control TEXT NOT NULL,
+  content_disposition TEXT NOT NULL,
+  content_encoding TEXT NOT NULL,
+  content_language TEXT NOT NULL,
+  expires TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  storage_class TEXT NOT NULL,
+  tagging TEXT NOT NULL,
+  acl TEXT NOT NULL,
+  checksum_algorithm TEXT NOT NULL,
+  checksum_type TEXT NOT NULL,
+  sse TEXT NOT NULL,
+  sse_kms_key_id TEXT NOT NULL,
+  parts_count INTEGER NOT NULL,
+  checksum_value TEXT NOT NULL,
+  upload_id TEXT,
+  PRIMARY KEY (bucket, key)
+);
+
+CREATE TABLE object_blobs (
+  bucket TEXT NOT NULL,
+  key TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  blob_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  PRIMARY KEY (bucket, key, seq),
+  FOREIGN KEY (bucket, key) REFERENCES objects(bucket, key) ON DELETE CASCADE
+);
+CREATE INDEX object_blobs_by_blob ON object_blobs(blob_id);
+)sql",
+};
+constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
+static_assert(kMigrationCount == kRegistrySchemaVersion);
+
+// The ObjectAttrs columns, in the order BindAttrs/ReadAttrs use.
+constexpr std::string_view kAttrColumns =
+    "content_type, cache_control, content_disposition, content_encoding, content_language, "
+    "expires, metadata, storage_class, tagging, acl, checksum_algorithm, checksum_type, sse, "
+    "sse_kms_key_id";
+constexpr int kAttrCount = 14;
+
+// Column positions of the SELECTs below.
+constexpr int kUploadAttrs = 6;
+constexpr int kUploadCompletedMs = kUploadAttrs + kAttrCount;
+constexpr int kUploadCompletedParts = kUploadCompletedMs + 1;
+constexpr int kUploadCompletedSize = kUploadCompletedMs + 2;
+constexpr int kUploadCompletedEtag = kUploadCompletedMs + 3;
+constexpr int kObjectAttrs = 6;
+constexpr int kObjectPartsCount = kObjectAttrs + kAttrCount;
+constexpr int kObjectChecksum = kObjectPartsCount + 1;
+constexpr int kObjectUploadId = kObjectPartsCount + 2;
+
+std::string Placeholders(int first, int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    if (i > 0) out += ", ";
+    out += "?" + std::to_string(first + i);
+  }
+  return out;
+}
+
+std::string UploadColumns() {
+  return "upload_id, bucket, key, initiator, owner, created_ms, " + std::string(kAttrColumns) +
+         ", completed_ms, completed_parts, completed_size, completed_etag";
+}
+
+std::string ObjectColumns() {
+  return "bucket, key, size, etag, last_modified_ms, owner, " + std::string(kAttrColumns) +
+         ", parts_count, checksum_value, upload_id";
+}
+
+std::string UpsertObjectSql() {
+  std::string sql = "INSERT INTO objects (" + ObjectColumns() + ") VALUES (" +
+                    Placeholders(1, kObjectUploadId + 1) +
+                    ") ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, "
+                    "etag = excluded.etag, last_modified_ms = excluded.last_modified_ms, "
+                    "owner = excluded.owner, parts_count = excluded.parts_count, "
+                    "checksum_value = excluded.checksum_value, upload_id = excluded.upload_id";
+  std::string_view rest = kAttrColumns;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view column = rest.substr(0, comma);
+    sql += ", ";
+    sql += column;
+    sql += " = excluded.";
+    sql += column;
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+  }
+  return sql;
+}
+
+void BindAttrs(Query& q, int first, const ObjectAttrs& a) {
+  q.BindText(first, a.content_type)
+      .BindText(first + 1, a.cache_control)
+      .BindText(first + 2, a.content_disposition)
+      .BindText(first + 3, a.content_encoding)
+      .BindText(first + 4, a.content_language)
+      .BindText(first + 5, a.expires)
+      .BindText(first + 6, EncodeMetadata(a.metadata))
+      .BindText(first + 7, a.storage_class)
+      .BindText(first + 8, a.tagging)
+      .BindText(first + 9, a.acl)
+      .BindText(first + 10, a.checksum_algorithm)
+      .BindText(first + 11, a.checksum_type)
+      .BindText(first + 12, a.sse)
+      .BindText(first + 13, a.sse_kms_key_id);
+}
+
+ObjectAttrs ReadAttrs(const Query& q, int first) {
+  ObjectAttrs a;
+  a.content_type = q.Text(first);
+  a.cache_control = q.Text(first + 1);
+  a.content_disposition = q.Text(first + 2);
+  a.content_encoding = q.Text(first + 3);
+  a.content_language = q.Text(first + 4);
+  a.expires = q.Text(first + 5);
+  a.metadata = DecodeMetadata(q.Text(first + 6));
+  a.storage_class = q.Text(first + 7);
+  a.tagging = q.Text(first + 8);
+  a.acl = q.Text(first + 9);
+  a.checksum_algorithm = q.Text(first + 10);
+  a.checksum_type = q.Text(first + 11);
+  a.sse = q.Text(first + 12);
+  a.sse_kms_key_id = q.Text(first + 13);
+  return a;
+}
+
+BucketInfo ReadBucket(const Query& q) {
+  BucketInfo b;
+  b.name = q.Text(0);
+  b.owner = q.Text(1);
+  b.region = q.Text(2);
+  b.created = q.Int(3);
+  b.acl = q.Text(4);
+  return b;
+}
+
+UploadInfo ReadUpload(const Query& q) {
+  UploadInfo u;
+  u.upload_id = q.Text(0);
+  u.bucket = q.Text(1);
+  u.key = q.Text(2);
+  u.initiator = q.Text(3);
+  u.owner = q.Text(4);
+  u.created = q.Int(5);
+  u.attrs = ReadAttrs(q, kUploadAttrs);
+  return u;
+}
+
+PartInfo ReadPart(const Query& q) {
+  PartInfo p;
+  p.part_number = static_cast<int>(q.Int(0));
+  p.blob.blob_id = q.Text(1);
+  p.blob.size = static_cast<uint64_t>(q.Int(2));
+  p.etag = q.Text(3);
+  p.md5_hex = q.Text(4);
+  p.last_modified = q.Int(5);
+  p.checksum_algorithm = q.Text(6);
+  p.checksum_value = q.Text(7);
+  return p;
+}
+
+ObjectInfo ReadObject(const Query& q) {
+  ObjectInfo o;
+  o.bucket = q.Text(0);
+  o.key = q.Text(1);
+  o.size = static_cast<uint64_t>(q.Int(2));
+  o.etag = q.Text(3);
+  o.last_modified = q.Int(4);
+  o.owner = q.Text(5);
+  o.attrs = ReadAttrs(q, kObjectAttrs);
+  o.parts_count = static_cast<int>(q.Int(kObjectPartsCount));
+  o.checksum_value = q.Text(kObjectChecksum);
+  return o;
+}
+
+// "1:<etag>,2:<etag>". Recorded etags are the parts' hex MD5s, so neither
+// separator can occur inside one.
+std::string EncodeCompletedParts(const std::vector<CompletePart>& parts) {
+  std::string out;
+  for (const CompletePart& p : parts) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(p.part_number) + ':' + p.etag;
+  }
+  return out;
+}
+
+std::vector<CompletePart> DecodeCompletedParts(std::string_view encoded) {
+  std::vector<CompletePart> parts;
+  while (!encoded.empty()) {
+    size_t comma = encoded.find(',');
+    std::string_view item = encoded.substr(0, comma);
+    size_t colon = item.find(':');
+    CompletePart p;
+    p.part_number = std::atoi(std::string(item.substr(0, colon)).c_str());
+    if (colon != std::string_view::npos) p.etag = std::string(item.substr(colon + 1));
+    parts.push_back(std::move(p));
+    encoded = comma == std::string_view::npos ? std::string_view() : encoded.substr(comma + 1);
+  }
+  return parts;
+}
+
+// The smallest string greater than every string starting with `prefix`, or
+// nullopt when there is none (empty prefix, or only 0xff bytes).
+std::optional<std::string> PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (prefix.empty()) return std::nullopt;
+  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
+
+void BindUpperBound(Query& q, int index, const std::string& prefix) {
+  std::optional<std::string> upper = PrefixSuccessor(prefix);
+  if (upper) {
+    q.BindText(index, *upper);
+  } else {
+    q.BindEmptyBlob(index);
+  }
+}
+
+// A LIMIT one past the page, to learn whether the page is truncated.
+int64_t PageLimit(int max) { return static_cast<int64_t>(std::max(max, 0)) + 1; }
+
+class SqliteRegistry final : public Registry {
+ public:
+  static Result<std::unique_ptr<Registry>> Open(const std::string& path, bool fsync);
+
+  Status InsertBucket(const BucketInfo& bucket) override;
+  Result<BucketInfo> GetBucket(const std::string& name) override;
+  Result<std::vector<BucketInfo>> ListBuckets(const std::string& owner) override;
+  Status DeleteBucket(const std::string& name) override;
+
+  Status InsertUpload(const UploadInfo& upload) override;
+  Result<UploadInfo> GetUpload(const std::string& upload_id) override;
+  Result<ListUploadsResult> ListUploads(const ListUploadsQuery& q) override;
+  Result<std::vector<std::string>> ListUploadsCreatedBefore(TimeMs cutoff) override;
+  Result<FreedBlobs> DeleteUpload(const std::string& upload_id) override;
+  Status PurgeCompletedUploads(TimeMs cutoff) override;
+
+  Result<FreedBlobs> PutPart(const std::string& upload_id, const PartInfo& part) override;
+  Result<std::vector<PartInfo>> ListParts(const std::string& upload_id, int marker, int max_parts,
+                                          bool* truncated) override;
+
+  Result<FreedBlobs> CompleteUpload(const std::string& upload_id,
+                                    const std::vector<CompletePart>& listed,
+                                    const CompletePlanner& plan) override;
+  Result<CompletedUpload> GetCompletedUpload(const std::string& upload_id) override;
+
+  Result<FreedBlobs> PutObject(const ObjectInfo& object) override;
+  Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) override;
+  Result<FreedBlobs> DeleteObject(const std::string& bucket, const std::string& key) override;
+  Result<ListObjectsResult> ListObjects(const ListObjectsQuery& q) override;
+
+  Result<std::vector<std::string>> ReferencedBlobs() override;
+  Status Reset() override;
+
+ private:
+  struct Statements {
+    Statement begin, commit, rollback;
+    Statement insert_bucket, get_bucket, list_buckets, delete_bucket;
+    Statement bucket_has_objects, bucket_has_uploads;
+    Statement insert_upload, get_upload, list_uploads, upload_created, uploads_created_before;
+    Statement delete_upload, purge_completed, mark_completed;
+    Statement upsert_part, get_part_blob, list_parts, delete_parts;
+    Statement upsert_object, get_object, delete_object, list_objects;
+    Statement get_manifest, insert_manifest, delete_manifest;
+    Statement blob_referenced, referenced_blobs;
+  };
+
+  explicit SqliteRegistry(sqlite::DbHandle db) : db_(std::move(db)) {}
+
+  Status Migrate();
+  Status PrepareStatements();
+  Transaction NewTransaction() {
+    return Transaction(db_.get(), st_.begin, st_.commit, st_.rollback);
+  }
+
+  // The *Locked helpers expect mu_ held.
+  Status CheckBucketLocked(const std::string& name);
+  Result<std::optional<UploadInfo>> PendingUploadLocked(const std::string& upload_id);
+  Result<std::vector<PartInfo>> ListPartsLocked(const std::string& upload_id, int marker,
+                                                int64_t limit);
+  Result<std::vector<BlobRef>> ManifestLocked(const std::string& bucket, const std::string& key);
+  // Replaces the object row and its manifest; adds the replaced object's
+  // blob ids to `candidates`.
+  Status WriteObjectLocked(const ObjectInfo& object, const std::string& upload_id,
+                           std::vector<std::string>* candidates);
+  // The candidates no row refers to any more.
+  Result<FreedBlobs> UnreferencedLocked(std::vector<std::string> candidates);
+
+  std::mutex mu_;
+  sqlite::DbHandle db_;  // declared before st_: statements are finalized first
+  Statements st_;
+};
+
+Result<std::unique_ptr<Registry>> SqliteRegistry::Open(const std::string& path, bool fsync) {
+  sqlite3* raw = nullptr;
+  // One connection serialized by mu_, so SQLite's own mutexes are not needed.
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  sqlite::DbHandle db(raw);
+  if (rc != SQLITE_OK) return sqlite::ToStatus(db.get(), rc, "open " + path);
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  // foreign_keys is per connection and a no-op inside a transaction: set first.
+  Status s = sqlite::ExecScript(
+      db.get(), std::string("PRAGMA journal_mode = WAL; ") + "PRAGMA foreign_keys = ON; " +
+                    "PRAGMA synchronous = " + (fsync ? "FULL" : "NORMAL") + ";");
+  if (!s.ok()) return s;
+
+  std::unique_ptr<SqliteRegistry> registry(new SqliteRegistry(std::move(db)));
+  s = registry->Migrate();
+  if (!s.ok()) return s;
+  s = registry->PrepareStatements();
+  if (!s.ok()) return s;
+  return std::unique_ptr<Registry>(std::move(registry));
+}
+
+Status SqliteRegistry::Migrate() {
+  auto begin = Statement::Prepare(db_.get(), "BEGIN IMMEDIATE");
+  auto commit = Statement::Prepare(db_.get(), "COMMIT");
+  auto rollback = Statement::Prepare(db_.get(), "ROLLBACK");
+  auto version = Statement::Prepare(db_.get(), "PRAGMA user_version");
+  for (auto* r : {&begin, &commit, &rollback, &version}) {
+    if (!r->ok()) return r->status();
+  }
+  st_.begin = std::move(*begin);
+  st_.commit = std::move(*commit);
+  st_.rollback = std::move(*rollback);
+
+  // The version is read inside the write transaction so two processes opening
+  // a fresh database cannot both apply the same migration.
+  Transaction tx = NewTransaction();
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  int current = 0;
+  {
+    Query q(*version);
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    current = *row ? static_cast<int>(q.Int(0)) : 0;
+  }
+  if (current > kMigrationCount) {
+    return Status(ErrorCode::kInternalError, "registry schema version " + std::to_string(current) +
+                                                 " is newer than this build supports (" +
+                                                 std::to_string(kMigrationCount) + ")");
+  }
+  if (current == kMigrationCount) return Status::Ok();
+  for (int i = current; i < kMigrationCount; ++i) {
+    s = sqlite::ExecScript(db_.get(), kMigrations[i]);
+    if (!s.ok()) return s;
+  }
+  s = sqlite::ExecScript(db_.get(), "PRAGMA user_version = " + std::to_string(kMigrationCount));
+  if (!s.ok()) return s;
+  return tx.Commit();
+}
+
+Status SqliteRegistry::PrepareStatements() {
+  const std::string upload_columns = UploadColumns();
+  const std::string object_columns = ObjectColumns();
+  const std::pair<Statement*, std::string> statements[] = {
+      {&st_.insert_bucket,
+       "INSERT INTO buckets (name, owner, region, created_ms, acl) VALUES (?1, ?2, ?3, ?4, ?5) "
+       "ON CONFLICT (name) DO NOTHING"},
+      {&st_.get_bucket, "SELECT name, owner, region, created_ms, acl FROM buckets WHERE name = ?1"},
+      {&st_.list_buckets,
+       "SELECT name, owner, region, created_ms, acl FROM buckets "
+       "WHERE ?1 = '' OR owner = ?1 ORDER BY name"},
+      {&st_.delete_bucket, "DELETE FROM buckets WHERE name = ?1"},
+      {&st_.bucket_has_objects, "SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1"},
+      {&st_.bucket_has_uploads,
+       "SELECT 1 FROM uploads WHERE bucket = ?1 AND completed_ms IS NULL LIMIT 1"},
+      {&st_.insert_upload,
+       "INSERT INTO uploads (upload_id, bucket, key, initiator, owner, created_ms, " +
+           std::string(kAttrColumns) + ") VALUES (" + Placeholders(1, 6 + kAttrCount) + ")"},
+      {&st_.get_upload, "SELECT " + upload_columns + " FROM uploads WHERE upload_id = ?1"},
+      // Within a key, uploads sort by initiation time then id. With an
+      // upload-id marker whose upload is known (mode 1), the page resumes
+      // right after that upload in this order; for an unknown marker (mode 2)
+      // we fall back to AWS's wording, ids lexicographically greater; mode 0
+      // skips the marker key entirely.
+      {&st_.list_uploads,
+       "SELECT " + upload_columns +
+           " FROM uploads WHERE bucket = ?1 AND completed_ms IS NULL "
+           "AND key >= ?2 AND key < ?3 "
+           "AND (key > ?4 OR (key = ?4 AND ((?5 = 1 AND (created_ms, upload_id) > (?6, ?7)) "
+           "OR (?5 = 2 AND upload_id > ?7)))) "
+           "ORDER BY key, created_ms, upload_id LIMIT ?8"},
+      {&st_.upload_created,
+       "SELECT created_ms FROM uploads WHERE upload_id = ?1 AND bucket = ?2 AND key = ?3"},
+      {&st_.uploads_created_before,
+       "SELECT upload_id FROM uploads WHERE created_ms < ?1 AND completed_ms IS NULL "
+       "ORDER BY created_ms, upload_id"},
+      {&st_.delete_upload, "DELETE FROM uploads WHERE upload_id = ?1"},
+      {&st_.purge_completed,
+       "DELETE FROM uploads WHERE completed_ms IS NOT NULL AND completed_ms < ?1"},
+      {&st_.mark_completed,
+       "UPDATE uploads SET completed_ms = ?2, completed_parts = ?3, completed_size = ?4, "
+       "completed_etag = ?5 WHERE upload_id = ?1"},
+      {&st_.upsert_part,
+       "INSERT INTO parts (upload_id, part_number, blob_id, size, etag, md5_hex, "
+       "last_modified_ms, checksum_algorithm, checksum_value) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+       "ON CONFLICT (upload_id, part_number) DO UPDATE SET blob_id = excluded.blob_id, "
+       "size = excluded.size, etag = excluded.etag, md5_hex = excluded.md5_hex, "
+       "last_modified_ms = excluded.last_modified_ms, "
+       "checksum_algorithm = excluded.checksum_algorithm, "
+       "checksum_value = excluded.checksum_value"},
+      {&st_.get_part_blob, "SELECT blob_id FROM parts WHERE upload_id = ?1 AND part_number = ?2"},
+      {&st_.list_parts,
+       "SELECT part_number, blob_id, size, etag, md5_hex, last_modified_ms, checksum_algorithm, "
+       "checksum_value FROM parts WHERE upload_id = ?1 AND part_number > ?2 "
+       "ORDER BY part_number LIMIT ?3"},
+      {&st_.delete_parts, "DELETE FROM parts WHERE upload_id = ?1"},
+      {&st_.upsert_object, UpsertObjectSql()},
+      {&st_.get_object,
+       "SELECT " + object_columns + " FROM objects WHERE bucket = ?1 AND key = ?2"},
+      {&st_.delete_object, "DELETE FROM objects WHERE bucket = ?1 AND key = ?2"},
+      // Keys compare bytewise (BINARY collation); the prefix is a byte range,
+      // not LIKE, which folds case and gives '%' and '_' meaning. ?2 is the
+      // larger of prefix and start-after, ?4 excludes start-after itself.
+      {&st_.list_objects,
+       "SELECT " + object_columns +
+           " FROM objects WHERE bucket = ?1 AND key >= ?2 AND key < ?3 AND key <> ?4 "
+           "ORDER BY key LIMIT ?5"},
+      {&st_.get_manifest,
+       "SELECT blob_id, size FROM object_blobs WHERE bucket = ?1 AND key = ?2 ORDER BY seq"},
+      {&st_.insert_manifest,
+       "INSERT INTO object_blobs (bucket, key, seq, blob_id, size) VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&st_.delete_manifest, "DELETE FROM object_blobs WHERE bucket = ?1 AND key = ?2"},
+      {&st_.blob_referenced,
+       "SELECT EXISTS (SELECT 1 FROM parts WHERE blob_id = ?1) "
+       "OR EXISTS (SELECT 1 FROM object_blobs WHERE blob_id = ?1)"},
+      {&st_.referenced_blobs, "SELECT blob_id FROM parts UNION SELECT blob_id FROM object_blobs"},
+  };
+  for (const auto& [statement, sql] : statements) {
+    Result<Statement> prepared = Statement::Prepare(db_.get(), sql);
+    if (!prepared.ok()) return prepared.status();
+    *statement = std::move(*prepared);
+  }
+  return Status::Ok();
+}
+
+// --- helpers (mu_ held)
+
+Status SqliteRegistry::CheckBucketLocked(const std::string& name) {
+  Query q(st_.get_bucket);
+  q.BindText(1, name);
+  Result<bool> row = q.Step();
+  if (!row.ok()) return row.status();
+  return *row ? Status::Ok() : NoSuchBucketError();
+}
+
+Result<std::optional<UploadInfo>> SqliteRegistry::PendingUploadLocked(
+    const std::string& upload_id) {
+  Query q(st_.get_upload);
+  q.BindText(1, upload_id);
+  Result<bool> row = q.Step();
+  if (!row.ok()) return row.status();
+  if (!*row || !q.IsNull(kUploadCompletedMs)) return std::optional<UploadInfo>();
+  return std::optional<UploadInfo>(ReadUpload(q));
+}
+
+Result<std::vector<PartInfo>> SqliteRegistry::ListPartsLocked(const std::string& upload_id,
+                                                              int marker, int64_t limit) {
+  Query q(st_.list_parts);
+  q.BindText(1, upload_id).BindInt(2, marker).BindInt(3, limit);
+  std::vector<PartInfo> parts;
+  for (;;) {
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return parts;
+    parts.push_back(ReadPart(q));
+  }
+}
+
+Result<std::vector<BlobRef>> SqliteRegistry::ManifestLocked(const std::string& bucket,
+                                                            const std::string& key) {
+  Query q(st_.get_manifest);
+  q.BindText(1, bucket).BindText(2, key);
+  std::vector<BlobRef> manifest;
+  for (;;) {
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return manifest;
+    manifest.push_back(BlobRef{q.Text(0), static_cast<uint64_t>(q.Int(1))});
+  }
+}
+
+Status SqliteRegistry::WriteObjectLocked(const ObjectInfo& object, const std::string& upload_id,
+                                         std::vector<std::string>* candidates) {
+  Result<std::vector<BlobRef>> old = ManifestLocked(object.bucket, object.key);
+  if (!old.ok()) return old.status();
+  for (const BlobRef& blob : *old) candidates->push_back(blob.blob_id);
+  {
+    Query q(st_.delete_manifest);
+    q.BindText(1, object.bucket).BindText(2, object.key);
+    Status s = q.Run();
+    if (!s.ok()) return s;
+  }
+  {
+    Query q(st_.upsert_object);
+    q.BindText(1, object.bucket)
+        .BindText(2, object.key)
+        .BindInt(3, static_cast<int64_t>(object.size))
+        .BindText(4, object.etag)
+        .BindInt(5, object.last_modified)
+        .BindText(6, object.owner);
+    BindAttrs(q, kObjectAttrs + 1, object.attrs);
+    q.BindInt(kObjectPartsCount + 1, object.parts_count)
+        .BindText(kObjectChecksum + 1, object.checksum_value);
+    if (upload_id.empty()) {
+      q.BindNull(kObjectUploadId + 1);
+    } else {
+      q.BindText(kObjectUploadId + 1, upload_id);
+    }
+    Status s = q.Run();
+    if (!s.ok()) return s;
+  }
+  for (size_t i = 0; i < object.manifest.size(); ++i) {
+    Query q(st_.insert_manifest);
+    q.BindText(1, object.bucket)
+        .BindText(2, object.key)
+        .BindInt(3, static_cast<int64_t>(i))
+        .BindText(4, object.manifest[i].blob_id)
+        .BindInt(5, static_cast<int64_t>(object.manifest[i].size));
+    Status s = q.Run();
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Result<FreedBlobs> SqliteRegistry::UnreferencedLocked(std::vector<std::string> candidates) {
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  FreedBlobs freed;
+  for (std::string& id : candidates) {
+    Query q(st_.blob_referenced);
+    q.BindText(1, id);
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (*row && q.Int(0) == 0) freed.push_back(std::move(id));
+  }
+  return freed;
+}
+
+// --- buckets
+
+Status SqliteRegistry::InsertBucket(const BucketInfo& bucket) {
+  std::lock_guard lock(mu_);
+  Query q(st_.insert_bucket);
+  q.BindText(1, bucket.name)
+      .BindText(2, bucket.owner)
+      .BindText(3, bucket.region)
+      .BindInt(4, bucket.created)
+      .BindText(5, bucket.acl);
+  Status s = q.Run();
+  if (!s.ok()) return s;
+  if (sqlite3_changes(db_.get()) == 0) return BucketAlreadyExistsError();
+  return Status::Ok();
+}
+
+Result<BucketInfo> SqliteRegistry::GetBucket(const std::string& name) {
+  std::lock_guard lock(mu_);
+  Query q(st_.get_bucket);
+  q.BindText(1, name);
+  Result<bool> row = q.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NoSuchBucketError();
+  return ReadBucket(q);
+}
+
+Result<std::vector<BucketInfo>> SqliteRegistry::ListBuckets(const std::string& owner) {
+  std::lock_guard lock(mu_);
+  Query q(st_.list_buckets);
+  q.BindText(1, owner);
+  std::vector<BucketInfo> buckets;
+  for (;;) {
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return buckets;
+    buckets.push_back(ReadBucket(q));
+  }
+}
+
+Status SqliteRegistry::DeleteBucket(const std::string& name) {
+  std::lock_guard lock(mu_);
+  Transaction tx = NewTransaction();
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  s = CheckBucketLocked(name);
+  if (!s.ok()) return s;
+  for (Statement* check : {&st_.bucket_has_objects, &st_.bucket_has_uploads}) {
+    Query q(*check);
+    q.BindText(1, name);
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (*row) return BucketNotEmptyError();
+  }
+  // Completed-upload tombstones go with the bucket (ON DELETE CASCADE).
+  Query q(st_.delete_bucket);
+  q.BindText(1, name);
+  s = q.Run();
+  if (!s.ok()) return s;
+  return tx.Commit();
+}
+
+// --- uploads
+
+Status SqliteRegistry::InsertUpload(const UploadInfo& upload) {
+  std::lock_guard lock(mu_);
+  Status s = CheckBucketLocked(upload.bucket);
+  if (!s.ok()) return s;
+  Query q(st_.insert_upload);
+  q.BindText(1, upload.upload_id)
+      .BindText(2, upload.bucket)
+      .BindText(3, upload.key)
+      .BindText(4, upload.initiator)
+      .BindText(5, upload.owner)
+      .BindInt(6, upload.created);
+  BindAttrs(q, kUploadAttrs + 1, upload.attrs);
+  s = q.Run();
+  if (!s.ok() && sqlite3_extended_errcode(db_.get()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return Status(ErrorCode::kInvalidArgument, "upload id already in use: " + upload.upload_id);
+  }
+  return s;
+}
+
+Result<UploadInfo> SqliteRegistry::GetUpload(const std::string& upload_id) {
+  std::lock_guard lock(mu_);
+  Result<std::optional<UploadInfo>> upload = PendingUploadLocked(upload_id);
+  if (!upload.ok()) return upload.status();
+  if (!upload->has_value()) return NoSuchUploadError(upload_id);
+  return std::move(**upload);
+}
+
+Result<ListUploadsResult> SqliteRegistry::ListUploads(const ListUploadsQuery& query) {
+  std::lock_guard lock(mu_);
+  Status s = CheckBucketLocked(query.bucket);
+  if (!s.ok()) return s;
+
+  // See the list_uploads statement for the three marker modes.
+  // AWS ignores upload-id-marker without key-marker.
+  int mode = 1;
+  int64_t after_created = std::numeric_limits<int64_t>::min();
+  std::string id_marker;
+  if (!query.key_marker.empty()) {
+    mode = 0;
+    if (!query.upload_id_marker.empty()) {
+      id_marker = query.upload_id_marker;
+      Query q(st_.upload_created);
+      q.BindText(1, query.upload_id_marker).BindText(2, query.bucket).BindText(3, query.key_marker);
+      Result<bool> row = q.Step();
+      if (!row.ok()) return row.status();
+      mode = *row ? 1 : 2;
+      if (*row) after_created = q.Int(0);
+    }
+  }
+
+  Query q(st_.list_uploads);
+  q.BindText(1, query.bucket)
+      .BindText(2, std::max(query.prefix, query.key_marker))
+      .BindText(4, query.key_marker)
+      .BindInt(5, mode)
+      .BindInt(6, after_created)
+      .BindText(7, id_marker)
+      .BindInt(8, PageLimit(query.max_uploads));
+  BindUpperBound(q, 3, query.prefix);
+  ListUploadsResult result;
+  const size_t max = static_cast<size_t>(std::max(query.max_uploads, 0));
+  for (;;) {
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (result.uploads.size() == max) {
+      result.truncated = true;
+      break;
+    }
+    result.uploads.push_back(ReadUpload(q));
+  }
+  return result;
+}
+
+Result<std::vector<std::string>> SqliteRegistry::ListUploadsCreatedBefore(TimeMs cutoff) {
+  std::lock_guard lock(mu_);
+  Query q(st_.uploads_created_before);
+  q.BindInt(1, cutoff);
+  std::vector<std::string> ids;
+  for (;;) {
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return ids;
+    ids.push_back(q.Text(0));
+  }
+}
+
+Result<FreedBlobs> SqliteRegistry::DeleteUpload(const std::string& upload_id) {
+  std::lock_guard lock(mu_);
+  Transaction tx = NewTransaction();
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  Result<std::optional<UploadInfo>> upload = PendingUploadLocked(upload_id);
+  if (!upload.ok()) return upload.status();
+  if (!upload->has_value()) return NoSuchUploadError(upload_id);
+  Result<std::vector<PartInfo>> parts = ListPartsLocked(upload_id, 0, -1);
+  if (!parts.ok()) return parts.status();
+  std::vector<std::string> candidates;
+  for (const PartInfo& part : *parts) candidates.push_back(part.blob.blob_id);
+  {
+    Query q(st_.delete_upload);  // parts go too (ON DELETE CASCADE)
+    q.BindText(1, upload_id);
+    s = q.Run();
+    if (!s.ok()) return s;
+  }
+  Result<FreedBlobs> freed = UnreferencedLocked(std::move(candidates));
+  if (!freed.ok()) return freed;
+  s = tx.Commit();
+  if (!s.ok()) return s;
+  return freed;
+}
+
+Status SqliteRegistry::PurgeCompletedUploads(TimeMs cutoff) {
+  std::lock_guard lock(mu_);
+  Query q(st_.purge_completed);
+  q.BindInt(1, cutoff);
+  return q.Run();
+}
+
+// --- parts
+
+Result<FreedBlobs> SqliteRegistry::PutPart(const std::string& upload_id, const PartInfo& part) {
+  std::lock_guard lock(mu_);
+  Transaction tx = NewTransaction();
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  Result<std::optional<UploadInfo>> upload = PendingUploadLocked(upload_id);
+  if (!upload.ok()) return upload.status();
+  if (!upload->has_value()) return NoSuchUploadError(upload_id);
+  std::vector<std::string> candidates;
+  {
+    Query q(st_.get_part_blob);
+    q.BindText(1, upload_id).BindInt(2, part.part_number);
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (*row) candidates.push_back(q.Text(0));
+  }
+  {
+    Query q(st_.upsert_part);
+    q.BindText(1, upload_id)
+        .BindInt(2, part.part_number)
+        .BindText(3, part.blob.blob_id)
+        .BindInt(4, static_cast<int64_t>(part.blob.size))
+        .BindText(5, part.etag)
+        .BindText(6, part.md5_hex)
+        .BindInt(7, part.last_modified)
+        .BindText(8, part.checksum_algorithm)
+        .BindText(9, part.checksum_value);
+    s = q.Run();
+    if (!s.ok()) return s;
+  }
+  Result<FreedBlobs> freed = UnreferencedLocked(std::move(candidates));
+  if (!freed.ok()) return freed;
+  s = tx.Commit();
+  if (!s.ok()) return s;
+  return freed;
+}
+
+Result<std::vector<PartInfo>> SqliteRegistry::ListParts(const std::string& upload_id, int marker,
+                                                        int max_parts, bool* truncated) {
+  std::lock_guard lock(mu_);
+  Result<std::optional<UploadInfo>> upload = PendingUploadLocked(upload_id);
+  if (!upload.ok()) return upload.status();
+  if (!upload->has_value()) return NoSuchUploadError(upload_id);
+  Result<std::vector<PartInfo>> parts =
+      ListPartsLocked(upload_id, marker, max_parts < 0 ? -1 : PageLimit(max_parts));
+  if (!parts.ok()) return parts;
+  bool more = max_parts >= 0 && parts->size() > static_cast<size_t>(max_parts);
+  if (more) parts->resize(static_cast<size_t>(max_parts));
+  if (truncated != nullptr) *truncated = more;
+  return parts;
+}
+
+// --- completion
+
+Result<FreedBlobs> SqliteRegistry::CompleteUpload(const std::string& upload_id,
+                                                  const std::vector<CompletePart>& listed,
+                                                  const CompletePlanner& plan) {
+  std::lock_guard lock(mu_);
+  Transaction tx = NewTransaction();
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  Result<std::optional<UploadInfo>> upload = PendingUploadLocked(upload_id);
+  if (!upload.ok()) return upload.status();
+  if (!upload->has_value()) return NoSuchUploadError(upload_id);
+  Result<std::vector<PartInfo>> parts = ListPartsLocked(upload_id, 0, -1);
+  if (!parts.ok()) return parts.status();
+  Result<ObjectInfo> object = plan(**upload, *parts);
+  if (!object.ok()) return object.status();
+
+  std::vector<std::string> candidates;
+  for (const PartInfo& part : *parts) candidates.push_back(part.blob.blob_id);
+  s = WriteObjectLocked(*object, upload_id, &candidates);
+  if (!s.ok()) return s;
+  {
+    Query q(st_.delete_parts);
+    q.BindText(1, upload_id);
+    s = q.Run();
+    if (!s.ok()) return s;
+  }
+  {
+    Query q(st_.mark_completed);
+    q.BindText(1, upload_id)
+        .BindInt(2, object->last_modified)
+        .BindText(3, EncodeCompletedParts(listed))
+        .BindInt(4, static_cast<int64_t>(object->size))
+        .BindText(5, object->etag);
+    s = q.Run();
+    if (!s.ok()) return s;
+  }
+  Result<FreedBlobs> freed = UnreferencedLocked(std::move(candidates));
+  if (!freed.ok()) return freed;
+  s = tx.Commit();
+  if (!s.ok()) return s;
+  return freed;
+}
+
+Result<CompletedUpload> SqliteRegistry::GetCompletedUpload(const std::string& upload_id) {
+  std::lock_guard lock(mu_);
+  CompletedUpload done;
+  {
+    Query q(st_.get_upload);
+    q.BindText(1, upload_id);
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row || q.IsNull(kUploadCompletedMs)) return NoSuchUploadError(upload_id);
+    UploadInfo upload = ReadUpload(q);
+    done.parts = DecodeCompletedParts(q.Text(kUploadCompletedParts));
+    done.object.bucket = upload.bucket;
+    done.object.key = upload.key;
+    done.object.size = static_cast<uint64_t>(q.Int(kUploadCompletedSize));
+    done.object.etag = q.Text(kUploadCompletedEtag);
+    done.object.last_modified = q.Int(kUploadCompletedMs);
+    done.object.owner = upload.owner;
+    done.object.attrs = std::move(upload.attrs);
+    done.object.parts_count = static_cast<int>(done.parts.size());
+  }
+  Query q(st_.get_object);
+  q.BindText(1, done.object.bucket).BindText(2, done.object.key);
+  Result<bool> row = q.Step();
+  if (!row.ok()) return row.status();
+  if (*row && q.Text(kObjectUploadId) == upload_id) {
+    done.object = ReadObject(q);
+    Result<std::vector<BlobRef>> manifest = ManifestLocked(done.object.bucket, done.object.key);
+    if (!manifest.ok()) return manifest.status();
+    done.object.manifest = std::move(*manifest);
+  }
+  return done;
+}
+
+// --- objects
+
+Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object) {
+  std::lock_guard lock(mu_);
+  Transaction tx = NewTransaction();
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  s = CheckBucketLocked(object.bucket);
+  if (!s.ok()) return s;
+  std::vector<std::string> candidates;
+  s = WriteObjectLocked(object, "", &candidates);
+  if (!s.ok()) return s;
+  Result<FreedBlobs> freed = UnreferencedLocked(std::move(candidates));
+  if (!freed.ok()) return freed;
+  s = tx.Commit();
+  if (!s.ok()) return s;
+  return freed;
+}
+
+Result<ObjectInfo> SqliteRegistry::GetObject(const std::string& bucket, const std::string& key) {
+  std::lock_guard lock(mu_);
+  Status s = CheckBucketLocked(bucket);
+  if (!s.ok()) return s;
+  ObjectInfo object;
+  {
+    Query q(st_.get_object);
+    q.BindText(1, bucket).BindText(2, key);
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return NoSuchKeyError();
+    object = ReadObject(q);
+  }
+  Result<std::vector<BlobRef>> manifest = ManifestLocked(bucket, key);
+  if (!manifest.ok()) return manifest.status();
+  object.manifest = std::move(*manifest);
+  return object;
+}
+
+Result<FreedBlobs> SqliteRegistry::DeleteObject(const std::string& bucket, const std::string& key) {
+  std::lock_guard lock(mu_);
+  Transaction tx = NewTransaction();
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  s = CheckBucketLocked(bucket);
+  if (!s.ok()) return s;
+  Result<std::vector<BlobRef>> manifest = ManifestLocked(bucket, key);
+  if (!manifest.ok()) return manifest.status();
+  std::vector<std::string> candidates;
+  for (const BlobRef& blob : *manifest) candidates.push_back(blob.blob_id);
+  for (Statement* statement : {&st_.delete_manifest, &st_.delete_object}) {
+    Query q(*statement);
+    q.BindText(1, bucket).BindText(2, key);
+    s = q.Run();
+    if (!s.ok()) return s;
+  }
+  Result<FreedBlobs> freed = UnreferencedLocked(std::move(candidates));
+  if (!freed.ok()) return freed;
+  s = tx.Commit();
+  if (!s.ok()) return s;
+  return freed;
+}
+
+Result<ListObjectsResult> SqliteRegistry::ListObjects(const ListObjectsQuery& query) {
+  std::lock_guard lock(mu_);
+  Status s = CheckBucketLocked(query.bucket);
+  if (!s.ok()) return s;
+  Query q(st_.list_objects);
+  q.BindText(1, query.bucket)
+      .BindText(2, std::max(query.prefix, query.start_after))
+      .BindText(4, query.start_after)
+      .BindInt(5, PageLimit(query.max_keys));
+  BindUpperBound(q, 3, query.prefix);
+  ListObjectsResult result;
+  const size_t max = static_cast<size_t>(std::max(query.max_keys, 0));
+  for (;;) {
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (result.objects.size() == max) {
+      result.truncated = true;
+      break;
+    }
+    result.objects.push_back(ReadObject(q));
+  }
+  return result;
+}
+
+// --- maintenance
+
+Result<std::vector<std::string>> SqliteRegistry::ReferencedBlobs() {
+  std::lock_guard lock(mu_);
+  Query q(st_.referenced_blobs);
+  std::vector<std::string> ids;
+  for (;;) {
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return ids;
+    ids.push_back(q.Text(0));
+  }
+}
+
+Status SqliteRegistry::Reset() {
+  std::lock_guard lock(mu_);
+  Transaction tx = NewTransaction();
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  s = sqlite::ExecScript(db_.get(),
+                         "DELETE FROM object_blobs; DELETE FROM objects; DELETE FROM parts; "
+                         "DELETE FROM uploads; DELETE FROM buckets;");
+  if (!s.ok()) return s;
+  return tx.Commit();
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void AppendEscaped(std::string_view in, std::string* out) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char c : in) {
+    if (c == '%' || c == '&' || c == '=') {
+      unsigned char u = static_cast<unsigned char>(c);
+      *out += '%';
+      *out += kHex[u >> 4];
+      *out += kHex[u & 0xf];
+    } else {
+      *out += c;
+    }
+  }
+}
+
+std::string Unescape(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2]));
+      i += 2;
+    } else {
+      out += in[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Registry>> OpenSqliteRegistry(const std::string& path, bool fsync) {
+  return SqliteRegistry::Open(path, fsync);
+}
+
+std::string EncodeMetadata(const std::vector<std::pair<std::string, std::string>>& metadata) {
+  std::string out;
+  for (size_t i = 0; i < metadata.size(); ++i) {
+    if (i > 0) out += '&';
+    AppendEscaped(metadata[i].first, &out);
+    out += '=';
+    AppendEscaped(metadata[i].second, &out);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> DecodeMetadata(std::string_view encoded) {
+  std::vector<std::pair<std::string, std::string>> metadata;
+  if (encoded.empty()) return metadata;
+  for (;;) {
+    size_t amp = encoded.find('&');
+    std::string_view item = encoded.substr(0, amp);
+    size_t eq = item.find('=');
+    std::string_view name = item.substr(0, eq);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
+    metadata.emplace_back(Unescape(name), Unescape(value));
+    if (amp == std::string_view::npos) return metadata;
+    encoded = encoded.substr(amp + 1);
+  }
+}
+
+}  // namespace s2lite::storage

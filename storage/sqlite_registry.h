@@ -1,0 +1,30 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "s2lite/status.h"
+#include "storage/registry.h"
+
+namespace s2lite::storage {
+
+// The SQLite schema version this build writes (PRAGMA user_version).
+inline constexpr int kRegistrySchemaVersion = 1;
+
+// Opens (creating if needed) the registry database at `path` (":memory:" for a
+// private in-memory database), in WAL mode, and brings its schema up to
+// kRegistrySchemaVersion. A database written by a newer s2lite is refused.
+// `fsync`: synchronous=FULL (power-loss durability) instead of NORMAL (which
+// already survives a process crash in WAL mode).
+Result<std::unique_ptr<Registry>> OpenSqliteRegistry(const std::string& path, bool fsync);
+
+// The reversible text form of x-amz-meta-* pairs kept in one column:
+// `name=value&name=value`, with '%', '&' and '=' percent-escaped. Order and
+// empty values are preserved.
+std::string EncodeMetadata(const std::vector<std::pair<std::string, std::string>>& metadata);
+std::vector<std::pair<std::string, std::string>> DecodeMetadata(std::string_view encoded);
+
+}  // namespace s2lite::storage

@@ -1,0 +1,111 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <unistd.h>
+
+namespace s2lite::config {
+namespace {
+
+ParseResult ParseArgs(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  std::vector<const char*> argv = {"s2lite"};
+  for (auto& a : args) argv.push_back(a.c_str());
+  return Parse(static_cast<int>(argv.size()), argv.data(), [&env](const char* n) -> const char* {
+    auto it = env.find(n);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+}
+
+TEST(ConfigTest, DefaultsToLoopbackWithDevCredentials) {
+  auto r = ParseArgs({});
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->options.listen_host, "127.0.0.1");
+  EXPECT_EQ(r.config->options.listen_port, 9000);
+  EXPECT_EQ(r.config->options.data_dir, "./data");
+  EXPECT_EQ(r.config->options.region, "us-east-1");
+  ASSERT_EQ(r.config->options.users.size(), 1u);
+  EXPECT_EQ(r.config->options.users[0].access_key, kDevAccessKey);
+  EXPECT_TRUE(r.config->dev_credentials);
+}
+
+TEST(ConfigTest, ParsesFlags) {
+  auto r = ParseArgs({"--listen", "127.0.0.1:0", "--data-dir", "/tmp/x", "--domain", "a.test",
+                "--domain", "b.test", "--region", "eu-west-1", "--bucket", "one", "--bucket",
+                "two", "--user", "ann:AK1:SK:with:colons", "--ready-file", "/tmp/ready",
+                "--log-level", "debug", "--log-format", "json"});
+  ASSERT_TRUE(r.config) << r.error;
+  const Options& o = r.config->options;
+  EXPECT_EQ(o.listen_port, 0);
+  EXPECT_EQ(o.data_dir, "/tmp/x");
+  EXPECT_EQ(o.domains, (std::vector<std::string>{"a.test", "b.test"}));
+  EXPECT_EQ(o.region, "eu-west-1");
+  EXPECT_EQ(o.buckets, (std::vector<std::string>{"one", "two"}));
+  ASSERT_EQ(o.users.size(), 1u);
+  EXPECT_EQ(o.users[0].name, "ann");
+  EXPECT_EQ(o.users[0].access_key, "AK1");
+  EXPECT_EQ(o.users[0].secret_key, "SK:with:colons");
+  EXPECT_EQ(r.config->ready_file, "/tmp/ready");
+  EXPECT_EQ(o.log_level, LogLevel::kDebug);
+  EXPECT_TRUE(o.log_json);
+  EXPECT_FALSE(r.config->dev_credentials);
+}
+
+TEST(ConfigTest, FlagsBeatEnvironmentWhichBeatsFile) {
+  char path[] = "/tmp/s2lite-config-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  {
+    std::ofstream f(path);
+    f << "region = from-file\ndata-dir = /file\nbucket = filebucket\nlisten = 127.0.0.1:1\n";
+  }
+  auto r = ParseArgs({"--config", path, "--listen", "127.0.0.1:3"},
+               {{"S2LITE_REGION", "from-env"}, {"S2LITE_LISTEN", "127.0.0.1:2"},
+                {"S2LITE_ACCESS_KEY", "EAK"}, {"S2LITE_SECRET_KEY", "ESK"},
+                {"S2LITE_USER", "envuser"}});
+  std::remove(path);
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->options.region, "from-env");
+  EXPECT_EQ(r.config->options.data_dir, "/file");
+  EXPECT_EQ(r.config->options.listen_port, 3);
+  EXPECT_EQ(r.config->options.buckets, std::vector<std::string>{"filebucket"});
+  ASSERT_EQ(r.config->options.users.size(), 1u);
+  EXPECT_EQ(r.config->options.users[0].name, "envuser");
+  EXPECT_EQ(r.config->options.users[0].access_key, "EAK");
+}
+
+TEST(ConfigTest, RefusesNonLoopbackWithoutCredentials) {
+  auto r = ParseArgs({"--listen", "0.0.0.0:9000"});
+  EXPECT_FALSE(r.config);
+  EXPECT_NE(r.error.find("non-loopback"), std::string::npos);
+  auto ok = ParseArgs({"--listen", "0.0.0.0:9000", "--user", "u:a:s"});
+  EXPECT_TRUE(ok.config) << ok.error;
+}
+
+TEST(ConfigTest, RefusesInvalidValuesClearly) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"--listen", "nope"}, {"--listen", "1.2.3.4:99999"},
+        {"--user", "onlyname"}, {"--log-level", "loud"}, {"--log-format", "xml"},
+        {"--threads", "-1"}, {"--unknown-flag"}, {"--min-part-size", "big"}}) {
+    SCOPED_TRACE(args[0]);
+    auto r = ParseArgs(args);
+    EXPECT_FALSE(r.config);
+    EXPECT_FALSE(r.error.empty());
+  }
+}
+
+TEST(ConfigTest, ParsesIpv6Listen) {
+  std::string host;
+  uint16_t port = 1;
+  EXPECT_TRUE(ParseListen("[::1]:0", &host, &port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 0);
+  EXPECT_TRUE(IsLoopback("::1"));
+  EXPECT_FALSE(IsLoopback("10.0.0.1"));
+}
+
+}  // namespace
+}  // namespace s2lite::config

@@ -1,0 +1,172 @@
+#include "storage/sqlite_registry.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/unit/storage/test_util.h"
+
+namespace s2lite::storage {
+namespace {
+
+using testing::TempDir;
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+// Reads one value with a separate connection, as an outside observer would.
+std::string QueryText(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string out = "<error>";
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      out = text != nullptr ? reinterpret_cast<const char*>(text) : "";
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+TEST(SqliteRegistryTest, FileDatabaseIsWalWithCurrentSchemaVersion) {
+  TempDir dir;
+  std::string path = dir.path() + "/s2lite.db";
+  {
+    Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false);
+    ASSERT_TRUE(registry.ok()) << registry.status().message();
+  }
+  EXPECT_EQ(QueryText(path, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(QueryText(path, "PRAGMA user_version"), std::to_string(kRegistrySchemaVersion));
+  for (const char* table : {"buckets", "uploads", "parts", "objects", "object_blobs"}) {
+    SCOPED_TRACE(table);
+    EXPECT_EQ(
+        QueryText(path, std::string("SELECT name FROM sqlite_master WHERE name = '") + table + "'"),
+        table);
+  }
+}
+
+TEST(SqliteRegistryTest, ReopeningKeepsDataAndDoesNotRerunMigrations) {
+  TempDir dir;
+  std::string path = dir.path() + "/s2lite.db";
+  {
+    Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, true);
+    ASSERT_TRUE(registry.ok());
+    ASSERT_TRUE((*registry)->InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+  }
+  Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false);
+  ASSERT_TRUE(registry.ok()) << registry.status().message();
+  Result<BucketInfo> bucket = (*registry)->GetBucket("b");
+  ASSERT_TRUE(bucket.ok());
+  EXPECT_EQ(bucket->owner, "alice");
+}
+
+TEST(SqliteRegistryTest, RefusesDatabaseFromNewerSchema) {
+  TempDir dir;
+  std::string path = dir.path() + "/s2lite.db";
+  {
+    Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false);
+    ASSERT_TRUE(registry.ok());
+  }
+  QueryText(path, "PRAGMA user_version = 999");
+  ASSERT_EQ(QueryText(path, "PRAGMA user_version"), "999");
+  Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false);
+  ASSERT_FALSE(registry.ok());
+  EXPECT_NE(registry.status().message().find("newer"), std::string::npos);
+}
+
+TEST(SqliteRegistryTest, InMemoryDatabasesAreIndependent) {
+  Result<std::unique_ptr<Registry>> a = OpenSqliteRegistry(":memory:", false);
+  Result<std::unique_ptr<Registry>> b = OpenSqliteRegistry(":memory:", false);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->InsertBucket({"only-in-a", "alice", "us-east-1", 1, "private"}).ok());
+  EXPECT_TRUE((*a)->GetBucket("only-in-a").ok());
+  EXPECT_EQ((*b)->GetBucket("only-in-a").status().code(), ErrorCode::kNoSuchBucket);
+}
+
+TEST(SqliteRegistryTest, PlannerErrorLeavesUploadUntouched) {
+  Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(":memory:", false);
+  ASSERT_TRUE(registry.ok());
+  Registry& r = **registry;
+  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+  UploadInfo upload;
+  upload.upload_id = "u1";
+  upload.bucket = "b";
+  upload.key = "k";
+  upload.created = 5;
+  ASSERT_TRUE(r.InsertUpload(upload).ok());
+  PartInfo part;
+  part.part_number = 1;
+  part.blob = {"0123456789abcdef0123456789abcdef", 3};
+  part.md5_hex = "00";
+  ASSERT_TRUE(r.PutPart("u1", part).ok());
+
+  Result<FreedBlobs> freed = r.CompleteUpload(
+      "u1", {{1, "00"}}, [](const UploadInfo&, const std::vector<PartInfo>& parts) {
+        EXPECT_EQ(parts.size(), 1u);
+        return Result<ObjectInfo>(ErrorCode::kInvalidPart);
+      });
+  EXPECT_EQ(freed.status().code(), ErrorCode::kInvalidPart);
+  EXPECT_TRUE(r.GetUpload("u1").ok());
+  bool truncated = true;
+  Result<std::vector<PartInfo>> parts = r.ListParts("u1", 0, 10, &truncated);
+  ASSERT_TRUE(parts.ok());
+  EXPECT_EQ(parts->size(), 1u);
+  EXPECT_FALSE(truncated);
+  EXPECT_EQ(r.GetObject("b", "k").status().code(), ErrorCode::kNoSuchKey);
+}
+
+TEST(SqliteRegistryTest, ReferencedBlobsCoversPartsAndObjects) {
+  Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(":memory:", false);
+  ASSERT_TRUE(registry.ok());
+  Registry& r = **registry;
+  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+  UploadInfo upload;
+  upload.upload_id = "u1";
+  upload.bucket = "b";
+  upload.key = "k";
+  ASSERT_TRUE(r.InsertUpload(upload).ok());
+  PartInfo part;
+  part.part_number = 1;
+  part.blob = {"part-blob", 1};
+  ASSERT_TRUE(r.PutPart("u1", part).ok());
+  ObjectInfo object;
+  object.bucket = "b";
+  object.key = "o";
+  object.manifest = {{"object-blob", 1}};
+  ASSERT_TRUE(r.PutObject(object).ok());
+
+  Result<std::vector<std::string>> ids = r.ReferencedBlobs();
+  ASSERT_TRUE(ids.ok());
+  std::sort(ids->begin(), ids->end());
+  EXPECT_EQ(*ids, (std::vector<std::string>{"object-blob", "part-blob"}));
+}
+
+TEST(MetadataCodecTest, RoundTripsTrickyPairsInOrder) {
+  const std::vector<Metadata> cases = {
+      {},
+      {{"", ""}},
+      {{"a", ""}},
+      {{"k", "v"}, {"a", "b"}},
+      {{"amp&", "x&y"}, {"eq=", "a=b=c"}, {"pct", "100%"}, {"escaped", "%26%3D"}},
+      {{"unicode", "ünïcødé ✓"}, {"space", " a b "}},
+      {{"dup", "1"}, {"dup", "2"}},
+  };
+  for (const Metadata& metadata : cases) {
+    std::string encoded = EncodeMetadata(metadata);
+    SCOPED_TRACE(encoded);
+    EXPECT_EQ(DecodeMetadata(encoded), metadata);
+  }
+}
+
+TEST(MetadataCodecTest, EncodesAsEscapedQueryLikeText) {
+  EXPECT_EQ(EncodeMetadata({{"a", "1"}, {"b&", "=%"}}), "a=1&b%26=%3D%25");
+  EXPECT_EQ(EncodeMetadata({}), "");
+}
+
+}  // namespace
+}  // namespace s2lite::storage

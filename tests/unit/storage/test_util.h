@@ -1,0 +1,85 @@
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/crypto.h"
+#include "s2lite/status.h"
+#include "storage/blob_store.h"
+#include "storage/object_store.h"
+
+namespace s2lite::storage::testing {
+
+// A fresh directory under /tmp, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = "/tmp/s2lite_storage_test_XXXXXX";
+    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+inline std::string Md5Hex(std::string_view bytes) { return auth::HexEncode(auth::Md5(bytes)); }
+
+// Writes `bytes` to a new committed blob.
+inline Result<BlobRef> WriteBlob(BlobStore& store, std::string_view bytes) {
+  Result<std::unique_ptr<BlobWriter>> writer = store.NewBlob();
+  if (!writer.ok()) return writer.status();
+  Status s = (*writer)->Write(bytes.data(), bytes.size());
+  if (!s.ok()) return s;
+  return (*writer)->Commit();
+}
+
+inline Result<BlobRef> WriteBlob(ObjectStore& store, std::string_view bytes) {
+  Result<std::unique_ptr<BlobWriter>> writer = store.NewBlob();
+  if (!writer.ok()) return writer.status();
+  Status s = (*writer)->Write(bytes.data(), bytes.size());
+  if (!s.ok()) return s;
+  return (*writer)->Commit();
+}
+
+inline std::string ReadAll(BlobReader& reader) {
+  std::string out;
+  char buf[7];  // small on purpose: exercises offsets
+  for (;;) {
+    Result<size_t> n = reader.ReadAt(out.size(), buf, sizeof buf);
+    if (!n.ok() || *n == 0) return out;
+    out.append(buf, *n);
+  }
+}
+
+// The blob's bytes, or nullopt-like "<missing>" when it cannot be opened.
+inline std::string ReadBlob(ObjectStore& store, const std::string& blob_id) {
+  Result<std::unique_ptr<BlobReader>> reader = store.OpenBlob(blob_id);
+  if (!reader.ok()) return "<missing>";
+  return ReadAll(**reader);
+}
+
+inline std::string ReadObjectBytes(ObjectStore& store, const ObjectInfo& object) {
+  std::string out;
+  for (const BlobRef& blob : object.manifest) out += ReadBlob(store, blob.blob_id);
+  return out;
+}
+
+inline bool BlobExists(ObjectStore& store, const std::string& blob_id) {
+  return store.OpenBlob(blob_id).ok();
+}
+
+}  // namespace s2lite::storage::testing
