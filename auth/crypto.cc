@@ -191,6 +191,32 @@ Sha256Digest Sha256Hasher::Final() {
   return out;
 }
 
+struct Sha1Hasher::Impl {
+  EVP_MD_CTX* ctx = nullptr;
+  ~Impl() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha1Hasher::Sha1Hasher() : impl_(std::make_unique<Impl>()) {
+  impl_->ctx = EVP_MD_CTX_new();
+  if (impl_->ctx == nullptr) std::abort();
+  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_sha1(), nullptr));
+}
+Sha1Hasher::~Sha1Hasher() = default;
+Sha1Hasher::Sha1Hasher(Sha1Hasher&&) noexcept = default;
+Sha1Hasher& Sha1Hasher::operator=(Sha1Hasher&&) noexcept = default;
+
+void Sha1Hasher::Update(const void* data, size_t n) {
+  CheckOk(EVP_DigestUpdate(impl_->ctx, data, n));
+}
+
+Sha1Digest Sha1Hasher::Final() {
+  Sha1Digest out{};
+  unsigned int len = 0;
+  CheckOk(EVP_DigestFinal_ex(impl_->ctx, out.data(), &len));
+  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_sha1(), nullptr));
+  return out;
+}
+
 struct Md5Hasher::Impl {
   EVP_MD_CTX* ctx = nullptr;
   ~Impl() { EVP_MD_CTX_free(ctx); }

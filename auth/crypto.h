@@ -14,6 +14,7 @@ namespace s2lite::auth {
 
 using Sha256Digest = std::array<uint8_t, 32>;
 using Md5Digest = std::array<uint8_t, 16>;
+using Sha1Digest = std::array<uint8_t, 20>;
 
 Sha256Digest Sha256(std::string_view data);
 std::string Sha256Hex(std::string_view data);
@@ -45,6 +46,20 @@ class Sha256Hasher {
   Sha256Hasher& operator=(Sha256Hasher&&) noexcept;
   void Update(const void* data, size_t n);
   Sha256Digest Final();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class Sha1Hasher {
+ public:
+  Sha1Hasher();
+  ~Sha1Hasher();
+  Sha1Hasher(Sha1Hasher&&) noexcept;
+  Sha1Hasher& operator=(Sha1Hasher&&) noexcept;
+  void Update(const void* data, size_t n);
+  Sha1Digest Final();
 
  private:
   struct Impl;

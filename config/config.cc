@@ -26,6 +26,7 @@ constexpr EnvName kEnv[] = {
     {"S2LITE_LOG_FORMAT", "log-format", false}, {"S2LITE_THREADS", "threads", false},
     {"S2LITE_MIN_PART_SIZE", "min-part-size", false}, {"S2LITE_FSYNC", "fsync", false},
     {"S2LITE_EXIT_WITH_PARENT", "exit-with-parent", false},
+    {"S2LITE_ABORT_INCOMPLETE_AFTER", "abort-incomplete-after", false},
 };
 
 po::options_description Describe() {
@@ -47,6 +48,7 @@ po::options_description Describe() {
       ("log-format", po::value<std::string>(), "text|json (default text)")
       ("threads", po::value<std::string>(), "worker threads (default: one per core)")
       ("min-part-size", po::value<std::string>(), "minimum size of non-final parts in bytes (default 5242880)")
+      ("abort-incomplete-after", po::value<std::string>(), "abort multipart uploads pending longer than this many seconds (default 0 = never)")
       ("fsync", po::value<std::string>()->implicit_value("true"), "fsync data and registry on every commit")
       ("exit-with-parent", po::value<std::string>()->implicit_value("true"), "exit when the parent process dies");
   return d;
@@ -137,6 +139,12 @@ std::string Build(const Values& v, DaemonConfig& c) {
   }
   if (const auto* s = get("min-part-size")) {
     if (!ParseNumber(*s, &o.min_part_size)) return "invalid --min-part-size '" + *s + "'";
+  }
+  if (const auto* s = get("abort-incomplete-after")) {
+    int64_t seconds = 0;
+    if (!ParseNumber(*s, &seconds) || seconds < 0)
+      return "invalid --abort-incomplete-after '" + *s + "': expected seconds (0 = never)";
+    o.abort_incomplete_after = std::chrono::seconds(seconds);
   }
   if (o.users.empty()) {
     o.users.push_back({kDevUser, kDevAccessKey, kDevSecretKey});

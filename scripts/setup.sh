@@ -13,7 +13,7 @@ BUILD_PKGS=(
   libgtest-dev libgmock-dev
 )
 TEST_PKGS=(
-  curl ca-certificates awscli python3-boto3 python3 sqlite3 procps docker-compose
+  curl libcurl4-openssl-dev ca-certificates awscli python3-boto3 python3 sqlite3 procps docker-compose s3cmd rclone python3-pytest
 )
 
 PKGS=("${BUILD_PKGS[@]}")

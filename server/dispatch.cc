@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "auth/aws_chunked.h"
 #include "auth/crypto.h"
 #include "server/errors.h"
 #include "server/handlers/common.h"
@@ -42,19 +43,22 @@ Prepared Fail(Status s) {
 // Hashes the body and compares it with the signed x-amz-content-sha256.
 class PayloadPipeline final : public BodyPipeline {
  public:
-  PayloadPipeline(std::string expected_sha256, BodySink* sink, std::string* out, uint64_t limit)
-      : expected_(std::move(expected_sha256)), sink_(sink), out_(out), limit_(limit) {}
+  PayloadPipeline(RequestContext& ctx, std::string expected_sha256, BodySink* sink,
+                  uint64_t limit)
+      : ctx_(ctx), expected_(std::move(expected_sha256)), sink_(sink), limit_(limit) {}
 
   Status Write(const char* data, size_t n) override {
     received_ += n;
-    if (received_ > limit_) return Status(ErrorCode::kMaxMessageLengthExceeded);
+    if (received_ > limit_)
+      return Status(sink_ ? ErrorCode::kEntityTooLarge : ErrorCode::kMaxMessageLengthExceeded);
     if (!expected_.empty()) hasher_.Update(data, n);
     if (sink_) return sink_->Write(data, n);
-    out_->append(data, n);
+    ctx_.body.append(data, n);
     return Status::Ok();
   }
 
   Status End() override {
+    ctx_.body_bytes = received_;
     if (expected_.empty()) return Status::Ok();
     std::string got = auth::HexEncode(hasher_.Final());
     if (!auth::ConstantTimeEquals(got, expected_)) {
@@ -66,18 +70,97 @@ class PayloadPipeline final : public BodyPipeline {
   }
 
  private:
+  RequestContext& ctx_;
   std::string expected_;
   BodySink* sink_;
-  std::string* out_;
   uint64_t limit_;
   uint64_t received_ = 0;
   auth::Sha256Hasher hasher_;
 };
 
+// Decodes aws-chunked framing (signed chunks or unsigned with trailers),
+// passing only payload bytes on: framing is never stored as data.
+class ChunkedPipeline final : public BodyPipeline {
+ public:
+  ChunkedPipeline(RequestContext& ctx, std::optional<auth::ChunkSigning> signing, bool trailer,
+                  BodySink* sink, uint64_t limit)
+      : ctx_(ctx), decoder_(std::move(signing), trailer), sink_(sink), limit_(limit) {}
+
+  Status Write(const char* data, size_t n) override {
+    return decoder_.Feed(data, n, [this](const char* p, size_t k) -> Status {
+      if (decoder_.decoded_bytes() + k > limit_) return Status(ErrorCode::kEntityTooLarge);
+      if (sink_) return sink_->Write(p, k);
+      ctx_.body.append(p, k);
+      return Status::Ok();
+    });
+  }
+
+  Status End() override {
+    if (Status s = decoder_.Finish(); !s.ok()) return s;
+    ctx_.trailers = decoder_.trailers();
+    ctx_.body_bytes = decoder_.decoded_bytes();
+    if (const std::string* d = ctx_.Header("x-amz-decoded-content-length")) {
+      if (*d != std::to_string(decoder_.decoded_bytes()))
+        return Status(ErrorCode::kIncompleteBody);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  RequestContext& ctx_;
+  auth::AwsChunkedDecoder decoder_;
+  BodySink* sink_;
+  uint64_t limit_;
+};
+
+bool IsAnonymous(const auth::RequestView& v) {
+  return !v.Header("authorization") && !v.Query("X-Amz-Signature") && !v.Query("Signature");
+}
+
+Response Plain(int status, std::string body, std::string type = "text/plain; charset=utf-8") {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.AddHeader("Content-Type", std::move(type));
+  return r;
+}
+
+// Health and metrics, unauthenticated. Under the reserved "/_s2lite/" prefix
+// ('_' is invalid in bucket names) they can never collide with a bucket; the
+// conventional "/health/live", "/health/ready" and "/metrics" are served only
+// to anonymous requests, which S3 would refuse anyway, so a bucket named
+// "health" or "metrics" stays reachable with signed requests.
+std::optional<Response> ServeOperational(RequestContext& ctx) {
+  const auth::RequestView& v = ctx.view;
+  if (v.method != "GET" && v.method != "HEAD") return std::nullopt;
+  std::string_view path = v.raw_path;
+  bool reserved = path.rfind("/_s2lite/", 0) == 0;
+  if (reserved) path.remove_prefix(std::string_view("/_s2lite").size());
+  else if (!IsAnonymous(v)) return std::nullopt;
+  ServerState& st = *ctx.state;
+  if (path == "/health/live") return Plain(200, "OK\n");
+  if (path == "/health/ready") {
+    return st.ready ? Plain(200, "OK\n") : Plain(503, "starting or stopping\n");
+  }
+  if (path == "/metrics") {
+    StoreGauges g;
+    if (auto b = st.store->ListBuckets(""); b.ok()) g.buckets = static_cast<int64_t>(b->size());
+    return Plain(200, st.metrics.Render(g), "text/plain; version=0.0.4; charset=utf-8");
+  }
+  if (reserved) return Response::Error(Status(ErrorCode::kInvalidRequest, "Unknown s2lite endpoint"));
+  return std::nullopt;
+}
+
 }  // namespace
 
 Prepared Prepare(RequestContext& ctx) {
   ServerState& st = *ctx.state;
+  if (auto r = ServeOperational(ctx)) {
+    Prepared p;
+    p.done = true;
+    p.response = std::move(*r);
+    return p;
+  }
   auto route = ParseRoute(ctx.view, ctx.host, st.options.domains);
   if (!route.ok()) return Fail(route.status());
   ctx.route = std::move(*route);
@@ -107,15 +190,22 @@ Prepared Prepare(RequestContext& ctx) {
 Result<std::unique_ptr<BodyPipeline>> MakeBodyPipeline(RequestContext& ctx, BodySink* sink,
                                                        uint64_t limit) {
   const std::string& hash = ctx.auth.payload_hash;
-  std::string expected;
-  if (hash.size() == 64) {
-    expected = hash;
-  } else if (hash.rfind("STREAMING-", 0) == 0) {
-    return Status(ErrorCode::kNotImplemented,
-                  "aws-chunked (STREAMING-*) payloads are not supported yet");
+  if (hash.rfind("STREAMING-", 0) == 0) {
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
+    bool trailer = hash.size() > 8 && hash.compare(hash.size() - 8, 8, "-TRAILER") == 0;
+    std::optional<auth::ChunkSigning> signing;
+    if (hash.rfind("STREAMING-AWS4-HMAC-SHA256-PAYLOAD", 0) == 0) {
+      signing = auth::ChunkSigning{ctx.auth.signing_key, ctx.auth.amz_date, ctx.auth.scope,
+                                   ctx.auth.seed_signature};
+    } else if (hash != "STREAMING-UNSIGNED-PAYLOAD-TRAILER") {
+      return Status(ErrorCode::kInvalidArgument, "Unsupported x-amz-content-sha256: " + hash);
+    }
+    return std::unique_ptr<BodyPipeline>(
+        std::make_unique<ChunkedPipeline>(ctx, std::move(signing), trailer, sink, limit));
   }
+  std::string expected = hash.size() == 64 ? hash : std::string();
   return std::unique_ptr<BodyPipeline>(
-      std::make_unique<PayloadPipeline>(std::move(expected), sink, &ctx.body, limit));
+      std::make_unique<PayloadPipeline>(ctx, std::move(expected), sink, limit));
 }
 
 Response Run(RequestContext& ctx, const OpHandler& handler) {
@@ -130,6 +220,11 @@ Response Run(RequestContext& ctx, const OpHandler& handler) {
 void Finalize(RequestContext& ctx, Response& r) {
   ServerState& st = *ctx.state;
   if (!r.error.ok()) {
+    if (r.error.code() == ErrorCode::kInternalError && !r.error.message().empty()) {
+      // Internal detail (SQLite, I/O) goes to the log, never to the client.
+      st.logger->error("request {}: {}", ctx.request_id, r.error.message());
+      r.error = Status(ErrorCode::kInternalError);
+    }
     const ErrorInfo& info = LookupError(r.error.code());
     r.status = info.http_status;
     r.source.reset();

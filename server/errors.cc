@@ -126,6 +126,8 @@ constexpr Entry kTable[] = {
     {ErrorCode::kInvalidPartOrder,
      {"InvalidPartOrder", 400,
       "The list of parts was not in ascending order. Parts must be ordered by part number."}},
+    {ErrorCode::kInvalidPartNumber,
+     {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable"}},
     {ErrorCode::kTooManyParts,
      {"InvalidArgument", 400, "Part number must be an integer between 1 and 10000, inclusive"}},
 };

@@ -34,12 +34,24 @@ struct RequestContext {
   bool chunked = false;  // Transfer-Encoding: chunked
   // The whole body, for operations that take a small (XML) body.
   std::string body;
+  // Trailing headers of an aws-chunked body (names lower-case), available
+  // once the body has been read (BodySink::Finish).
+  std::vector<std::pair<std::string, std::string>> trailers;
+  // Decoded body size, once read.
+  uint64_t body_bytes = 0;
   ServerState* state = nullptr;
 
   const std::string* Header(std::string_view lower_name) const { return view.Header(lower_name); }
   std::string HeaderOr(std::string_view lower_name, std::string_view fallback = {}) const {
     const std::string* v = Header(lower_name);
     return v ? *v : std::string(fallback);
+  }
+  // A header, or else a trailer of the same name (checksums may come either way).
+  const std::string* HeaderOrTrailer(std::string_view lower_name) const {
+    if (const std::string* h = Header(lower_name)) return h;
+    for (const auto& [n, v] : trailers)
+      if (n == lower_name) return &v;
+    return nullptr;
   }
   bool HasBody() const { return chunked || (content_length && *content_length > 0); }
 };

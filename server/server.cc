@@ -10,12 +10,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -50,6 +52,18 @@ struct SessionTrack {
   bool busy = false;
 };
 
+// Creates a configured bucket owned by the first user; an existing one is kept.
+Status EnsureBucket(server::ServerState& st, const std::string& name) {
+  if (!server::IsValidBucketName(name))
+    return Status(ErrorCode::kInvalidBucketName, "invalid bucket name: " + name);
+  storage::BucketInfo b{name, st.options.users.front().name, st.options.region,
+                        server::ToTimeMs(std::chrono::system_clock::now()), "private"};
+  Status s = st.store->CreateBucket(b);
+  if (s.code() == ErrorCode::kBucketAlreadyOwnedByYou || s.code() == ErrorCode::kBucketAlreadyExists)
+    return Status::Ok();
+  return s;
+}
+
 std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out)
@@ -72,10 +86,13 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable cv;
   std::unordered_set<std::shared_ptr<SessionTrack>> sessions;
+  // Wakes the stale-upload sweep (options.abort_incomplete_after); null when off.
+  std::unique_ptr<asio::steady_timer> reaper;
 
   Status Start();
   void Stop();
   asio::awaitable<void> AcceptLoop();
+  asio::awaitable<void> ReapStaleUploads();
   asio::awaitable<void> RunSession(tcp::socket socket);
   asio::awaitable<void> Serve(beast::tcp_stream& stream, SessionTrack& track);
   asio::awaitable<bool> HandleOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -344,11 +361,12 @@ asio::awaitable<bool> Server::Impl::WriteResponse(beast::tcp_stream& stream, Req
 
 void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
                              uint64_t bytes_out, std::chrono::steady_clock::time_point start) {
-  auto& log = *state->logger;
-  if (!log.should_log(spdlog::level::info)) return;
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                   .count();
   int status = r.status;
+  state->metrics.Observe(ctx.route.op, status, bytes_in, bytes_out, ms / 1000);
+  auto& log = *state->logger;
+  if (!log.should_log(spdlog::level::info)) return;
   std::string_view code = r.error.ok() ? std::string_view("-") : server::LookupErrorCode(r.error);
   // Never the Authorization header, signatures or secrets: only who and what.
   log.info("access req={} op={} method={} bucket={} key={} status={} code={} in={} out={} "
@@ -357,6 +375,27 @@ void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint6
            server::LogQuote(ctx.route.bucket.empty() ? "-" : ctx.route.bucket),
            server::LogQuote(ctx.route.key.empty() ? "-" : ctx.route.key), status, code, bytes_in,
            bytes_out, ms, ctx.user ? server::LogQuote(ctx.user->name) : std::string("-"));
+}
+
+// Aborts uploads pending longer than abort_incomplete_after, at start and then
+// every min(age / 4, 60 s), until Stop cancels the timer.
+asio::awaitable<void> Server::Impl::ReapStaleUploads() {
+  using std::chrono::milliseconds;
+  const milliseconds age = options.abort_incomplete_after;
+  const milliseconds every = std::clamp(age / 4, milliseconds(10), milliseconds(60'000));
+  while (!stopping) {
+    auto cutoff = std::chrono::system_clock::now() - age;
+    auto aborted = state->store->AbortUploadsOlderThan(server::ToTimeMs(cutoff));
+    if (!aborted.ok()) {
+      state->logger->warn("stale upload sweep failed: {}", aborted.status().message());
+    } else if (*aborted > 0) {
+      state->logger->info("aborted {} multipart uploads pending over {} s", *aborted,
+                          options.abort_incomplete_after.count());
+    }
+    reaper->expires_after(every);
+    auto [ec] = co_await reaper->async_wait(kTuple);
+    if (ec) co_return;
+  }
 }
 
 Status Server::Impl::Start() {
@@ -379,14 +418,7 @@ Status Server::Impl::Start() {
   if (!store.ok()) return store.status();
   st->store = std::move(*store);
   for (const auto& name : options.buckets) {
-    if (!server::IsValidBucketName(name))
-      return Status(ErrorCode::kInvalidBucketName, "invalid bucket name: " + name);
-    storage::BucketInfo b{name, options.users.front().name, options.region,
-                          server::ToTimeMs(std::chrono::system_clock::now()), "private"};
-    Status s = st->store->CreateBucket(b);
-    if (!s.ok() && s.code() != ErrorCode::kBucketAlreadyOwnedByYou &&
-        s.code() != ErrorCode::kBucketAlreadyExists)
-      return s;
+    if (Status s = EnsureBucket(*st, name); !s.ok()) return s;
   }
 
   unsigned n = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -410,14 +442,21 @@ Status Server::Impl::Start() {
   state = std::move(st);
   stopping = false;
   asio::co_spawn(*ioc, AcceptLoop(), asio::detached);
+  if (options.abort_incomplete_after.count() > 0) {
+    reaper = std::make_unique<asio::steady_timer>(asio::make_strand(*ioc));
+    asio::co_spawn(reaper->get_executor(), ReapStaleUploads(), asio::detached);
+  }
   for (unsigned i = 0; i < n; ++i) threads.emplace_back([this] { ioc->run(); });
   running = true;
+  state->ready = true;
   return Status::Ok();
 }
 
 void Server::Impl::Stop() {
   if (!running) return;
   stopping = true;
+  if (reaper) asio::post(reaper->get_executor(), [this] { reaper->cancel(); });
+  state->ready = false;
   asio::post(acceptor->get_executor(), [this] {
     beast::error_code ec;
     acceptor->close(ec);
@@ -438,6 +477,7 @@ void Server::Impl::Stop() {
   for (auto& t : threads) t.join();
   threads.clear();
   acceptor.reset();
+  reaper.reset();
   ioc.reset();
   state->logger->flush();
   state.reset();  // closes the registry cleanly
@@ -471,5 +511,125 @@ std::string Server::endpoint() const {
   return "http://" + host + ":" + std::to_string(impl_->port);
 }
 const Options& Server::options() const { return impl_->options; }
+
+}  // namespace s2lite
+
+// --- Inspection ------------------------------------------------------------
+
+namespace s2lite {
+namespace {
+
+ObjectMetadata ToPublic(const storage::ObjectAttrs& a) {
+  ObjectMetadata m;
+  m.content_type = a.content_type;
+  m.cache_control = a.cache_control;
+  m.content_disposition = a.content_disposition;
+  m.content_encoding = a.content_encoding;
+  m.content_language = a.content_language;
+  m.expires = a.expires;
+  m.user = a.metadata;
+  m.storage_class = a.storage_class;
+  m.tagging = a.tagging;
+  m.acl = a.acl;
+  m.checksum_algorithm = a.checksum_algorithm;
+  m.server_side_encryption = a.sse;
+  return m;
+}
+
+Status NotRunning() { return Status(ErrorCode::kServiceUnavailable, "server is not started"); }
+
+}  // namespace
+
+Result<std::vector<UploadSnapshot>> Server::ListUploads(const std::string& bucket) const {
+  if (!impl_->state) return NotRunning();
+  storage::ObjectStore& store = *impl_->state->store;
+  std::vector<std::string> buckets;
+  if (!bucket.empty()) {
+    buckets.push_back(bucket);
+  } else {
+    auto all = store.ListBuckets("");
+    if (!all.ok()) return all.status();
+    for (const auto& b : *all) buckets.push_back(b.name);
+  }
+  std::vector<UploadSnapshot> out;
+  for (const auto& b : buckets) {
+    storage::ListUploadsQuery q;
+    q.bucket = b;
+    q.max_uploads = 1000;
+    for (;;) {
+      auto page = store.ListUploads(q);
+      if (!page.ok()) return page.status();
+      for (const auto& u : page->uploads) {
+        UploadSnapshot s{u.upload_id, u.bucket, u.key, u.initiator, u.created, ToPublic(u.attrs)};
+        bool truncated = false;
+        auto parts = store.ListParts(u.upload_id, 0, 10000, &truncated);
+        if (parts.ok()) s.parts = static_cast<int>(parts->size());
+        out.push_back(std::move(s));
+      }
+      if (!page->truncated || page->uploads.empty()) break;
+      q.key_marker = page->uploads.back().key;
+      q.upload_id_marker = page->uploads.back().upload_id;
+    }
+  }
+  return out;
+}
+
+Result<std::vector<ObjectSnapshot>> Server::ListObjects(const std::string& bucket) const {
+  if (!impl_->state) return NotRunning();
+  storage::ObjectStore& store = *impl_->state->store;
+  if (auto b = store.GetBucket(bucket); !b.ok()) return b.status();
+  std::vector<ObjectSnapshot> out;
+  storage::ListObjectsQuery q;
+  q.bucket = bucket;
+  for (;;) {
+    auto page = store.ListObjects(q);
+    if (!page.ok()) return page.status();
+    for (const auto& o : page->objects) {
+      out.push_back({o.bucket, o.key, o.size, o.etag, o.last_modified, o.parts_count,
+                     ToPublic(o.attrs)});
+    }
+    if (!page->truncated || page->objects.empty()) break;
+    q.start_after = page->objects.back().key;
+  }
+  return out;
+}
+
+Result<std::string> Server::ReadObject(const std::string& bucket, const std::string& key) const {
+  if (!impl_->state) return NotRunning();
+  storage::ObjectStore& store = *impl_->state->store;
+  if (auto b = store.GetBucket(bucket); !b.ok()) return b.status();
+  auto object = store.GetObject(bucket, key);
+  if (!object.ok()) return object.status();
+  std::string bytes;
+  bytes.reserve(object->size);
+  for (const auto& blob : object->manifest) {
+    auto reader = store.OpenBlob(blob.blob_id);
+    if (!reader.ok()) return reader.status();
+    size_t base = bytes.size();
+    bytes.resize(base + blob.size);
+    uint64_t done = 0;
+    while (done < blob.size) {
+      auto n = (*reader)->ReadAt(done, bytes.data() + base + done, blob.size - done);
+      if (!n.ok()) return n.status();
+      if (*n == 0) return Status(ErrorCode::kInternalError, "blob shorter than recorded");
+      done += *n;
+    }
+  }
+  return bytes;
+}
+
+Status Server::CreateBucket(const std::string& bucket) {
+  if (!impl_->state) return NotRunning();
+  return EnsureBucket(*impl_->state, bucket);
+}
+
+Status Server::Reset() {
+  if (!impl_->state) return NotRunning();
+  if (Status s = impl_->state->store->Reset(); !s.ok()) return s;
+  for (const auto& b : impl_->options.buckets) {
+    if (Status s = CreateBucket(b); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
 
 }  // namespace s2lite

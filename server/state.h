@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "s2lite/options.h"
+#include "server/metrics.h"
 #include "storage/object_store.h"
 
 namespace spdlog {
@@ -25,6 +26,8 @@ struct ServerState {
   std::string host_id;           // x-amz-id-2
   std::string request_id_prefix; // random per server
   std::atomic<uint64_t> request_counter{0};
+  Metrics metrics;
+  std::atomic<bool> ready{false};  // false while starting and stopping
 
   const UserCredentials* FindUser(std::string_view access_key) const {
     auto it = users_by_access_key.find(std::string(access_key));

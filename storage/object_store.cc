@@ -266,7 +266,8 @@ class Store final : public ObjectStore {
 
   Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
                                     const std::vector<CompletePart>& parts,
-                                    uint64_t min_part_size) override {
+                                    uint64_t min_part_size,
+                                    const std::string& checksum_value) override {
     const std::vector<CompletePart> listed = NormalizeParts(parts);
     const TimeMs now = NowMs();
     ObjectInfo planned;
@@ -274,7 +275,9 @@ class Store final : public ObjectStore {
         upload_id, listed,
         [&](const UploadInfo& upload, const std::vector<PartInfo>& stored) -> Result<ObjectInfo> {
           Result<ObjectInfo> object = PlanCompletion(upload, stored, listed, min_part_size, now);
-          if (object.ok()) planned = *object;
+          if (!object.ok()) return object;
+          object->checksum_value = checksum_value;
+          planned = *object;
           return object;
         });
     if (!freed.ok()) {

@@ -88,10 +88,19 @@ class ObjectStore {
   // parts' blobs (no byte copy); unlisted parts and any replaced object's
   // blobs are removed. ETag = "<md5 of concatenated binary part md5s>-<N>".
   // If the upload already completed with the same part list, returns the
-  // same object (idempotent retry).
+  // same object (idempotent retry). `checksum_value` becomes the object's
+  // checksum_value (the multipart checksum the caller derived from the listed
+  // parts, e.g. "<base64>-3"; "" for none).
   virtual Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
                                             const std::vector<CompletePart>& parts,
-                                            uint64_t min_part_size) = 0;
+                                            uint64_t min_part_size,
+                                            const std::string& checksum_value) = 0;
+  // The same, for an upload without a flexible checksum.
+  Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
+                                    const std::vector<CompletePart>& parts,
+                                    uint64_t min_part_size) {
+    return CompleteUpload(upload_id, parts, min_part_size, std::string());
+  }
   // Removes the upload and its parts' bytes. kNoSuchUpload if unknown.
   virtual Status AbortUpload(const std::string& upload_id) = 0;
   // Aborts uploads created before `cutoff`; returns how many.

@@ -57,6 +57,12 @@ struct Options {
   // Largest accepted part / single PUT body. S3: 5 GiB.
   uint64_t max_part_size = 5ull * 1024 * 1024 * 1024;
 
+  // Multipart uploads still pending this long after initiation are aborted
+  // (their parts removed) by a background sweep that runs every
+  // min(abort_incomplete_after / 4, 60 s). 0 = never (S3's default: uploads
+  // wait for a lifecycle rule or an explicit abort). Default 0.
+  std::chrono::seconds abort_incomplete_after{0};
+
   // Largest accepted XML request body (Complete, Delete, CreateBucket).
   uint64_t max_xml_body = 4ull * 1024 * 1024;
 

@@ -4,6 +4,9 @@
 #include <memory>
 #include <string>
 
+#include <vector>
+
+#include "s2lite/inspect.h"
 #include "s2lite/options.h"
 #include "s2lite/status.h"
 
@@ -35,6 +38,20 @@ class Server {
   std::string endpoint() const;
 
   const Options& options() const;
+
+  // --- Inspection for tests (no HTTP). Valid while started; thread-safe.
+
+  // Pending multipart uploads, in one bucket or ("") all, sorted by bucket, key, time.
+  Result<std::vector<UploadSnapshot>> ListUploads(const std::string& bucket = {}) const;
+  // Objects of a bucket, sorted by key.
+  Result<std::vector<ObjectSnapshot>> ListObjects(const std::string& bucket) const;
+  // An object's bytes (tests: keep objects small). kNoSuchBucket / kNoSuchKey.
+  Result<std::string> ReadObject(const std::string& bucket, const std::string& key) const;
+  // Creates a bucket owned by users[0] (OK if it exists).
+  Status CreateBucket(const std::string& bucket);
+  // Empties the store (every bucket, object, upload), then re-creates
+  // options().buckets: a fresh store between tests, without a restart.
+  Status Reset();
 
  private:
   struct Impl;

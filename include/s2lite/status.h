@@ -66,6 +66,7 @@ enum class ErrorCode {
   kNoSuchUpload,
   kInvalidPart,
   kInvalidPartOrder,
+  kInvalidPartNumber,
   kTooManyParts,
 };
 

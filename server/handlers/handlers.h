@@ -36,4 +36,22 @@ Response HandleDeleteBucket(RequestContext& ctx);
 Response HandleGetBucketLocation(RequestContext& ctx);
 Response HandleCreateMultipartUpload(RequestContext& ctx);
 
+// Multipart (server/handlers/multipart_handlers.cc, upload_part.cc).
+Result<std::unique_ptr<BodySink>> BeginUploadPart(RequestContext& ctx);
+Response HandleUploadPartCopy(RequestContext& ctx);
+Response HandleCompleteMultipartUpload(RequestContext& ctx);
+Response HandleAbortMultipartUpload(RequestContext& ctx);
+Response HandleListParts(RequestContext& ctx);
+Response HandleListMultipartUploads(RequestContext& ctx);
+
+// Objects (server/handlers/object_handlers.cc, put_object.cc, list_objects.cc).
+Result<std::unique_ptr<BodySink>> BeginPutObject(RequestContext& ctx);
+Response HandleGetObject(RequestContext& ctx);
+Response HandleHeadObject(RequestContext& ctx);
+Response HandleDeleteObject(RequestContext& ctx);
+Response HandleDeleteObjects(RequestContext& ctx);
+Response HandleCopyObject(RequestContext& ctx);
+Response HandleListObjects(RequestContext& ctx);
+Response HandleListObjectsV2(RequestContext& ctx);
+
 }  // namespace s2lite::server

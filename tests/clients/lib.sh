@@ -57,3 +57,87 @@ kill9_and_restart() {
 
 # registry_query SQL: reads the registry as another process would.
 registry_query() { sqlite3 "$WORK/data/s2lite.db" "$1"; }
+
+# --- Helpers for the lifecycle / third-party client tests -------------------
+
+# set_deadline SECONDS: bound the whole script. When the time is up, every
+# process this script started (clients and daemon) is killed and the script
+# fails with "deadline exceeded".
+DEADLINE_PID=""
+set_deadline() {
+  local secs=$1 main=$$
+  trap 'trap - TERM; fail "deadline of '"$secs"'s exceeded"' TERM
+  (
+    sleep "$secs" & sp=$!
+    trap 'kill $sp 2>/dev/null; exit 0' TERM
+    wait $sp
+    me=$BASHPID
+    # Descendants of the script (clients, daemon), excluding this watchdog.
+    kill_tree() {
+      local p
+      for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        [ "$p" = "$me" ] && continue
+        kill_tree "$p"; kill -TERM "$p" 2>/dev/null || true
+      done
+    }
+    echo "deadline of ${secs}s exceeded: killing the clients" >&2
+    kill_tree "$main"
+    kill -TERM "$main" 2>/dev/null || true
+  ) &
+  DEADLINE_PID=$!
+}
+_lib_cleanup_deadline() {
+  if [ -n "$DEADLINE_PID" ]; then kill "$DEADLINE_PID" 2>/dev/null || true; fi
+}
+trap '_lib_cleanup_deadline; cleanup' EXIT
+
+# aws_clis: sets CLIS to Debian's /usr/bin/aws and the image's aws (PATH), when present.
+aws_clis() {
+  CLIS=()
+  [ -x /usr/bin/aws ] && CLIS+=(/usr/bin/aws)
+  if command -v aws >/dev/null && [ "$(command -v aws)" != /usr/bin/aws ]; then CLIS+=("$(command -v aws)"); fi
+  [ ${#CLIS[@]} -gt 0 ] || fail "no aws-cli installed"
+}
+
+# boto3_pythons: sets PYS to every python3 (Debian's, the image's) that has boto3.
+boto3_pythons() {
+  PYS=()
+  /usr/bin/python3 -c 'import boto3' 2>/dev/null && PYS+=(/usr/bin/python3)
+  if command -v python3 >/dev/null && [ "$(command -v python3)" != /usr/bin/python3 ] \
+     && python3 -c 'import boto3' 2>/dev/null; then
+    PYS+=("$(command -v python3)")
+  fi
+  [ ${#PYS[@]} -gt 0 ] || fail "no boto3 installed"
+}
+
+# random_file PATH BYTES: a file of random bytes.
+random_file() { head -c "$2" /dev/urandom > "$1"; }
+
+# s3_etag FILE [PART_BYTES]: the ETag S3 gives FILE, unquoted: its MD5 when
+# uploaded whole, "<md5 of the parts' binary MD5s>-<parts>" when uploaded in
+# parts of PART_BYTES.
+s3_etag() {
+  /usr/bin/python3 - "$@" <<'PY'
+import hashlib, sys
+path = sys.argv[1]
+part = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+with open(path, "rb") as f:
+    if not part:
+        print(hashlib.md5(f.read()).hexdigest())
+    else:
+        digests = []
+        while chunk := f.read(part):
+            digests.append(hashlib.md5(chunk).digest())
+        print(f"{hashlib.md5(b''.join(digests)).hexdigest()}-{len(digests)}")
+PY
+}
+
+# expect_error CODE CMD...: CMD must fail and its output must name the S3 error CODE.
+expect_error() {
+  local code=$1; shift
+  local out
+  if out=$("$@" 2>&1); then fail "expected $code, but succeeded: $* -> $out"; fi
+  echo "$out" | grep -q "$code" || fail "expected $code from: $*
+got: $out"
+  echo "  ok: $code <- ${*:2:3} ..."
+}

@@ -37,6 +37,19 @@ std::string HttpResponse::Xml(const std::string& name) const {
   return b == std::string::npos ? "" : body.substr(a, b - a);
 }
 
+std::vector<std::string> HttpResponse::XmlAll(const std::string& name) const {
+  std::string open = "<" + name + ">", close = "</" + name + ">";
+  std::vector<std::string> out;
+  for (size_t a = body.find(open); a != std::string::npos; a = body.find(open, a)) {
+    a += open.size();
+    size_t b = body.find(close, a);
+    if (b == std::string::npos) break;
+    out.push_back(body.substr(a, b - a));
+    a = b + close.size();
+  }
+  return out;
+}
+
 struct TestClient::Conn {
   asio::io_context ioc;
   tcp::socket socket{ioc};
@@ -98,7 +111,9 @@ std::string TestClient::Serialize(HttpRequest req) {
   req.headers.emplace_back("Host", req.host);
   if (req.sign == Sign::kV4) {
     std::string amz_date = AmzDate(now);
-    std::string payload = req.unsigned_payload ? "UNSIGNED-PAYLOAD" : auth::Sha256Hex(req.body);
+    std::string payload = !req.payload_hash.empty() ? req.payload_hash
+                          : req.unsigned_payload    ? "UNSIGNED-PAYLOAD"
+                                                    : auth::Sha256Hex(req.body);
     req.headers.emplace_back("x-amz-date", amz_date);
     req.headers.emplace_back("x-amz-content-sha256", payload);
     auth::RequestView v = ViewOf(req);

@@ -24,6 +24,8 @@ struct HttpResponse {
   std::string Header(const std::string& lower_name) const;
   // Text of the first <name>...</name> in the body ("" if absent).
   std::string Xml(const std::string& name) const;
+  // Texts of every <name>...</name> in the body, in order.
+  std::vector<std::string> XmlAll(const std::string& name) const;
 };
 
 struct HttpRequest {
@@ -37,6 +39,9 @@ struct HttpRequest {
   std::string access_key;  // default: the client's
   std::string secret_key;
   bool unsigned_payload = false;
+  // When set, signed and sent as x-amz-content-sha256 instead of the body's
+  // hash (e.g. "STREAMING-UNSIGNED-PAYLOAD-TRAILER" for aws-chunked bodies).
+  std::string payload_hash;
 };
 
 class TestClient {

@@ -89,7 +89,8 @@ TEST(ConfigTest, RefusesInvalidValuesClearly) {
   for (std::vector<std::string> args :
        {std::vector<std::string>{"--listen", "nope"}, {"--listen", "1.2.3.4:99999"},
         {"--user", "onlyname"}, {"--log-level", "loud"}, {"--log-format", "xml"},
-        {"--threads", "-1"}, {"--unknown-flag"}, {"--min-part-size", "big"}}) {
+        {"--threads", "-1"}, {"--unknown-flag"}, {"--min-part-size", "big"},
+        {"--abort-incomplete-after", "-5"}, {"--abort-incomplete-after", "1h"}}) {
     SCOPED_TRACE(args[0]);
     auto r = ParseArgs(args);
     EXPECT_FALSE(r.config);
@@ -105,6 +106,18 @@ TEST(ConfigTest, ParsesIpv6Listen) {
   EXPECT_EQ(port, 0);
   EXPECT_TRUE(IsLoopback("::1"));
   EXPECT_FALSE(IsLoopback("10.0.0.1"));
+}
+
+TEST(ConfigTest, AbortIncompleteAfterFromFlagOrEnvironment) {
+  auto none = ParseArgs({});
+  ASSERT_TRUE(none.config) << none.error;
+  EXPECT_EQ(none.config->options.abort_incomplete_after.count(), 0);
+  auto flag = ParseArgs({"--abort-incomplete-after", "86400"});
+  ASSERT_TRUE(flag.config) << flag.error;
+  EXPECT_EQ(flag.config->options.abort_incomplete_after, std::chrono::hours(24));
+  auto env = ParseArgs({}, {{"S2LITE_ABORT_INCOMPLETE_AFTER", "3600"}});
+  ASSERT_TRUE(env.config) << env.error;
+  EXPECT_EQ(env.config->options.abort_incomplete_after, std::chrono::hours(1));
 }
 
 }  // namespace

@@ -567,6 +567,23 @@ TEST_P(ObjectStoreTest, CompleteOfUnknownUploadIsNoSuchUpload) {
   EXPECT_EQ(r.status().extra()[0].second, "nope");
 }
 
+TEST_P(ObjectStoreTest, CompleteRecordsTheGivenChecksumDurably) {
+  std::string id = CreateUpload("k", "u1", 0, FullAttrs());
+  PartInfo p1 = PutPart(id, 1, "aaaaaaaa");
+  PartInfo p2 = PutPart(id, 2, "bb");
+  Result<ObjectInfo> done =
+      store_->CompleteUpload(id, {Listed(p1), Listed(p2)}, kMinPart, "AAAAAA==-2");
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(done->checksum_value, "AAAAAA==-2");
+  Result<ObjectInfo> stored = store_->GetObject(kBucket, "k");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->checksum_value, "AAAAAA==-2");
+  Result<ObjectInfo> retry =
+      store_->CompleteUpload(id, {Listed(p1), Listed(p2)}, kMinPart, "ignored-on-retry");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->checksum_value, "AAAAAA==-2");
+}
+
 TEST_P(ObjectStoreTest, RetriedCompleteWithSameListReturnsSameObject) {
   std::string id = CreateUpload("k", "u1", 0, FullAttrs());
   PartInfo p1 = PutPart(id, 1, "aaaaaaaa");

@@ -1,0 +1,59 @@
+#pragma once
+
+// The write path shared by UploadPart and PutObject: streams a request body
+// into a new blob (never buffering it whole), computing its MD5 and, when the
+// request names one, its flexible checksum; checks Content-MD5 and the
+// checksum (header or aws-chunked trailer) before the blob is committed.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "auth/checksum.h"
+#include "auth/crypto.h"
+#include "s2lite/status.h"
+#include "server/request.h"
+#include "storage/blob_store.h"
+
+namespace s2lite::server {
+
+struct WrittenBody {
+  storage::BlobRef blob;
+  std::string md5_hex;             // lower-case hex
+  std::string checksum_algorithm;  // "CRC32", ... or ""
+  std::string checksum_value;      // base64, or ""
+  std::string checksum_raw;        // raw digest bytes, or ""
+};
+
+class BodyWriter {
+ public:
+  // Validates the request before any byte is read: Content-Length present
+  // (kMissingContentLength) and within max_part_size (kEntityTooLarge),
+  // Content-MD5 well-formed (kInvalidDigest), checksum headers consistent
+  // (kInvalidRequest). `default_algorithm` is computed when the request names
+  // none (the upload's x-amz-checksum-algorithm), "" for none.
+  static Result<std::unique_ptr<BodyWriter>> Start(RequestContext& ctx,
+                                                   const std::string& default_algorithm = {});
+
+  Status Write(const char* data, size_t n);
+
+  // After the whole body: verifies Content-MD5 (kBadDigest) and the checksum
+  // (kBadDigest / kInvalidRequest when a promised trailer is missing), then
+  // commits the blob. On error nothing is stored.
+  Result<WrittenBody> Finish();
+
+ private:
+  BodyWriter() = default;
+  RequestContext* ctx_ = nullptr;
+  std::unique_ptr<storage::BlobWriter> blob_;
+  auth::Md5Hasher md5_;
+  std::string content_md5_raw_;  // expected, from Content-MD5
+  std::optional<auth::ChecksumAlgorithm> algorithm_;
+  std::unique_ptr<auth::Checksummer> checksummer_;
+  std::string expected_checksum_header_;  // header name whose value must match
+};
+
+// Response headers echoing a part's/object's checksum ("x-amz-checksum-crc32: ...").
+void AddChecksumHeader(Response& r, const std::string& algorithm, const std::string& value);
+
+}  // namespace s2lite::server

@@ -1,0 +1,84 @@
+#include "server/handlers/preconditions.h"
+
+#include <ctime>
+#include <iomanip>
+#include <locale>
+#include <sstream>
+
+namespace s2lite::server {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view Unquote(std::string_view tag) {
+  tag = Trim(tag);
+  if (tag.size() >= 2 && tag[0] == 'W' && tag[1] == '/') tag.remove_prefix(2);
+  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"')
+    tag = tag.substr(1, tag.size() - 2);
+  return tag;
+}
+
+std::optional<int64_t> ParseWith(std::string_view text, const char* format) {
+  std::istringstream in{std::string(text)};
+  // HTTP dates use English names whatever the process locale says.
+  in.imbue(std::locale::classic());
+  std::tm tm{};
+  in >> std::get_time(&tm, format);
+  if (in.fail()) return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+}  // namespace
+
+// https://www.rfc-editor.org/rfc/rfc9110#section-5.6.7 (all three forms must be accepted).
+std::optional<int64_t> ParseHttpDate(std::string_view text) {
+  text = Trim(text);
+  for (const char* format :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"}) {
+    if (auto t = ParseWith(text, format)) return t;
+  }
+  return std::nullopt;
+}
+
+bool EtagListMatches(std::string_view list, std::string_view etag) {
+  if (Trim(list) == "*") return true;
+  std::string_view want = Unquote(etag);
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    if (Unquote(list.substr(0, comma)) == want) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+PreconditionResult EvaluatePreconditions(const RequestContext& ctx, std::string_view prefix,
+                                         std::string_view etag, storage::TimeMs last_modified) {
+  auto header = [&](std::string_view name) { return ctx.Header(std::string(prefix) + std::string(name)); };
+  auto label = [&](std::string_view name) { return std::string(prefix) + std::string(name); };
+  const int64_t modified = last_modified / 1000;  // HTTP dates have one-second resolution
+
+  if (const std::string* v = header("if-match")) {
+    if (!EtagListMatches(*v, etag)) return {Precondition::kFailed, label("If-Match")};
+  } else if (const std::string* v = header("if-unmodified-since")) {
+    auto t = ParseHttpDate(*v);
+    if (t && modified > *t) return {Precondition::kFailed, label("If-Unmodified-Since")};
+  }
+  if (const std::string* v = header("if-none-match")) {
+    if (EtagListMatches(*v, etag)) return {Precondition::kNotModified, label("If-None-Match")};
+  } else if (const std::string* v = header("if-modified-since")) {
+    auto t = ParseHttpDate(*v);
+    if (t && modified <= *t) return {Precondition::kNotModified, label("If-Modified-Since")};
+  }
+  return {};
+}
+
+Status PreconditionFailedError(const PreconditionResult& result) {
+  return Status(ErrorCode::kPreconditionFailed).With("Condition", result.condition);
+}
+
+}  // namespace s2lite::server
