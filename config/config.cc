@@ -50,7 +50,8 @@ po::options_description Describe() {
       ("min-part-size", po::value<std::string>(), "minimum size of non-final parts in bytes (default 5242880)")
       ("abort-incomplete-after", po::value<std::string>(), "abort multipart uploads pending longer than this many seconds (default 0 = never)")
       ("fsync", po::value<std::string>()->implicit_value("true"), "fsync data and registry on every commit")
-      ("exit-with-parent", po::value<std::string>()->implicit_value("true"), "exit when the parent process dies");
+      ("exit-with-parent", po::value<std::string>()->implicit_value("true"), "exit when the parent process dies")
+      ("fault", po::value<std::vector<std::string>>(), "inject a fault: operation=OP,action=error|delay|reset|truncate,code=,status=,times=,probability=,delay_ms=,bucket=,prefix=,part= (repeatable)");
   return d;
 }
 
@@ -121,6 +122,7 @@ std::string Build(const Values& v, DaemonConfig& c) {
     }
   }
   if (const auto* s = get("ready-file")) c.ready_file = *s;
+  if (auto it = v.find("fault"); it != v.end()) c.faults = it->second;
   if (const auto* s = get("log-level")) {
     static const std::pair<const char*, LogLevel> kLevels[] = {
         {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},

@@ -145,9 +145,14 @@ std::optional<Response> ServeOperational(RequestContext& ctx) {
   if (path == "/metrics") {
     StoreGauges g;
     if (auto b = st.store->ListBuckets(""); b.ok()) g.buckets = static_cast<int64_t>(b->size());
-    return Plain(200, st.metrics.Render(g), "text/plain; version=0.0.4; charset=utf-8");
+    std::string text = st.metrics.Render(g);
+    text += "# HELP s2lite_faults_fired_total Injected faults that fired.\n"
+            "# TYPE s2lite_faults_fired_total counter\n"
+            "s2lite_faults_fired_total " + std::to_string(st.faults.fired()) + "\n";
+    return Plain(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
   }
-  if (reserved) return Response::Error(Status(ErrorCode::kInvalidRequest, "Unknown s2lite endpoint"));
+  if (reserved && path != "/faults")
+    return Response::Error(Status(ErrorCode::kInvalidRequest, "Unknown s2lite endpoint"));
   return std::nullopt;
 }
 
@@ -219,7 +224,18 @@ Response Run(RequestContext& ctx, const OpHandler& handler) {
 
 void Finalize(RequestContext& ctx, Response& r) {
   ServerState& st = *ctx.state;
-  if (!r.error.ok()) {
+  if (r.fault_status) {
+    r.status = r.fault_status;
+    r.source.reset();
+    r.headers.clear();
+    r.body.clear();
+    if (ctx.view.method != "HEAD") {
+      r.body = RenderErrorXml(r.fault_code,
+                              r.error.message().empty() ? "Injected fault" : r.error.message(),
+                              ctx.view.raw_path, ctx.request_id, st.host_id);
+      r.headers.emplace_back("Content-Type", "application/xml");
+    }
+  } else if (!r.error.ok()) {
     if (r.error.code() == ErrorCode::kInternalError && !r.error.message().empty()) {
       // Internal detail (SQLite, I/O) goes to the log, never to the client.
       st.logger->error("request {}: {}", ctx.request_id, r.error.message());

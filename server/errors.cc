@@ -150,19 +150,37 @@ const ErrorInfo& LookupError(ErrorCode code) {
   return i < kTableSize ? kTable[i].info : kTable[1].info;
 }
 
-std::string RenderErrorXml(const Status& status, std::string_view resource,
-                           std::string_view request_id, std::string_view host_id) {
-  const ErrorInfo& info = LookupError(status.code());
+namespace {
+
+std::string Render(std::string_view code, std::string_view message, const Status* extras,
+                   std::string_view resource, std::string_view request_id,
+                   std::string_view host_id) {
   XmlWriter w;
   w.Open("Error");
-  w.Element("Code", info.code);
-  w.Element("Message", status.message().empty() ? info.message : status.message());
-  for (const auto& [name, value] : status.extra()) w.Element(name, value);
+  w.Element("Code", code);
+  w.Element("Message", message);
+  if (extras)
+    for (const auto& [name, value] : extras->extra()) w.Element(name, value);
   if (!resource.empty()) w.Element("Resource", resource);
   w.Element("RequestId", request_id);
   w.Element("HostId", host_id);
   w.Close("Error");
   return w.Take();
+}
+
+}  // namespace
+
+std::string RenderErrorXml(const Status& status, std::string_view resource,
+                           std::string_view request_id, std::string_view host_id) {
+  const ErrorInfo& info = LookupError(status.code());
+  return Render(info.code, status.message().empty() ? info.message : status.message(), &status,
+                resource, request_id, host_id);
+}
+
+std::string RenderErrorXml(std::string_view code, std::string_view message,
+                           std::string_view resource, std::string_view request_id,
+                           std::string_view host_id) {
+  return Render(code, message, nullptr, resource, request_id, host_id);
 }
 
 }  // namespace s2lite::server

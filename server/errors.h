@@ -22,6 +22,10 @@ const ErrorInfo& LookupError(ErrorCode code);
 // S3 error documents carry no XML namespace.
 std::string RenderErrorXml(const Status& status, std::string_view resource,
                            std::string_view request_id, std::string_view host_id);
+// The same document for an arbitrary code (injected faults).
+std::string RenderErrorXml(std::string_view code, std::string_view message,
+                           std::string_view resource, std::string_view request_id,
+                           std::string_view host_id);
 
 }  // namespace s2lite::server
 

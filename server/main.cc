@@ -38,6 +38,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   s2lite::config::DaemonConfig& cfg = *parsed.config;
+  for (const std::string& spec : cfg.faults) {
+    auto rule = s2lite::ParseFaultRule(spec);
+    if (!rule.ok()) {
+      std::cerr << "s2lite: invalid --fault '" << spec << "': " << rule.status().message() << "\n";
+      return 2;
+    }
+    cfg.options.faults.push_back(std::move(*rule));
+  }
   pid_t parent = getppid();
   if (cfg.exit_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
 

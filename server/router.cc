@@ -145,6 +145,12 @@ Result<Route> ParseRoute(const auth::RequestView& req, std::string_view host,
   }
   std::string_view path = req.raw_path;
   if (path.empty() || path.front() != '/') return Status(ErrorCode::kInvalidURI);
+  // s2lite's own admin API lives under "/_s2lite/": '_' is invalid in bucket
+  // names, so it can never shadow a bucket.
+  if (!r.virtual_host && path == "/_s2lite/faults") {
+    r.op = Op::kAdminFaults;
+    return r;
+  }
   path.remove_prefix(1);
   std::string_view raw_key;
   if (r.virtual_host) {

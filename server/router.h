@@ -34,6 +34,7 @@ namespace s2lite::server {
   X(GetObject)                 \
   X(HeadObject)                \
   X(DeleteObject)              \
+  X(AdminFaults)               \
   X(Unsupported)
 
 enum class Op {

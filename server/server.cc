@@ -100,8 +100,12 @@ struct Server::Impl {
   asio::awaitable<Status> ReadBody(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                    http::request_parser<http::empty_body>& hp,
                                    server::BodyPipeline& pipe, uint64_t limit, bool& broken);
+  // `truncate`: an injected fault — send the headers and half the body only.
   asio::awaitable<bool> WriteResponse(beast::tcp_stream& stream, RequestContext& ctx,
-                                      Response& r, bool keep_alive);
+                                      Response& r, bool keep_alive, bool truncate = false);
+  std::optional<FaultRule> MatchFault(RequestContext& ctx);
+  asio::awaitable<void> ResetConnection(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                        http::request_parser<http::empty_body>& hp);
   void AccessLog(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
                  uint64_t bytes_out, std::chrono::steady_clock::time_point start);
 };
@@ -186,6 +190,9 @@ asio::awaitable<void> Server::Impl::Serve(beast::tcp_stream& stream, SessionTrac
     if (stopping) co_return;
     http::request_parser<http::empty_body> hp;
     hp.header_limit(options.max_header_bytes);
+    // Beast's default 1 MiB body limit would refuse a part at header time;
+    // limits are per operation, applied once the route is known.
+    hp.body_limit(boost::none);
     stream.expires_after(options.idle_timeout);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, hp, kTuple);
     if (ec) {
@@ -230,11 +237,29 @@ asio::awaitable<bool> Server::Impl::HandleOne(beast::tcp_stream& stream,
   uint64_t bytes_in = 0;
 
   Response response;
+  bool truncate = false;
   bool body_consumed = hp.is_done();
   if (Status s = BuildView(hp, ctx); !s.ok()) {
     response = Response::Error(std::move(s));
   } else {
     server::Prepared p = server::Prepare(ctx);
+    std::optional<FaultRule> fault;
+    if (!p.done) fault = MatchFault(ctx);
+    if (fault && fault->action == FaultAction::kDelay) {
+      asio::steady_timer timer(stream.get_executor(), std::chrono::milliseconds(fault->delay_ms));
+      co_await timer.async_wait(kTuple);
+    } else if (fault && fault->action == FaultAction::kError) {
+      p.done = true;
+      p.response.error = Status(ErrorCode::kInternalError, fault->message);
+      p.response.fault_code = fault->error_code;
+      p.response.fault_status = fault->http_status;
+    } else if (fault && fault->action == FaultAction::kReset) {
+      co_await ResetConnection(stream, buffer, hp);
+      AccessLog(ctx, Response::Error(Status(ErrorCode::kInternalError)), 0, 0, start);
+      co_return false;
+    } else if (fault && fault->action == FaultAction::kTruncate) {
+      truncate = true;
+    }
     if (p.done) {
       response = std::move(p.response);
     } else if (p.handler->mode == server::BodyMode::kStream) {
@@ -271,9 +296,9 @@ asio::awaitable<bool> Server::Impl::HandleOne(beast::tcp_stream& stream,
   if (stopping) keep_alive = false;
   server::Finalize(ctx, response);
   uint64_t bytes_out = response.source ? response.source_length : response.body.size();
-  bool ok = co_await WriteResponse(stream, ctx, response, keep_alive);
+  bool ok = co_await WriteResponse(stream, ctx, response, keep_alive, truncate);
   AccessLog(ctx, response, bytes_in, bytes_out, start);
-  co_return ok && keep_alive;
+  co_return ok && keep_alive && !truncate;
 }
 
 asio::awaitable<Status> Server::Impl::ReadBody(beast::tcp_stream& stream,
@@ -315,7 +340,7 @@ asio::awaitable<Status> Server::Impl::ReadBody(beast::tcp_stream& stream,
 }
 
 asio::awaitable<bool> Server::Impl::WriteResponse(beast::tcp_stream& stream, RequestContext& ctx,
-                                                  Response& r, bool keep_alive) {
+                                                  Response& r, bool keep_alive, bool truncate) {
   bool head = ctx.view.method == "HEAD";
   stream.expires_after(options.read_timeout);
   http::response<http::empty_body> res{static_cast<http::status>(r.status), 11};
@@ -338,11 +363,12 @@ asio::awaitable<bool> Server::Impl::WriteResponse(beast::tcp_stream& stream, Req
   if (head || no_body_status) co_return true;
   if (!r.source) {
     if (r.body.empty()) co_return true;
-    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(r.body), kTuple);
+    size_t n = truncate ? r.body.size() / 2 : r.body.size();
+    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(r.body.data(), n), kTuple);
     co_return !wec;
   }
   std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
-  uint64_t left = r.source_length;
+  uint64_t left = truncate ? r.source_length / 2 : r.source_length;
   while (left > 0) {
     auto got = r.source->Read(chunk.get(), static_cast<size_t>(std::min<uint64_t>(left, kBodyChunk)));
     if (!got.ok() || *got == 0) {
@@ -357,6 +383,38 @@ asio::awaitable<bool> Server::Impl::WriteResponse(beast::tcp_stream& stream, Req
     left -= *got;
   }
   co_return true;
+}
+
+std::optional<FaultRule> Server::Impl::MatchFault(RequestContext& ctx) {
+  int part = 0;
+  if (const auto* q = ctx.view.Query("partNumber")) part = std::atoi(q->value.c_str());
+  auto fault = state->faults.Match(server::OpName(ctx.route.op), ctx.route.bucket, ctx.route.key,
+                                   part);
+  if (fault) {
+    state->logger->warn("fault fired: req={} op={} action={} code={} status={}", ctx.request_id,
+                        server::OpName(ctx.route.op), server::FaultActionName(fault->action),
+                        fault->error_code, fault->http_status);
+  }
+  return fault;
+}
+
+// An injected connection reset: take some of the body (so the client is
+// mid-upload), then close with RST (SO_LINGER 0).
+asio::awaitable<void> Server::Impl::ResetConnection(beast::tcp_stream& stream,
+                                                    beast::flat_buffer& buffer,
+                                                    http::request_parser<http::empty_body>& hp) {
+  beast::error_code ec;
+  if (!hp.is_done()) {
+    if (auto it = hp.get().find(http::field::expect);
+        it != hp.get().end() && ToLower(it->value()) == "100-continue") {
+      http::response<http::empty_body> cont{http::status::continue_, 11};
+      co_await http::async_write(stream, cont, kTuple);
+    }
+    stream.expires_after(std::chrono::seconds(2));
+    co_await stream.async_read_some(buffer.prepare(64 * 1024), kTuple);
+  }
+  stream.socket().set_option(asio::socket_base::linger(true, 0), ec);
+  stream.socket().close(ec);
 }
 
 void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
@@ -439,6 +497,7 @@ Status Server::Impl::Start() {
                                                  ec.message());
   }
   port = acceptor->local_endpoint().port();
+  for (const auto& rule : options.faults) st->faults.Add(rule);
   state = std::move(st);
   stopping = false;
   asio::co_spawn(*ioc, AcceptLoop(), asio::detached);
@@ -622,6 +681,21 @@ Status Server::CreateBucket(const std::string& bucket) {
   if (!impl_->state) return NotRunning();
   return EnsureBucket(*impl_->state, bucket);
 }
+
+int Server::AddFault(FaultRule rule) {
+  if (!impl_->state) {
+    impl_->options.faults.push_back(std::move(rule));
+    return 0;
+  }
+  return impl_->state->faults.Add(std::move(rule));
+}
+
+void Server::ClearFaults() {
+  impl_->options.faults.clear();
+  if (impl_->state) impl_->state->faults.Clear();
+}
+
+uint64_t Server::FaultsFired() const { return impl_->state ? impl_->state->faults.fired() : 0; }
 
 Status Server::Reset() {
   if (!impl_->state) return NotRunning();

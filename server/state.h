@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "s2lite/options.h"
+#include "server/faults.h"
 #include "server/metrics.h"
 #include "storage/object_store.h"
 
@@ -27,6 +28,7 @@ struct ServerState {
   std::string request_id_prefix; // random per server
   std::atomic<uint64_t> request_counter{0};
   Metrics metrics;
+  FaultSet faults;
   std::atomic<bool> ready{false};  // false while starting and stopping
 
   const UserCredentials* FindUser(std::string_view access_key) const {

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "s2lite/faults.h"
+
 namespace s2lite {
 
 // A user that can sign requests. `name` is reported back in
@@ -82,6 +84,9 @@ struct Options {
   // fsync data files and use synchronous=FULL (power-loss durability). Off by
   // default: a 2xx already survives a process crash (kill -9) without it.
   bool fsync = false;
+
+  // Faults to inject from the start (see faults.h). Default none.
+  std::vector<FaultRule> faults;
 
   // Log threshold, and where log lines go. The sink receives one formatted
   // line at a time and may be called from any server thread. When unset, logs

@@ -49,6 +49,13 @@ class Server {
   Result<std::string> ReadObject(const std::string& bucket, const std::string& key) const;
   // Creates a bucket owned by users[0] (OK if it exists).
   Status CreateBucket(const std::string& bucket);
+  // --- Fault injection (see faults.h). Thread-safe, any time.
+  // Adds a rule; returns its id.
+  int AddFault(FaultRule rule);
+  void ClearFaults();
+  // How many times faults have fired since start.
+  uint64_t FaultsFired() const;
+
   // Empties the store (every bucket, object, upload), then re-creates
   // options().buckets: a fresh store between tests, without a restart.
   Status Reset();

@@ -41,8 +41,7 @@ Status CheckListedChecksum(const CompletePartXml& listed, const storage::PartInf
     auto alg = auth::ParseChecksumAlgorithm(name);
     if (!alg) return Status(ErrorCode::kMalformedXML);
     auto raw = auth::Base64Decode(value);
-    if (!raw || raw->size() != auth::ChecksumRaw(*alg, {}).size())
-      return InvalidChecksumArgument();
+    if (!raw || raw->size() != auth::ChecksumRaw(*alg, {}).size()) return InvalidChecksumArgument();
     std::string alg_name(auth::ChecksumName(*alg));
     if (stored.checksum_algorithm == alg_name && stored.checksum_value == value) continue;
     const std::string& upload_alg = upload.attrs.checksum_algorithm;
@@ -62,8 +61,7 @@ Status CheckListedChecksum(const CompletePartXml& listed, const storage::PartInf
 // checksum from the stored parts ("" when the upload has no algorithm). Parts
 // that are not stored are left to the store, which reports them InvalidPart.
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
-Result<std::string> MultipartChecksum(const RequestContext& ctx,
-                                      const storage::UploadInfo& upload,
+Result<std::string> MultipartChecksum(const RequestContext& ctx, const storage::UploadInfo& upload,
                                       const std::vector<CompletePartXml>& listed) {
   const std::string& alg_name = upload.attrs.checksum_algorithm;
   auto stored = ctx.state->store->ListParts(upload.upload_id, 0, -1, nullptr);

@@ -92,9 +92,8 @@ Result<storage::ObjectAttrs> TargetAttrs(const RequestContext& ctx,
   attrs.sse = request->sse;
   attrs.sse_kms_key_id = request->sse_kms_key_id;
   attrs.tagging = *tagging == "REPLACE" ? request->tagging : source.attrs.tagging;
-  attrs.checksum_algorithm = request->checksum_algorithm.empty()
-                                 ? source.attrs.checksum_algorithm
-                                 : request->checksum_algorithm;
+  attrs.checksum_algorithm = request->checksum_algorithm.empty() ? source.attrs.checksum_algorithm
+                                                                 : request->checksum_algorithm;
   attrs.checksum_type.clear();
   return attrs;
 }
@@ -148,7 +147,8 @@ Response HandleCopyObject(RequestContext& ctx) {
   if (source->size > max) {
     return Response::Error(Status(ErrorCode::kInvalidRequest,
                                   "The specified copy source is larger than the maximum "
-                                  "allowable size for a copy source: " + std::to_string(max)));
+                                  "allowable size for a copy source: " +
+                                      std::to_string(max)));
   }
 
   // The bytes are copied (not shared) so that the copy is a plain single-part

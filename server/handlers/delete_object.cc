@@ -72,9 +72,8 @@ Response HandleDeleteObjects(RequestContext& ctx) {
   XmlWriter w;
   w.Open("DeleteResult", true);
   for (const std::string& key : request->keys) {
-    Status s = key.size() > kMaxKeyBytes
-                   ? Status(ErrorCode::kKeyTooLongError)
-                   : ctx.state->store->DeleteObject(ctx.route.bucket, key);
+    Status s = key.size() > kMaxKeyBytes ? Status(ErrorCode::kKeyTooLongError)
+                                         : ctx.state->store->DeleteObject(ctx.route.bucket, key);
     if (s.ok()) {
       // Quiet mode reports only the failures.
       if (request->quiet) continue;

@@ -41,7 +41,8 @@ std::optional<RangeSpec> ParseRange(std::string_view header) {
   if (header.size() < kUnit.size() || header.substr(0, kUnit.size()) != kUnit) return std::nullopt;
   std::string_view spec = header.substr(kUnit.size());
   size_t dash = spec.find('-');
-  if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos) return std::nullopt;
+  if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos)
+    return std::nullopt;
   RangeSpec r;
   if (dash == 0) {
     auto suffix = ParseDigits(spec.substr(1));
@@ -126,7 +127,8 @@ void AddObjectHeaders(Response& r, const storage::ObjectInfo& o) {
     r.AddHeader("x-amz-server-side-encryption-aws-kms-key-id", a.sse_kms_key_id);
   // S3 omits the storage class header for STANDARD objects.
   if (a.storage_class != "STANDARD") r.AddHeader("x-amz-storage-class", a.storage_class);
-  if (int tags = TagCount(a.tagging); tags > 0) r.AddHeader("x-amz-tagging-count", std::to_string(tags));
+  if (int tags = TagCount(a.tagging); tags > 0)
+    r.AddHeader("x-amz-tagging-count", std::to_string(tags));
 }
 
 // x-amz-checksum-mode: ENABLED returns the stored checksum, for whole-object reads only.
@@ -195,7 +197,8 @@ Response ReadObject(RequestContext& ctx, bool head) {
   AddObjectHeaders(r, o);
   const bool by_part = ctx.view.Query("partNumber") != nullptr;
   if (!slice->partial && !by_part) AddChecksum(r, ctx, o);
-  if (by_part && o.parts_count > 0) r.AddHeader("x-amz-mp-parts-count", std::to_string(o.parts_count));
+  if (by_part && o.parts_count > 0)
+    r.AddHeader("x-amz-mp-parts-count", std::to_string(o.parts_count));
   if (slice->partial) {
     r.status = 206;
     r.AddHeader("Content-Range", "bytes " + std::to_string(slice->first) + "-" +
@@ -208,8 +211,8 @@ Response ReadObject(RequestContext& ctx, bool head) {
     return r;
   }
   if (slice->length > 0) {
-    auto reader = std::make_unique<ManifestReader>(ctx.state->store.get(), o.manifest,
-                                                   slice->first, slice->length);
+    auto reader = std::make_unique<ManifestReader>(ctx.state->store.get(), o.manifest, slice->first,
+                                                   slice->length);
     if (Status s = reader->Open(); !s.ok()) return Response::Error(std::move(s));
     r.source = std::move(reader);
     r.source_length = slice->length;

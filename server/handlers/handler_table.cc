@@ -32,7 +32,9 @@ const OpHandler* FindHandler(Op op) {
   static constexpr OpHandler kCopyObject = None(HandleCopyObject);
   static constexpr OpHandler kListObjects = None(HandleListObjects);
   static constexpr OpHandler kListObjectsV2 = None(HandleListObjectsV2);
+  static constexpr OpHandler kAdminFaults{BodyMode::kXml, HandleAdminFaults, nullptr, false};
   switch (op) {
+    case Op::kAdminFaults: return &kAdminFaults;
     case Op::kListBuckets: return &kListBuckets;
     case Op::kCreateBucket: return &kCreateBucket;
     case Op::kHeadBucket: return &kHeadBucket;

@@ -44,6 +44,9 @@ Response HandleAbortMultipartUpload(RequestContext& ctx);
 Response HandleListParts(RequestContext& ctx);
 Response HandleListMultipartUploads(RequestContext& ctx);
 
+// s2lite's admin API: GET/POST/DELETE /_s2lite/faults (JSON).
+Response HandleAdminFaults(RequestContext& ctx);
+
 // Objects (server/handlers/object_handlers.cc, put_object.cc, list_objects.cc).
 Result<std::unique_ptr<BodySink>> BeginPutObject(RequestContext& ctx);
 Response HandleGetObject(RequestContext& ctx);

@@ -1,5 +1,7 @@
 // ListParts: GET /<key>?uploadId=ID[&max-parts=N][&part-number-marker=M]
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html
+#include <climits>
+
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/multipart_common.h"
@@ -25,7 +27,7 @@ void WritePart(XmlWriter& w, const storage::PartInfo& part) {
 Response HandleListParts(RequestContext& ctx) {
   Result<int> max_parts = ParseListArgument(ctx, "max-parts", kMaxListPage, kMaxListPage);
   if (!max_parts.ok()) return Response::Error(max_parts.status());
-  Result<int> marker = ParseListArgument(ctx, "part-number-marker", 0, kMaxPartNumber);
+  Result<int> marker = ParseListArgument(ctx, "part-number-marker", 0, INT_MAX);
   if (!marker.ok()) return Response::Error(marker.status());
   Result<storage::UploadInfo> upload = LoadUpload(ctx);
   if (!upload.ok()) return Response::Error(upload.status());

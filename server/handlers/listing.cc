@@ -14,8 +14,8 @@ Result<int> ParseMaxKeys(const RequestContext& ctx, std::string_view name) {
   int n = 0;
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || n < 0) {
-    return Status(ErrorCode::kInvalidArgument, "Provided " + std::string(name) +
-                                                   " not an integer or within integer range")
+    return Status(ErrorCode::kInvalidArgument,
+                  "Provided " + std::string(name) + " not an integer or within integer range")
         .With("ArgumentName", std::string(name))
         .With("ArgumentValue", v);
   }

@@ -32,9 +32,7 @@ Status BrokenManifest(const std::string& blob_id) {
 
 }  // namespace
 
-Status NoSuchKeyError(const std::string& key) {
-  return storage::NoSuchKeyError().With("Key", key);
-}
+Status NoSuchKeyError(const std::string& key) { return storage::NoSuchKeyError().With("Key", key); }
 
 // https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html: "aws-chunked"
 // describes the transfer only; S3 stores the encodings that remain.
@@ -43,8 +41,8 @@ std::string StripAwsChunked(std::string_view content_encoding) {
   while (!content_encoding.empty()) {
     size_t comma = content_encoding.find(',');
     std::string_view item = TrimSpaces(content_encoding.substr(0, comma));
-    content_encoding = comma == std::string_view::npos ? std::string_view()
-                                                       : content_encoding.substr(comma + 1);
+    content_encoding =
+        comma == std::string_view::npos ? std::string_view() : content_encoding.substr(comma + 1);
     if (item.empty() || EqualsIgnoreCase(item, "aws-chunked")) continue;
     if (!out.empty()) out += ',';
     out += item;
@@ -59,9 +57,8 @@ Result<storage::ObjectAttrs> ParseWriteAttrs(const RequestContext& ctx) {
   return attrs;
 }
 
-ManifestReader::ManifestReader(storage::ObjectStore* store,
-                               std::vector<storage::BlobRef> manifest, uint64_t offset,
-                               uint64_t length)
+ManifestReader::ManifestReader(storage::ObjectStore* store, std::vector<storage::BlobRef> manifest,
+                               uint64_t offset, uint64_t length)
     : store_(store), manifest_(std::move(manifest)), blob_offset_(offset), left_(length) {
   while (index_ < manifest_.size() && blob_offset_ >= manifest_[index_].size) {
     blob_offset_ -= manifest_[index_].size;

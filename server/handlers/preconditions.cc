@@ -58,7 +58,9 @@ bool EtagListMatches(std::string_view list, std::string_view etag) {
 
 PreconditionResult EvaluatePreconditions(const RequestContext& ctx, std::string_view prefix,
                                          std::string_view etag, storage::TimeMs last_modified) {
-  auto header = [&](std::string_view name) { return ctx.Header(std::string(prefix) + std::string(name)); };
+  auto header = [&](std::string_view name) {
+    return ctx.Header(std::string(prefix) + std::string(name));
+  };
   auto label = [&](std::string_view name) { return std::string(prefix) + std::string(name); };
   const int64_t modified = last_modified / 1000;  // HTTP dates have one-second resolution
 

@@ -12,8 +12,7 @@ namespace {
 // the whole body arrived and its digests matched.
 class PutObjectSink final : public BodySink {
  public:
-  PutObjectSink(RequestContext& ctx, storage::ObjectAttrs attrs,
-                std::unique_ptr<BodyWriter> writer)
+  PutObjectSink(RequestContext& ctx, storage::ObjectAttrs attrs, std::unique_ptr<BodyWriter> writer)
       : ctx_(ctx), attrs_(std::move(attrs)), writer_(std::move(writer)) {}
 
   Status Write(const char* data, size_t n) override { return writer_->Write(data, n); }

@@ -143,8 +143,8 @@ Response HandleUploadPartCopy(RequestContext& ctx) {
   }
 
   storage::ObjectStore& store = *ctx.state->store;
-  Result<WrittenBody> body = CopyManifestRange(&store, src->manifest, range->first,
-                                               range->length, upload->attrs.checksum_algorithm);
+  Result<WrittenBody> body = CopyManifestRange(&store, src->manifest, range->first, range->length,
+                                               upload->attrs.checksum_algorithm);
   if (!body.ok()) return Response::Error(body.status());
   storage::PartInfo part = MakePart(*part_number, *body, ToTimeMs(ctx.now));
   if (Status s = store.PutPart(upload->upload_id, part); !s.ok())

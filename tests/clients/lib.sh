@@ -95,7 +95,11 @@ trap '_lib_cleanup_deadline; cleanup' EXIT
 aws_clis() {
   CLIS=()
   [ -x /usr/bin/aws ] && CLIS+=(/usr/bin/aws)
-  if command -v aws >/dev/null && [ "$(command -v aws)" != /usr/bin/aws ]; then CLIS+=("$(command -v aws)"); fi
+  local other
+  other=$(command -v aws || true)
+  # A pyenv shim costs a shell start per call: run what it points at.
+  case "$other" in */.pyenv/shims/*) other=$(pyenv which aws 2>/dev/null || echo "$other") ;; esac
+  if [ -n "$other" ] && [ "$other" != /usr/bin/aws ]; then CLIS+=("$other"); fi
   [ ${#CLIS[@]} -gt 0 ] || fail "no aws-cli installed"
 }
 

@@ -244,8 +244,10 @@ TEST_F(MultipartTest, CompleteAcceptsQuotEntitiesAndBareEtags) {
   std::string id = Initiate("k");
   std::vector<std::string> etags = PutParts("k", id, {Bytes(kMinPart, 'a'), "tail"});
   std::string body = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;" +
-                     Unquote(etags[0]) + "&quot;</ETag></Part><Part><PartNumber>2</PartNumber>"
-                     "<ETag>" + Unquote(etags[1]) + "</ETag></Part></CompleteMultipartUpload>";
+                     Unquote(etags[0]) +
+                     "&quot;</ETag></Part><Part><PartNumber>2</PartNumber>"
+                     "<ETag>" +
+                     Unquote(etags[1]) + "</ETag></Part></CompleteMultipartUpload>";
   HttpResponse done = Complete("k", id, body);
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(ReadObject("k"), Bytes(kMinPart, 'a') + "tail");
@@ -329,8 +331,7 @@ TEST_F(MultipartTest, ContentMd5AndChecksumsAreVerified) {
     return auth::Base64Encode(std::string_view(reinterpret_cast<const char*>(d.data()), 16));
   };
   ExpectError(PutPart("k", id, "1", data, {{"Content-MD5", md5_of("other")}}), 400, "BadDigest");
-  ExpectError(PutPart("k", id, "1", data, {{"Content-MD5", "not-base64!"}}), 400,
-              "InvalidDigest");
+  ExpectError(PutPart("k", id, "1", data, {{"Content-MD5", "not-base64!"}}), 400, "InvalidDigest");
   ExpectError(PutPart("k", id, "1", data,
                       {{"x-amz-checksum-crc32",
                         auth::ChecksumBase64(auth::ChecksumAlgorithm::kCrc32, "other")}}),
@@ -357,8 +358,9 @@ TEST_F(MultipartTest, CompleteRefusesBadPartListsAndKeepsTheUpload) {
       {"not xml", "this is not xml", "MalformedXML"},
       {"wrong root", "<Complete><Part><PartNumber>1</PartNumber></Part></Complete>",
        "MalformedXML"},
-      {"no etag", "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part>"
-                  "</CompleteMultipartUpload>",
+      {"no etag",
+       "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part>"
+       "</CompleteMultipartUpload>",
        "MalformedXML"},
       {"empty list", "<CompleteMultipartUpload></CompleteMultipartUpload>", "InvalidRequest"},
   };
@@ -388,6 +390,19 @@ class RawConnection {
     got.resize(socket_.read_some(boost::asio::buffer(got)));
     return got;
   }
+  // One whole response (headers and a Content-Length body), however it is segmented.
+  std::string ReadResponse() {
+    std::string got;
+    for (;;) {
+      size_t end = got.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t at = got.find("Content-Length: ");
+        size_t length = at < end ? std::stoul(got.substr(at + 16)) : 0;
+        if (got.size() >= end + 4 + length) return got;
+      }
+      got += ReadSome();
+    }
+  }
 
  private:
   boost::asio::io_context ioc_;
@@ -407,7 +422,7 @@ TEST_F(MultipartTest, ExpectContinueIsAnsweredBeforeThePartIsSent) {
   c.Write(std::string_view(bytes).substr(0, header_end));
   EXPECT_EQ(c.ReadSome(), "HTTP/1.1 100 Continue\r\n\r\n");
   c.Write(std::string_view(bytes).substr(header_end));
-  std::string answer = c.ReadSome();
+  std::string answer = c.ReadResponse();
   EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
   EXPECT_NE(answer.find(Md5Hex(r.body)), std::string::npos) << answer;
 }
@@ -421,7 +436,7 @@ TEST_F(MultipartTest, ExpectContinueForAnUnknownUploadIsRefusedWithoutTheBody) {
   std::string bytes = alice_->Serialize(r);
   RawConnection c(server_->port());
   c.Write(std::string_view(bytes).substr(0, bytes.find("\r\n\r\n") + 4));
-  std::string answer = c.ReadSome();
+  std::string answer = c.ReadResponse();
   EXPECT_EQ(answer.rfind("HTTP/1.1 404", 0), 0u) << answer;
   EXPECT_NE(answer.find("<Code>NoSuchUpload</Code>"), std::string::npos) << answer;
 }
@@ -517,7 +532,8 @@ TEST_F(MultipartTest, ListPartsPagesWithMarkers) {
   std::vector<std::string> seen;
   std::string marker = "0";
   for (int page = 0; page < 3; ++page) {
-    HttpResponse r = Send("GET", Target("k", "uploadId=" + id + "&max-parts=2&part-number-marker=" + marker));
+    HttpResponse r =
+        Send("GET", Target("k", "uploadId=" + id + "&max-parts=2&part-number-marker=" + marker));
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.Xml("PartNumberMarker"), marker);
     EXPECT_EQ(r.Xml("MaxParts"), "2");
@@ -584,7 +600,8 @@ TEST_F(MultipartTest, ListMultipartUploadsRollsKeysUpIntoCommonPrefixes) {
   EXPECT_EQ(XmlAll(first.body, "Prefix"), (std::vector<std::string>{"", "a/", "b/"}));
   EXPECT_EQ(first.Xml("IsTruncated"), "true");
   EXPECT_EQ(first.Xml("NextKeyMarker"), "b/");
-  HttpResponse second = Send("GET", "/alice-bucket?uploads&delimiter=/&max-uploads=2&key-marker=b/");
+  HttpResponse second =
+      Send("GET", "/alice-bucket?uploads&delimiter=/&max-uploads=2&key-marker=b/");
   EXPECT_EQ(XmlAll(second.body, "Key"), (std::vector<std::string>{"c"}));
   EXPECT_EQ(XmlAll(second.body, "Prefix"), (std::vector<std::string>{"", "d/"}));
   EXPECT_EQ(second.Xml("IsTruncated"), "false");
@@ -633,9 +650,10 @@ TEST_F(MultipartTest, CompositeChecksumIsComputedValidatedAndReturned) {
 
   auto body = [&](const std::string& second_checksum_element) {
     return "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + etags[0] +
-           "</ETag><ChecksumCRC32>" + sums[0] + "</ChecksumCRC32></Part><Part><PartNumber>2"
-           "</PartNumber><ETag>" + etags[1] + "</ETag>" + second_checksum_element +
-           "</Part></CompleteMultipartUpload>";
+           "</ETag><ChecksumCRC32>" + sums[0] +
+           "</ChecksumCRC32></Part><Part><PartNumber>2"
+           "</PartNumber><ETag>" +
+           etags[1] + "</ETag>" + second_checksum_element + "</Part></CompleteMultipartUpload>";
   };
   std::string wrong_crc = auth::ChecksumBase64(ChecksumAlgorithm::kCrc32, "nope");
   std::string sha = auth::ChecksumBase64(ChecksumAlgorithm::kSha256, parts[1]);
@@ -649,8 +667,8 @@ TEST_F(MultipartTest, CompositeChecksumIsComputedValidatedAndReturned) {
 
   std::vector<std::string> raws = {auth::ChecksumRaw(ChecksumAlgorithm::kCrc32, parts[0]),
                                    auth::ChecksumRaw(ChecksumAlgorithm::kCrc32, parts[1])};
-  std::string expected = auth::Base64Encode(auth::ChecksumRaw(ChecksumAlgorithm::kCrc32,
-                                                              raws[0] + raws[1])) + "-2";
+  std::string expected =
+      auth::Base64Encode(auth::ChecksumRaw(ChecksumAlgorithm::kCrc32, raws[0] + raws[1])) + "-2";
   HttpResponse done = Complete("k", id, body("<ChecksumCRC32>" + sums[1] + "</ChecksumCRC32>"));
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(done.Xml("ChecksumCRC32"), expected);
@@ -661,8 +679,8 @@ TEST_F(MultipartTest, CompositeChecksumIsComputedValidatedAndReturned) {
 
 TEST_F(MultipartTest, FullObjectCrcEqualsTheCrcOfTheWholeObject) {
   using auth::ChecksumAlgorithm;
-  std::string id = Initiate("k", {{"x-amz-checksum-algorithm", "CRC32C"},
-                                  {"x-amz-checksum-type", "FULL_OBJECT"}});
+  std::string id = Initiate(
+      "k", {{"x-amz-checksum-algorithm", "CRC32C"}, {"x-amz-checksum-type", "FULL_OBJECT"}});
   std::vector<std::string> parts = {Bytes(kMinPart + 3, 'q'), Bytes(kMinPart, 'r'), "end"};
   std::vector<std::string> etags = PutParts("k", id, parts);
   std::string whole = parts[0] + parts[1] + parts[2];
@@ -671,8 +689,8 @@ TEST_F(MultipartTest, FullObjectCrcEqualsTheCrcOfTheWholeObject) {
                        {{"x-amz-checksum-crc32c",
                          auth::ChecksumBase64(ChecksumAlgorithm::kCrc32c, "other")}}),
               400, "BadDigest");
-  HttpResponse done = Complete("k", id, CompleteBody(Numbered(etags)),
-                               {{"x-amz-checksum-crc32c", expected}});
+  HttpResponse done =
+      Complete("k", id, CompleteBody(Numbered(etags)), {{"x-amz-checksum-crc32c", expected}});
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(done.Xml("ChecksumCRC32C"), expected);
   EXPECT_EQ(done.Xml("ChecksumType"), "FULL_OBJECT");
@@ -705,15 +723,16 @@ TEST_F(UploadPartCopyTest, CopiesWholeObjectsAndRangesIntoParts) {
             std::string::npos);
   EXPECT_EQ(whole.Xml("ETag"), "&quot;" + Md5Hex(source_) + "&quot;");
   EXPECT_FALSE(whole.Xml("LastModified").empty());
-  HttpResponse range = CopyPart(id, "2", {{"x-amz-copy-source", "alice-bucket/source"},
-                                          {"x-amz-copy-source-range", "bytes=100-199"}});
+  HttpResponse range = CopyPart(
+      id, "2",
+      {{"x-amz-copy-source", "alice-bucket/source"}, {"x-amz-copy-source-range", "bytes=100-199"}});
   ASSERT_EQ(range.status, 200) << range.body;
   std::string slice = source_.substr(100, 100);
   EXPECT_EQ(range.Xml("ETag"), "&quot;" + Md5Hex(slice) + "&quot;");
 
-  HttpResponse done = Complete("dest", id,
-                               CompleteBody({{1, "\"" + Md5Hex(source_) + "\""},
-                                             {2, "\"" + Md5Hex(slice) + "\""}}));
+  HttpResponse done = Complete(
+      "dest", id,
+      CompleteBody({{1, "\"" + Md5Hex(source_) + "\""}, {2, "\"" + Md5Hex(slice) + "\""}}));
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(ReadObject("dest"), source_ + slice);
 }
@@ -733,31 +752,42 @@ TEST_F(UploadPartCopyTest, RefusesBadSourcesRangesAndFailedConditions) {
       {"missing key", {{"x-amz-copy-source", "/alice-bucket/nope"}}, 404, "NoSuchKey"},
       {"missing bucket", {{"x-amz-copy-source", "/no-such-bucket/k"}}, 404, "NoSuchBucket"},
       {"someone else's bucket", {{"x-amz-copy-source", "/bob-bucket/k"}}, 403, "AccessDenied"},
-      {"range past the end", {{"x-amz-copy-source", src}, {"x-amz-copy-source-range", "bytes=0-3000"}},
-       400, "InvalidArgument"},
-      {"malformed range", {{"x-amz-copy-source", src}, {"x-amz-copy-source-range", "bytes=9-2"}},
-       400, "InvalidArgument"},
-      {"if-match", {{"x-amz-copy-source", src}, {"x-amz-copy-source-if-match", "\"abc\""}}, 412,
+      {"range past the end",
+       {{"x-amz-copy-source", src}, {"x-amz-copy-source-range", "bytes=0-3000"}},
+       400,
+       "InvalidArgument"},
+      {"malformed range",
+       {{"x-amz-copy-source", src}, {"x-amz-copy-source-range", "bytes=9-2"}},
+       400,
+       "InvalidArgument"},
+      {"if-match",
+       {{"x-amz-copy-source", src}, {"x-amz-copy-source-if-match", "\"abc\""}},
+       412,
        "PreconditionFailed"},
-      {"if-none-match", {{"x-amz-copy-source", src}, {"x-amz-copy-source-if-none-match", source_etag_}},
-       412, "PreconditionFailed"},
+      {"if-none-match",
+       {{"x-amz-copy-source", src}, {"x-amz-copy-source-if-none-match", source_etag_}},
+       412,
+       "PreconditionFailed"},
       {"if-unmodified-since",
        {{"x-amz-copy-source", src},
         {"x-amz-copy-source-if-unmodified-since", "Mon, 01 Jan 2001 00:00:00 GMT"}},
-       412, "PreconditionFailed"},
+       412,
+       "PreconditionFailed"},
       {"if-modified-since",
        {{"x-amz-copy-source", src},
         {"x-amz-copy-source-if-modified-since", "Fri, 01 Jan 2100 00:00:00 GMT"}},
-       412, "PreconditionFailed"},
+       412,
+       "PreconditionFailed"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     ExpectError(CopyPart(id, "1", c.headers), c.status, c.code);
   }
-  HttpResponse matched = CopyPart(id, "1", {{"x-amz-copy-source", src},
-                                            {"x-amz-copy-source-if-match", source_etag_},
-                                            {"x-amz-copy-source-if-unmodified-since",
-                                             "Mon, 01 Jan 2001 00:00:00 GMT"}});
+  HttpResponse matched =
+      CopyPart(id, "1",
+               {{"x-amz-copy-source", src},
+                {"x-amz-copy-source-if-match", source_etag_},
+                {"x-amz-copy-source-if-unmodified-since", "Mon, 01 Jan 2001 00:00:00 GMT"}});
   EXPECT_EQ(matched.status, 200) << "if-match wins over if-unmodified-since: " << matched.body;
   ExpectError(CopyPart("nope", "1", {{"x-amz-copy-source", src}}), 404, "NoSuchUpload");
   ExpectError(CopyPart(id, "0", {{"x-amz-copy-source", src}}), 400, "InvalidArgument");

@@ -197,8 +197,8 @@ TEST_F(ObjectTest, RequiresContentLength) {
 
 // An aws-chunked body with an unsigned payload and a CRC32 trailer:
 // https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html
-HttpRequest ChunkedPut(const std::string& key, const std::string& payload,
-                       const std::string& crc32, const std::string& content_encoding) {
+HttpRequest ChunkedPut(const std::string& key, const std::string& payload, const std::string& crc32,
+                       const std::string& content_encoding) {
   HttpRequest r;
   r.method = "PUT";
   r.target = ObjectPath(key);
@@ -250,10 +250,9 @@ TEST_F(ObjectTest, RejectsAnAwsChunkedBodyWithAWrongTrailer) {
 // --- keys
 
 TEST_F(ObjectTest, StoresTrickyKeysByteExactAndNeverAsFileNames) {
-  const std::vector<std::string> keys = {"dots/../evil-name",   "slashes//weird-name",
-                                         "../../etc/s2passwd",  "./dot-name",
-                                         "sp ace+plus%pct",     "\xE2\x82\xAC-unicode-name",
-                                         "trailing/",           "a/./b/.."};
+  const std::vector<std::string> keys = {
+      "dots/../evil-name", "slashes//weird-name",       "../../etc/s2passwd", "./dot-name",
+      "sp ace+plus%pct",   "\xE2\x82\xAC-unicode-name", "trailing/",          "a/./b/.."};
   for (const std::string& key : keys) {
     SCOPED_TRACE(key);
     ASSERT_EQ(Put(key, "body of " + key).status, 200);
@@ -271,8 +270,8 @@ TEST_F(ObjectTest, StoresTrickyKeysByteExactAndNeverAsFileNames) {
   EXPECT_EQ(listed, want);
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
     std::string name = entry.path().filename().string();
-    for (const std::string part : {"evil-name", "weird-name", "s2passwd", "dot-name", "unicode",
-                                   "etc", "sp ace"}) {
+    for (const std::string part :
+         {"evil-name", "weird-name", "s2passwd", "dot-name", "unicode", "etc", "sp ace"}) {
       EXPECT_EQ(name.find(part), std::string::npos) << entry.path();
     }
   }
@@ -321,9 +320,12 @@ TEST_F(ObjectTest, ServesByteRanges) {
 TEST_F(ObjectTest, RefusesUnsatisfiableRanges) {
   ASSERT_EQ(Put("digits", "0123456789").status, 200);
   ASSERT_EQ(Put("empty", "").status, 200);
-  for (const auto& [key, range] : std::vector<std::pair<std::string, std::string>>{
-           {"digits", "bytes=10-"}, {"digits", "bytes=10-20"}, {"digits", "bytes=-0"},
-           {"empty", "bytes=0-"}, {"empty", "bytes=-1"}}) {
+  for (const auto& [key, range] :
+       std::vector<std::pair<std::string, std::string>>{{"digits", "bytes=10-"},
+                                                        {"digits", "bytes=10-20"},
+                                                        {"digits", "bytes=-0"},
+                                                        {"empty", "bytes=0-"},
+                                                        {"empty", "bytes=-1"}}) {
     SCOPED_TRACE(key + " " + range);
     HttpResponse r = Get(key, {{"Range", range}});
     EXPECT_EQ(r.status, 416);
@@ -383,7 +385,9 @@ TEST_F(ObjectTest, EvaluatesConditionalHeadersAsS3Does) {
                  (c.headers.size() > 1 ? " + " + c.headers[1].first : ""));
     HttpResponse get = Get("cond", c.headers);
     EXPECT_EQ(get.status, c.status);
-    if (c.status == 200) EXPECT_EQ(get.body, "conditional");
+    if (c.status == 200) {
+      EXPECT_EQ(get.body, "conditional");
+    }
     if (c.status == 412) {
       EXPECT_EQ(get.Xml("Code"), "PreconditionFailed");
       EXPECT_EQ(get.Xml("Condition"), c.condition);
@@ -548,11 +552,11 @@ TEST_F(ObjectTest, DeleteObjectsRefusesMalformedXml) {
 // --- CopyObject
 
 TEST_F(ObjectTest, CopyKeepsMetadataByDefault) {
-  ASSERT_EQ(Put("src", "copied bytes",
-                {{"Content-Type", "text/x-src"}, {"x-amz-meta-origin", "src"},
-                 {"x-amz-tagging", "a=1"}})
-                .status,
-            200);
+  ASSERT_EQ(
+      Put("src", "copied bytes",
+          {{"Content-Type", "text/x-src"}, {"x-amz-meta-origin", "src"}, {"x-amz-tagging", "a=1"}})
+          .status,
+      200);
   HttpResponse r = Copy("dst", "/alice-bucket/src");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("<CopyObjectResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"),
@@ -569,9 +573,9 @@ TEST_F(ObjectTest, CopyKeepsMetadataByDefault) {
 }
 
 TEST_F(ObjectTest, CopyReplacesMetadataWhenAsked) {
-  ASSERT_EQ(Put("src", "abc", {{"Content-Type", "text/x-src"}, {"x-amz-meta-origin", "src"}})
-                .status,
-            200);
+  ASSERT_EQ(
+      Put("src", "abc", {{"Content-Type", "text/x-src"}, {"x-amz-meta-origin", "src"}}).status,
+      200);
   HttpResponse r = Copy("dst", "alice-bucket/src",
                         {{"x-amz-metadata-directive", "REPLACE"},
                          {"Content-Type", "text/x-new"},
@@ -597,9 +601,8 @@ TEST_F(ObjectTest, CopyOntoItselfMustChangeSomething) {
             "This copy request is illegal because it is trying to copy an object to itself "
             "without changing the object&apos;s metadata, storage class, website redirect "
             "location or encryption attributes.");
-  HttpResponse replaced =
-      Copy("self", "/alice-bucket/self",
-           {{"x-amz-metadata-directive", "REPLACE"}, {"x-amz-meta-v", "2"}});
+  HttpResponse replaced = Copy("self", "/alice-bucket/self",
+                               {{"x-amz-metadata-directive", "REPLACE"}, {"x-amz-meta-v", "2"}});
   ASSERT_EQ(replaced.status, 200) << replaced.body;
   HttpResponse get = Get("self");
   EXPECT_EQ(get.body, "same");
@@ -612,7 +615,8 @@ TEST_F(ObjectTest, CopyDecodesTheSourceAndIgnoresANullVersion) {
   HttpResponse r = Copy("dst", "/alice-bucket/" + auth::UriEncode(key, true) + "?versionId=null");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Get("dst").body, "unicode");
-  HttpResponse version = Copy("dst", "/alice-bucket/" + auth::UriEncode(key, true) + "?versionId=abc");
+  HttpResponse version =
+      Copy("dst", "/alice-bucket/" + auth::UriEncode(key, true) + "?versionId=abc");
   EXPECT_EQ(version.status, 400);
   EXPECT_EQ(version.Xml("Code"), "InvalidArgument");
   for (const std::string bad : {"alice-bucket", "/alice-bucket/", "nokey"}) {
@@ -661,7 +665,9 @@ TEST_F(ObjectTest, CopyHonoursSourceConditions) {
     SCOPED_TRACE(headers[0].first + ": " + headers[0].second);
     HttpResponse r = Copy("dst", "/alice-bucket/src", headers);
     EXPECT_EQ(r.status, status) << r.body;
-    if (status == 412) EXPECT_EQ(r.Xml("Code"), "PreconditionFailed");
+    if (status == 412) {
+      EXPECT_EQ(r.Xml("Code"), "PreconditionFailed");
+    }
   }
 }
 
@@ -697,8 +703,8 @@ class ObjectMultipartTest : public ObjectTest {
       HttpResponse up =
           Send("PUT", ObjectPath(key) + "?partNumber=" + n + "&uploadId=" + id, {}, parts[i]);
       EXPECT_EQ(up.status, 200) << up.body;
-      xml += "<Part><PartNumber>" + n + "</PartNumber><ETag>" + up.Header("etag") +
-             "</ETag></Part>";
+      xml +=
+          "<Part><PartNumber>" + n + "</PartNumber><ETag>" + up.Header("etag") + "</ETag></Part>";
     }
     xml += "</CompleteMultipartUpload>";
     HttpResponse done = Send("POST", ObjectPath(key) + "?uploadId=" + id, {}, xml);

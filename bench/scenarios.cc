@@ -1,0 +1,960 @@
+// The scenarios of s2lite-bench. Each runs against s2lite, then against the
+// peers given (nginx answering the same bytes, s3rver), and adds rows.
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <tuple>
+
+#include "auth/crypto.h"
+#include "auth/sigv4.h"
+#include "bench/bench.h"
+
+namespace s2lite::bench {
+namespace {
+
+constexpr std::string_view kEmptySha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+std::string Fmt(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string Fmt(const char* fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return std::string(buf, static_cast<size_t>(std::clamp(n, 0, static_cast<int>(sizeof buf) - 1)));
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return kNaN;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Bodies are prefixes of one pseudo-random buffer (incompressible, made
+// once); the SHA-256 of each prefix length is computed once. The buffer is
+// sized for the largest body before any view of it is taken (Bench::Run).
+class Bodies {
+ public:
+  std::string_view Get(size_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (data_.size() < n) {
+      size_t old = data_.size();
+      data_.resize(n);
+      uint64_t x = 0x9E3779B97F4A7C15ull ^ old;
+      for (size_t i = old; i < n; i += 8) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        std::memcpy(&data_[i], &x, std::min<size_t>(8, n - i));
+      }
+    }
+    return std::string_view(data_).substr(0, n);
+  }
+  const std::string& Sha256(size_t n) {
+    std::string_view body = Get(n);
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = hashes_.find(n);
+    if (it == hashes_.end()) it = hashes_.emplace(n, auth::Sha256Hex(body)).first;
+    return it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string data_;
+  std::map<size_t, std::string> hashes_;
+};
+
+Bodies& TheBodies() {
+  static Bodies b;
+  return b;
+}
+
+Request Create(const std::string& bucket, const std::string& key) {
+  Request r;
+  r.method = "POST";
+  r.path = "/" + bucket + "/" + key;
+  r.Query("uploads");
+  r.headers = {{"content-type", "application/octet-stream"},
+               {"x-amz-meta-foo1", "value1"},
+               {"x-amz-meta-foo2", "value2"}};
+  r.payload_hash = kEmptySha256;
+  return r;
+}
+
+// Fills `r` as UploadPart of `body`.
+void UploadPart(Request& r, const std::string& bucket, const std::string& key,
+                const std::string& upload_id, int part, std::string_view body, bool signed_payload) {
+  r.method = "PUT";
+  r.path = "/" + bucket + "/" + key;
+  r.Query("partNumber", std::to_string(part));
+  r.Query("uploadId", upload_id);
+  r.body = body;
+  r.payload_hash = signed_payload ? TheBodies().Sha256(body.size()) : std::string(auth::kUnsignedPayload);
+}
+
+std::string CompleteXml(const std::vector<std::string>& etags) {
+  std::string xml = "<CompleteMultipartUpload>";
+  xml.reserve(etags.size() * 90 + 64);
+  for (size_t i = 0; i < etags.size(); ++i) {
+    xml += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags[i] +
+           "</ETag></Part>";
+  }
+  xml += "</CompleteMultipartUpload>";
+  return xml;
+}
+
+std::string Describe(const Failure& f) {
+  std::string s = f.status ? "HTTP " + std::to_string(f.status) : "transport";
+  s += ": " + f.response;
+  if (!f.request.empty()) s += "\n      request:\n        " + f.request;
+  size_t at = 0;
+  while ((at = s.find("\r\n", at)) != std::string::npos) s.replace(at, 2, "\n        ");
+  return s;
+}
+
+// Outcome of one multipart upload made for a scenario.
+struct Upload {
+  std::string id;
+  std::vector<std::string> etags;
+  LoadResult parts;
+  std::optional<Failure> failure;
+  bool ok() const { return !failure && parts.errors == 0; }
+};
+
+std::optional<std::string> StartUpload(const Target& t, const std::string& bucket,
+                                       const std::string& key, std::optional<Failure>* failure) {
+  Single s = RoundTrip(t, Create(bucket, key));
+  if (s.failure) {
+    *failure = s.failure;
+    return std::nullopt;
+  }
+  std::string id = XmlValue(s.response.body, "UploadId");
+  if (id.empty()) {
+    *failure = Failure{"POST /" + bucket + "/" + key + "?uploads", s.response.status,
+                       "no UploadId in: " + s.response.body.substr(0, 1024)};
+    return std::nullopt;
+  }
+  return id;
+}
+
+// Initiates an upload and uploads `n` parts of `size` bytes (signed payload)
+// over up to `connections` connections.
+Upload MakeUpload(const Target& t, const std::string& bucket, const std::string& key, int n,
+                  size_t size, int connections, int threads) {
+  Upload u;
+  auto id = StartUpload(t, bucket, key, &u.failure);
+  if (!id) return u;
+  u.id = *id;
+  u.etags.assign(static_cast<size_t>(n), "");
+  std::string_view body = TheBodies().Get(size);
+  TheBodies().Sha256(size);
+  LoadSpec spec;
+  spec.connections = std::min(connections, n);
+  spec.threads = threads;
+  spec.total_requests = static_cast<uint64_t>(n);
+  spec.hard_timeout = std::chrono::seconds(300);
+  spec.keep_latencies = false;
+  u.parts = RunLoad(
+      t, spec,
+      [&](int, uint64_t seq, Request& r) {
+        UploadPart(r, bucket, key, u.id, static_cast<int>(seq) + 1, body, true);
+        return true;
+      },
+      [&](int, uint64_t seq, const Response& resp) {
+        u.etags[seq] = resp.etag;
+        return !resp.etag.empty();
+      });
+  if (u.parts.errors) u.failure = u.parts.first_failure;
+  return u;
+}
+
+Request CompleteRequest(const std::string& bucket, const std::string& key, const std::string& id,
+                        const std::string& xml) {
+  Request r;
+  r.method = "POST";
+  r.path = "/" + bucket + "/" + key;
+  r.Query("uploadId", id);
+  r.headers = {{"content-type", "application/xml"}};
+  r.body = xml;
+  return r;
+}
+
+void AbortUpload(const Target& t, const std::string& bucket, const std::string& key,
+                 const std::string& id) {
+  Request r;
+  r.method = "DELETE";
+  r.path = "/" + bucket + "/" + key;
+  r.Query("uploadId", id);
+  r.payload_hash = kEmptySha256;
+  RoundTrip(t, r);
+}
+
+// Both halves of a target: 1 met, 0 not met, 2 the measured half met (the
+// other not measured), -1 nothing measured.
+int MetBoth(int a, int b) {
+  if (a == 0 || b == 0) return 0;
+  if (a == 1 && b == 1) return 1;
+  return a == 1 || b == 1 ? 2 : -1;
+}
+
+int Met(double value, double bound, bool at_least) {
+  if (std::isnan(value) || std::isnan(bound)) return -1;
+  return (at_least ? value >= bound : value <= bound) ? 1 : 0;
+}
+
+}  // namespace
+
+Bench::Bench(Config c) : cfg_(std::move(c)) {
+  ceil_.cores = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+bool Bench::Selected(const std::string& name) const {
+  return std::find(cfg_.scenarios.begin(), cfg_.scenarios.end(), name) != cfg_.scenarios.end();
+}
+
+Row& Bench::Add(std::string scenario, std::string figure, std::string unit) {
+  Row& r = rows_.emplace_back();
+  r.scenario = std::move(scenario);
+  r.figure = std::move(figure);
+  r.unit = std::move(unit);
+  return r;
+}
+
+void Bench::Problem(const std::string& scenario, const std::string& what,
+                    const std::optional<Failure>& f) {
+  std::string s = scenario + ": " + what;
+  if (f) s += "\n      " + Describe(*f);
+  problems_.push_back(s);
+  std::fprintf(stderr, "  ! %s\n", s.c_str());
+}
+
+bool Bench::EnsureBuckets(const Target& t) {
+  for (const char* bucket : {"bench", "list"}) {
+    Request r;
+    r.method = "PUT";
+    r.path = std::string("/") + bucket;
+    r.payload_hash = kEmptySha256;
+    Single s = RoundTrip(t, r);
+    bool ok = s.response.status == 200 || s.response.status == 409;
+    if (!ok) {
+      Problem("setup", t.name + ": cannot create bucket " + bucket, s.failure);
+      return false;
+    }
+  }
+  return true;
+}
+
+std::unique_ptr<Server> Bench::OpenS2lite(const std::vector<std::string>& extra_flags) {
+  auto srv = std::make_unique<Server>();
+  srv->kind = "s2lite";
+  srv->target.name = "s2lite";
+  srv->target.access_key = cfg_.access_key;
+  srv->target.secret_key = cfg_.secret_key;
+  srv->target.region = cfg_.region;
+  std::string url = cfg_.endpoint;
+  if (url.empty()) {
+    DaemonOptions o;
+    o.path = cfg_.daemon_path;
+    o.work_dir = cfg_.work_dir;
+    o.access_key = cfg_.access_key;
+    o.secret_key = cfg_.secret_key;
+    o.buckets = {"bench", "list"};
+    o.extra = extra_flags;
+    std::string error;
+    srv->daemon = Daemon::Spawn(o, &error);
+    if (!srv->daemon) {
+      Problem("setup", "cannot start s2lite: " + error, std::nullopt);
+      return nullptr;
+    }
+    url = srv->daemon->url();
+    srv->rss = std::make_unique<RssSampler>(srv->daemon->pid());
+  }
+  auto hp = ParseHttpUrl(url);
+  if (!hp) {
+    Problem("setup", "bad s2lite URL '" + url + "'", std::nullopt);
+    return nullptr;
+  }
+  srv->target.host = hp->first;
+  srv->target.port = hp->second;
+  if (!cfg_.endpoint.empty() && !EnsureBuckets(srv->target)) return nullptr;
+  return srv;
+}
+
+std::unique_ptr<Server> Bench::OpenPeer(const std::string& kind) {
+  const std::string& url = kind == "nginx" ? cfg_.nginx_url : cfg_.s3rver_url;
+  if (url.empty()) return nullptr;
+  auto hp = ParseHttpUrl(url);
+  if (!hp) {
+    Problem("setup", "bad " + kind + " URL '" + url + "'", std::nullopt);
+    return nullptr;
+  }
+  auto srv = std::make_unique<Server>();
+  srv->kind = kind;
+  srv->target.name = kind;
+  srv->target.host = hp->first;
+  srv->target.port = hp->second;
+  srv->target.region = cfg_.region;
+  srv->target.access_key = kind == "s3rver" ? cfg_.s3rver_access_key : cfg_.access_key;
+  srv->target.secret_key = kind == "s3rver" ? cfg_.s3rver_secret_key : cfg_.secret_key;
+  if (kind == "s3rver" && !EnsureBuckets(srv->target)) return nullptr;
+  return srv;
+}
+
+std::optional<std::string> Bench::CreateResponseBody() {
+  auto srv = OpenS2lite();
+  if (!srv) return std::nullopt;
+  Single s = RoundTrip(srv->target, Create("bench", Fmt("create/%03d/%010llu", 0, 0ull)));
+  if (s.failure) {
+    Problem("create", "CreateMultipartUpload failed", s.failure);
+    return std::nullopt;
+  }
+  return s.response.body;
+}
+
+bool Bench::Run() {
+  TheBodies().Get(std::max({cfg_.part_size, cfg_.e2e_part_size, cfg_.complete_big,
+                            cfg_.complete_large, size_t{1}}));
+  if (cfg_.ceilings) MeasureCeilings();
+  if (Selected("startup") && cfg_.endpoint.empty()) ScenarioStartup();
+  if (Selected("create")) ScenarioCreate();
+  if (Selected("upload-part")) ScenarioUploadPart();
+  if (Selected("complete")) ScenarioComplete();
+  if (Selected("e2e")) ScenarioE2e("e2e", cfg_.e2e_parts, true);
+  if (Selected("e2e-5g")) ScenarioE2e("e2e-5g", cfg_.e2e5_parts, false);
+  if (Selected("list")) ScenarioList();
+  return problems_.empty();
+}
+
+// ---------------------------------------------------------------- ceilings
+
+namespace {
+
+// Bytes per second for `alg` in `openssl speed` output (the last column,
+// "123456.78k" = thousands of bytes per second); NaN if absent.
+double ParseOpensslSpeed(const std::string& out, const std::string& alg) {
+  size_t at = 0;
+  while ((at = out.find(alg, at)) != std::string::npos) {
+    bool line_start = at == 0 || out[at - 1] == '\n';
+    size_t eol = out.find('\n', at);
+    std::string line = out.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
+    at += alg.size();
+    if (!line_start || line.size() <= alg.size() || line[alg.size()] != ' ') continue;
+    size_t k = line.rfind('k');
+    size_t sp = line.rfind(' ', k);
+    if (k == std::string::npos || sp == std::string::npos) continue;
+    return std::strtod(line.substr(sp + 1, k - sp - 1).c_str(), nullptr) * 1000.0;
+  }
+  return kNaN;
+}
+
+std::string Capture(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+}  // namespace
+
+void Bench::MeasureCeilings() {
+  std::fprintf(stderr, "ceilings: openssl speed, dd\n");
+  ceil_.cores = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  std::string out = Capture("openssl speed -seconds 1 -bytes 16384 md5 sha256 2>/dev/null");
+  if (out.find("md5") == std::string::npos)  // older openssl: no -bytes
+    out = Capture("openssl speed -seconds 1 md5 sha256 2>/dev/null");
+  ceil_.md5_mib_s = ParseOpensslSpeed(out, "md5") / kMiB;
+  ceil_.sha256_mib_s = ParseOpensslSpeed(out, "sha256") / kMiB;
+  std::string file = cfg_.work_dir + "/s2lite-bench-dd-" + std::to_string(getpid());
+  int blocks = cfg_.smoke ? 64 : 1024;
+  auto t0 = Clock::now();
+  std::string dd = Capture("dd if=/dev/zero of='" + file + "' bs=1M count=" + std::to_string(blocks) +
+                           " conv=fdatasync 2>&1");
+  double secs = Seconds(t0, Clock::now());
+  std::error_code ec;
+  std::filesystem::remove(file, ec);
+  if (dd.find("copied") != std::string::npos) ceil_.disk_mib_s = blocks / secs;
+  if (std::isnan(ceil_.md5_mib_s) || std::isnan(ceil_.sha256_mib_s))
+    Problem("ceilings", "cannot parse `openssl speed` output:\n" + out, std::nullopt);
+  if (std::isnan(ceil_.disk_mib_s)) Problem("ceilings", "dd failed: " + dd, std::nullopt);
+}
+
+// ---------------------------------------------------------------- startup
+
+void Bench::ScenarioStartup() {
+  std::fprintf(stderr, "startup: %d cold starts\n", cfg_.cold_starts);
+  std::vector<double> ready, idle;
+  for (int i = 0; i < cfg_.cold_starts; ++i) {
+    DaemonOptions o;
+    o.path = cfg_.daemon_path;
+    o.work_dir = cfg_.work_dir;
+    o.access_key = cfg_.access_key;
+    o.secret_key = cfg_.secret_key;
+    o.buckets = {"bench"};
+    std::string error;
+    auto d = Daemon::Spawn(o, &error);
+    if (!d) {
+      Problem("startup", "cannot start s2lite: " + error, std::nullopt);
+      return;
+    }
+    ready.push_back(d->ready_ms());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    idle.push_back(static_cast<double>(ReadRssKib(d->pid())) / 1024.0);
+    if (!d->Stop()) Problem("startup", "s2lite did not exit 0 on SIGTERM: " + d->LogTail(), std::nullopt);
+  }
+  auto [mn, mx] = std::minmax_element(ready.begin(), ready.end());
+  Row& r = Add("startup", "cold start to ready", "ms");
+    r.higher_better = false;
+  r.value = Median(ready);
+  r.target = "<= 20 ms";
+  r.met = Met(r.value, 20, false);
+  r.detail = Fmt("median of %d; min %.1f max %.1f", cfg_.cold_starts, *mn, *mx);
+  Row& m = Add("startup", "idle RSS", "MiB");
+    m.higher_better = false;
+  m.value = Median(idle);
+  m.target = "<= 10 MiB";
+  m.met = Met(m.value, 10, false);
+  m.detail = "200 ms after ready";
+}
+
+// ---------------------------------------------------------------- create
+
+namespace {
+
+struct RateFigure {
+  double rate = kNaN, p50 = kNaN, p99 = kNaN, p999 = kNaN, peak = kNaN;
+  uint64_t errors = 0;
+};
+
+RateFigure CreateLoad(Server& srv, int conns, const Config& cfg, std::optional<Failure>* failure) {
+  LoadSpec spec;
+  spec.connections = conns;
+  spec.threads = cfg.client_threads;
+  spec.duration = std::chrono::nanoseconds(static_cast<int64_t>(cfg.seconds * 1e9));
+  srv.ResetPeak();
+  LoadResult r = RunLoad(
+      srv.target, spec,
+      [](int conn, uint64_t seq, Request& req) {
+        req = Create("bench", Fmt("create/%03d/%010llu", conn, static_cast<unsigned long long>(seq)));
+        return true;
+      },
+      [](int, uint64_t, const Response& resp) {
+        return resp.body.find("<UploadId>") != std::string::npos;
+      });
+  RateFigure f;
+  f.peak = srv.PeakMiB();
+  f.errors = r.errors;
+  if (r.requests > 0) {
+    f.rate = r.Rate();
+    f.p50 = r.PercentileMs(0.5);
+    f.p99 = r.PercentileMs(0.99);
+    f.p999 = r.PercentileMs(0.999);
+  }
+  if (r.errors) *failure = r.first_failure;
+  return f;
+}
+
+}  // namespace
+
+void Bench::ScenarioCreate() {
+  std::map<std::string, std::map<int, RateFigure>> figs;
+  for (const char* kind : {"s2lite", "nginx", "s3rver"}) {
+    auto srv = std::string(kind) == "s2lite" ? OpenS2lite() : OpenPeer(kind);
+    if (!srv) continue;
+    for (int c : cfg_.create_connections) {
+      std::fprintf(stderr, "create: %s, %d connections\n", kind, c);
+      std::optional<Failure> failure;
+      figs[kind][c] = CreateLoad(*srv, c, cfg_, &failure);
+      if (failure)
+        Problem("create", Fmt("%s c=%d: %llu errors", kind, c,
+                              static_cast<unsigned long long>(figs[kind][c].errors)), failure);
+    }
+  }
+  // The same at 64 connections with --fsync (power-loss durability).
+  RateFigure fsync;
+  int fsync_conns = cfg_.smoke ? 16 : 64;
+  if (cfg_.endpoint.empty()) {
+    if (auto srv = OpenS2lite({"--fsync"})) {
+      std::fprintf(stderr, "create: s2lite --fsync, %d connections\n", fsync_conns);
+      std::optional<Failure> failure;
+      fsync = CreateLoad(*srv, fsync_conns, cfg_, &failure);
+      if (failure) Problem("create", "--fsync: errors", failure);
+    }
+  }
+  auto get = [&](const char* kind, int c) -> RateFigure {
+    auto it = figs.find(kind);
+    if (it == figs.end()) return {};
+    auto jt = it->second.find(c);
+    return jt == it->second.end() ? RateFigure{} : jt->second;
+  };
+  for (int c : cfg_.create_connections) {
+    RateFigure s = get("s2lite", c), n = get("nginx", c), s3 = get("s3rver", c);
+    Row& r = Add("create", Fmt("c=%d", c), "req/s");
+        r.value = s.rate;
+    r.peak_rss_mib = s.peak;
+    r.nginx = n.rate;
+    r.s3rver = s3.rate;
+    r.detail = Fmt("p50 %.2f p99 %.2f p99.9 %.2f ms", s.p50, s.p99, s.p999);
+    if (s.errors) r.detail += Fmt("; %llu errors", static_cast<unsigned long long>(s.errors));
+    r.extra = {{"p50_ms", s.p50},          {"p99_ms", s.p99},          {"p999_ms", s.p999},
+               {"nginx_p50_ms", n.p50},    {"nginx_p99_ms", n.p99},    {"nginx_p999_ms", n.p999},
+               {"s3rver_p50_ms", s3.p50},  {"s3rver_p99_ms", s3.p99},  {"s3rver_p999_ms", s3.p999},
+               {"errors", static_cast<double>(s.errors)}};
+    if (c == 64) {
+      r.target = ">= 1/3 nginx, >= 10x s3rver";
+      r.met = MetBoth(Met(s.rate, n.rate / 3, true), Met(s.rate, s3.rate * 10, true));
+      Row& l = Add("create", "c=64 p99 latency", "ms");
+            l.higher_better = false;
+      l.value = s.p99;
+      l.nginx = n.p99;
+      l.s3rver = s3.p99;
+      l.target = "<= 10 ms";
+      l.met = Met(s.p99, 10, false);
+    }
+  }
+  if (!std::isnan(fsync.rate)) {
+    Row& r = Add("create", Fmt("c=%d --fsync", fsync_conns), "req/s");
+        r.value = fsync.rate;
+    r.peak_rss_mib = fsync.peak;
+    r.nginx = get("nginx", fsync_conns).rate;
+    r.detail = Fmt("p50 %.2f p99 %.2f p99.9 %.2f ms (power-loss durable)", fsync.p50, fsync.p99,
+                   fsync.p999);
+    r.extra = {{"p50_ms", fsync.p50}, {"p99_ms", fsync.p99}, {"p999_ms", fsync.p999}};
+  }
+}
+
+// ---------------------------------------------------------------- upload-part
+
+void Bench::ScenarioUploadPart() {
+  struct Key {
+    std::string kind;
+    int conns;
+    bool signed_payload;
+    bool operator<(const Key& o) const {
+      return std::tie(kind, conns, signed_payload) < std::tie(o.kind, o.conns, o.signed_payload);
+    }
+  };
+  std::map<Key, std::pair<double, double>> figs;  // MiB/s, peak RSS
+  const size_t size = cfg_.part_size;
+  TheBodies().Sha256(size);
+  for (const char* kind : {"s2lite", "nginx", "s3rver"}) {
+    auto srv = std::string(kind) == "s2lite" ? OpenS2lite() : OpenPeer(kind);
+    if (!srv) continue;
+    for (int c : cfg_.upload_part_connections) {
+      for (bool signed_payload : {true, false}) {
+        std::fprintf(stderr, "upload-part: %s, %d connections, %s\n", kind, c,
+                     signed_payload ? "signed" : "UNSIGNED-PAYLOAD");
+        std::vector<std::string> keys, ids;
+        std::optional<Failure> failure;
+        for (int i = 0; i < c; ++i) {
+          keys.push_back(Fmt("part/%d-%d-%d", c, signed_payload ? 1 : 0, i));
+          auto id = StartUpload(srv->target, "bench", keys.back(), &failure);
+          if (!id) break;
+          ids.push_back(*id);
+        }
+        if (failure) {
+          Problem("upload-part", std::string(kind) + ": CreateMultipartUpload failed", failure);
+          continue;
+        }
+        std::vector<int> next_part(static_cast<size_t>(c), 0);
+        std::string_view body = TheBodies().Get(size);
+        LoadSpec spec;
+        spec.connections = c;
+        spec.threads = cfg_.client_threads;
+        spec.duration = std::chrono::nanoseconds(static_cast<int64_t>(cfg_.seconds * 1e9));
+        spec.keep_latencies = false;
+        srv->ResetPeak();
+        LoadResult r = RunLoad(
+            srv->target, spec,
+            [&](int conn, uint64_t, Request& req) {
+              int& n = next_part[static_cast<size_t>(conn)];
+              n = n % 10000 + 1;
+              UploadPart(req, "bench", keys[static_cast<size_t>(conn)],
+                         ids[static_cast<size_t>(conn)], n, body, signed_payload);
+              return true;
+            },
+            [](int, uint64_t, const Response& resp) { return !resp.etag.empty(); });
+        double peak = srv->PeakMiB();
+        if (r.errors) Problem("upload-part", Fmt("%s c=%d: %llu errors", kind, c,
+                                                 static_cast<unsigned long long>(r.errors)),
+                              r.first_failure);
+        double mib_s = r.requests ? static_cast<double>(r.bytes_sent) / kMiB / r.seconds : kNaN;
+        figs[{kind, c, signed_payload}] = {mib_s, peak};
+        for (size_t i = 0; i < ids.size(); ++i) AbortUpload(srv->target, "bench", keys[i], ids[i]);
+      }
+    }
+  }
+  auto get = [&](const std::string& kind, int c, bool s) {
+    auto it = figs.find({kind, c, s});
+    return it == figs.end() ? std::make_pair(kNaN, kNaN) : it->second;
+  };
+  for (int c : cfg_.upload_part_connections) {
+    for (bool s : {true, false}) {
+      auto [mib_s, peak] = get("s2lite", c, s);
+      Row& r = Add("upload-part", Fmt("%zu MiB c=%d %s", size >> 20, c, s ? "signed" : "unsigned"), "MiB/s");
+            r.value = mib_s;
+      r.peak_rss_mib = peak;
+      r.nginx = get("nginx", c, s).first;
+      r.s3rver = get("s3rver", c, s).first;
+      r.ceiling = ceil_.Md5All();
+      r.ceiling_name = "md5 x cores";
+      r.extra["md5_sha256_ceiling_mib_s"] = ceil_.Md5Sha256All();
+      if (s && !std::isnan(ceil_.md5_mib_s))
+        r.detail = Fmt("md5+sha256 ceiling %.0f MiB/s: %.2f", ceil_.Md5Sha256All(),
+                       mib_s / ceil_.Md5Sha256All());
+      if (c == 4) {
+        r.target = ">= 75% md5 ceiling, >= 3x s3rver";
+        r.met = MetBoth(Met(mib_s, 0.75 * r.ceiling, true), Met(mib_s, 3 * r.s3rver, true));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- complete
+
+void Bench::ScenarioComplete() {
+  struct Case {
+    int parts;
+    size_t size;
+  };
+  std::vector<Case> cases;
+  for (int n : cfg_.complete_counts) {
+    cases.push_back({n, cfg_.complete_small});
+    cases.push_back({n, cfg_.complete_large});
+  }
+  cases.push_back({cfg_.complete_big_count, cfg_.complete_big});
+  struct Fig {
+    double ms = kNaN, peak = kNaN, upload_rate = kNaN;
+  };
+  std::map<std::string, std::map<std::pair<int, size_t>, Fig>> figs;
+  for (const char* kind : {"s2lite", "s3rver"}) {
+    auto srv = std::string(kind) == "s2lite" ? OpenS2lite({"--min-part-size", "1"}) : OpenPeer(kind);
+    if (!srv) continue;
+    for (const Case& cs : cases) {
+      int reps = cs.parts <= 1000 && !cfg_.smoke ? 3 : 1;
+      std::vector<double> times;
+      Fig f;
+      for (int rep = 0; rep < reps; ++rep) {
+        std::fprintf(stderr, "complete: %s, %d parts x %zu B (%d/%d)\n", kind, cs.parts, cs.size,
+                     rep + 1, reps);
+        std::string key = Fmt("complete/%d-%zu-%d", cs.parts, cs.size, rep);
+        Upload u = MakeUpload(srv->target, "bench", key, cs.parts, cs.size, cfg_.setup_connections,
+                              cfg_.client_threads);
+        if (!u.ok()) {
+          Problem("complete", Fmt("%s: uploading %d parts x %zu B failed", kind, cs.parts, cs.size),
+                  u.failure);
+          break;
+        }
+        f.upload_rate = u.parts.Rate();
+        std::string xml = CompleteXml(u.etags);
+        srv->ResetPeak();
+        Single s = RoundTrip(srv->target, CompleteRequest("bench", key, u.id, xml));
+        f.peak = srv->PeakMiB();
+        if (!s.failure && s.response.body.find("<CompleteMultipartUploadResult") == std::string::npos)
+          s.failure = Failure{"POST /bench/" + key + "?uploadId=" + u.id, s.response.status,
+                              "200 without CompleteMultipartUploadResult: " +
+                                  s.response.body.substr(0, 1024)};
+        if (s.failure) {
+          Problem("complete", Fmt("%s: Complete of %d parts failed", kind, cs.parts), s.failure);
+          break;
+        }
+        times.push_back(s.ms);
+      }
+      if (!times.empty()) f.ms = Median(times);
+      figs[kind][{cs.parts, cs.size}] = f;
+    }
+  }
+  auto get = [&](const char* kind, int n, size_t size) {
+    auto it = figs.find(kind);
+    if (it == figs.end()) return Fig{};
+    auto jt = it->second.find({n, size});
+    return jt == it->second.end() ? Fig{} : jt->second;
+  };
+  auto size_name = [](size_t s) {
+    if (s >= (1u << 20) && s % (1u << 20) == 0) return Fmt("%zu MiB", s >> 20);
+    if (s >= 1000 && s % 1000 == 0) return Fmt("%zu kB", s / 1000);
+    return Fmt("%zu B", s);
+  };
+  for (const Case& cs : cases) {
+    Fig s = get("s2lite", cs.parts, cs.size), s3 = get("s3rver", cs.parts, cs.size);
+    Row& r = Add("complete", Fmt("%d parts x %s", cs.parts, size_name(cs.size).c_str()), "ms");
+        r.higher_better = false;
+    r.value = s.ms;
+    r.peak_rss_mib = s.peak;
+    r.s3rver = s3.ms;
+    r.extra = {{"parts_uploaded_per_s", s.upload_rate},
+               {"total_bytes", static_cast<double>(cs.size) * cs.parts}};
+    r.detail = Fmt("parts uploaded at %.0f req/s", s.upload_rate);
+    if (cs.size == cfg_.complete_large) {
+      double small = get("s2lite", cs.parts, cfg_.complete_small).ms;
+      r.detail += Fmt("; %.2fx the time of %s parts", s.ms / small,
+                      size_name(cfg_.complete_small).c_str());
+      r.extra["ratio_to_small_parts"] = s.ms / small;
+      if (cs.parts == cfg_.complete_counts.back()) {
+        r.target = "<= 200 ms, same as small parts";
+        // "Same time": within 1.5x (or 5 ms) of the small-part Complete.
+        r.met = MetBoth(Met(s.ms, 200, false), Met(s.ms, std::max(1.5 * small, small + 5), false));
+      }
+    } else if (cs.parts == cfg_.complete_counts.back() && cs.size == cfg_.complete_small) {
+      r.target = "<= 200 ms";
+      r.met = Met(s.ms, 200, false);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- e2e
+
+void Bench::ScenarioE2e(const std::string& name, int parts, bool get) {
+  const size_t size = cfg_.e2e_part_size;
+  const std::string key = name == "e2e" ? "e2e/big.bin" : "e2e5/big.bin";
+  const double total_mib = static_cast<double>(size) * parts / kMiB;
+  std::string_view body = TheBodies().Get(size);
+  TheBodies().Sha256(size);
+  struct Fig {
+    double up = kNaN, up_peak = kNaN, get = kNaN, get_peak = kNaN;
+  };
+  std::map<std::string, Fig> figs;
+  for (const char* kind : {"s2lite", "nginx", "s3rver"}) {
+    if (std::string(kind) == "s3rver" && name != "e2e") continue;  // 5 GiB through s3rver: too slow
+    auto srv = std::string(kind) == "s2lite" ? OpenS2lite() : OpenPeer(kind);
+    if (!srv) continue;
+    const bool is_nginx = srv->kind == "nginx";
+    std::fprintf(stderr, "%s: %s, %.0f MiB upload in %d parts over %d connections\n", name.c_str(),
+                 kind, total_mib, parts, cfg_.e2e_connections);
+    Fig f;
+    srv->ResetPeak();
+    auto t0 = Clock::now();
+    Upload u;
+    u.etags.assign(static_cast<size_t>(parts), "");
+    auto id = StartUpload(srv->target, "bench", key, &u.failure);
+    if (!id) {
+      Problem(name, std::string(kind) + ": CreateMultipartUpload failed", u.failure);
+      continue;
+    }
+    u.id = *id;
+    LoadSpec spec;
+    spec.connections = std::min(cfg_.e2e_connections, parts);
+    spec.threads = cfg_.client_threads;
+    spec.total_requests = static_cast<uint64_t>(parts);
+    spec.hard_timeout = std::chrono::seconds(600);
+    LoadResult r = RunLoad(
+        srv->target, spec,
+        [&](int, uint64_t seq, Request& req) {
+          UploadPart(req, "bench", key, u.id, static_cast<int>(seq) + 1, body, true);
+          return true;
+        },
+        [&](int, uint64_t seq, const Response& resp) {
+          u.etags[seq] = resp.etag;
+          return is_nginx || !resp.etag.empty();
+        });
+    if (r.errors) {
+      Problem(name, std::string(kind) + ": UploadPart failed", r.first_failure);
+      continue;
+    }
+    std::string xml = CompleteXml(u.etags);
+    Single c = RoundTrip(srv->target, CompleteRequest("bench", key, u.id, xml));
+    auto t1 = Clock::now();
+    f.up_peak = srv->PeakMiB();
+    if (!c.failure && !is_nginx &&
+        c.response.body.find("<CompleteMultipartUploadResult") == std::string::npos)
+      c.failure = Failure{"POST /bench/" + key + "?uploadId=" + u.id, c.response.status,
+                          c.response.body.substr(0, 1024)};
+    if (c.failure) {
+      Problem(name, std::string(kind) + ": CompleteMultipartUpload failed", c.failure);
+      continue;
+    }
+    f.up = total_mib / Seconds(t0, t1);
+    if (get) {
+      std::fprintf(stderr, "%s: %s, GET %.0f MiB\n", name.c_str(), kind, total_mib);
+      LoadSpec gs;
+      gs.connections = 1;
+      gs.total_requests = 1;
+      gs.discard_body = true;
+      gs.hard_timeout = std::chrono::seconds(600);
+      srv->ResetPeak();
+      LoadResult g = RunLoad(
+          srv->target, gs,
+          [&](int, uint64_t, Request& req) {
+            req.method = "GET";
+            req.path = "/bench/" + key;
+            req.payload_hash = kEmptySha256;
+            return true;
+          },
+          [&](int, uint64_t, const Response& resp) {
+            return resp.body_bytes == static_cast<uint64_t>(size) * parts;
+          });
+      f.get_peak = srv->PeakMiB();
+      if (g.errors) Problem(name, std::string(kind) + ": GET failed or short", g.first_failure);
+      else f.get = static_cast<double>(g.bytes_received) / kMiB / g.seconds;
+    }
+    figs[kind] = f;
+  }
+  auto fig = [&](const char* kind) {
+    auto it = figs.find(kind);
+    return it == figs.end() ? Fig{} : it->second;
+  };
+  Fig s = fig("s2lite"), n = fig("nginx"), s3 = fig("s3rver");
+  std::string size_label = total_mib >= 1024 ? Fmt("%.0f GiB", total_mib / 1024) : Fmt("%.0f MiB", total_mib);
+  Row& up = Add(name, Fmt("%s upload, %d x %zu MiB, c=%d", size_label.c_str(), parts, size >> 20, cfg_.e2e_connections), "MiB/s");
+    up.value = s.up;
+  up.peak_rss_mib = s.up_peak;
+  up.nginx = n.up;
+  up.s3rver = s3.up;
+  up.ceiling = ceil_.disk_mib_s;
+  up.ceiling_name = "dd fdatasync";
+  up.detail = "initiate + parts (signed payload) + complete";
+  if (name == "e2e") {
+    up.target = ">= 5x s3rver";
+    up.met = Met(s.up, 5 * s3.up, true);
+  }
+  Row& rss = Add(name, size_label + " upload peak RSS", "MiB");
+    rss.higher_better = false;
+  rss.value = s.up_peak;
+  rss.target = "<= 32 MiB, flat";
+  rss.met = Met(s.up_peak, 32, false);
+  if (get) {
+    Row& g = Add(name, size_label + " GET", "MiB/s");
+        g.value = s.get;
+    g.peak_rss_mib = s.get_peak;
+    g.nginx = n.get;
+    g.s3rver = s3.get;
+    g.target = ">= 80% nginx";
+    g.met = Met(s.get, 0.8 * n.get, true);
+    g.detail = "one connection, body discarded";
+  }
+}
+
+// ---------------------------------------------------------------- list
+
+void Bench::ScenarioList() {
+  struct Fig {
+    double parts_ms = kNaN, uploads_ms = kNaN, peak = kNaN;
+    size_t parts = 0, uploads = 0;
+    int parts_pages = 0, uploads_pages = 0;
+  };
+  std::map<std::string, Fig> figs;
+  const int n = cfg_.list_entries;
+  const std::string page = std::to_string(cfg_.list_page);
+  for (const char* kind : {"s2lite", "s3rver"}) {
+    auto srv = std::string(kind) == "s2lite" ? OpenS2lite() : OpenPeer(kind);
+    if (!srv) continue;
+    Fig f;
+    std::fprintf(stderr, "list: %s, uploading %d parts\n", kind, n);
+    const std::string key = "listparts/key";
+    Upload u = MakeUpload(srv->target, "list", key, n, 1, cfg_.setup_connections, cfg_.client_threads);
+    if (!u.ok()) {
+      Problem("list", std::string(kind) + ": uploading parts failed", u.failure);
+      continue;
+    }
+    srv->ResetPeak();
+    std::fprintf(stderr, "list: %s, ListParts\n", kind);
+    auto t0 = Clock::now();
+    std::string marker;
+    for (int guard = 0; guard < n / cfg_.list_page + 5; ++guard) {
+      Request r;
+      r.method = "GET";
+      r.path = "/list/" + key;
+      r.Query("uploadId", u.id);
+      r.Query("max-parts", page);
+      if (!marker.empty()) r.Query("part-number-marker", marker);
+      r.payload_hash = kEmptySha256;
+      Single s = RoundTrip(srv->target, r);
+      if (s.failure) {
+        Problem("list", std::string(kind) + ": ListParts failed", s.failure);
+        break;
+      }
+      ++f.parts_pages;
+      f.parts += XmlCount(s.response.body, "Part");
+      marker = XmlValue(s.response.body, "NextPartNumberMarker");
+      if (XmlValue(s.response.body, "IsTruncated") != "true") {
+        f.parts_ms = Seconds(t0, Clock::now()) * 1000;
+        break;
+      }
+    }
+    if (f.parts != static_cast<size_t>(n))
+      Problem("list", Fmt("%s: ListParts listed %zu parts, expected %d", kind, f.parts, n), std::nullopt);
+
+    std::fprintf(stderr, "list: %s, creating %d uploads\n", kind, n);
+    LoadSpec spec;
+    spec.connections = cfg_.setup_connections;
+    spec.threads = cfg_.client_threads;
+    spec.total_requests = static_cast<uint64_t>(n);
+    spec.keep_latencies = false;
+    LoadResult c = RunLoad(
+        srv->target, spec,
+        [](int, uint64_t seq, Request& r) {
+          r = Create("list", Fmt("uploads/%06llu", static_cast<unsigned long long>(seq)));
+          return true;
+        },
+        [](int, uint64_t, const Response& resp) {
+          return resp.body.find("<UploadId>") != std::string::npos;
+        });
+    if (c.errors) {
+      Problem("list", std::string(kind) + ": creating uploads failed", c.first_failure);
+      figs[kind] = f;
+      continue;
+    }
+    std::fprintf(stderr, "list: %s, ListMultipartUploads\n", kind);
+    t0 = Clock::now();
+    std::string key_marker, id_marker;
+    for (int guard = 0; guard < n / cfg_.list_page + 5; ++guard) {
+      Request r;
+      r.method = "GET";
+      r.path = "/list";
+      r.Query("uploads");
+      r.Query("max-uploads", page);
+      if (!key_marker.empty()) {
+        r.Query("key-marker", key_marker);
+        r.Query("upload-id-marker", id_marker);
+      }
+      r.payload_hash = kEmptySha256;
+      Single s = RoundTrip(srv->target, r);
+      if (s.failure) {
+        Problem("list", std::string(kind) + ": ListMultipartUploads failed", s.failure);
+        break;
+      }
+      ++f.uploads_pages;
+      f.uploads += XmlCount(s.response.body, "Upload");
+      key_marker = XmlValue(s.response.body, "NextKeyMarker");
+      id_marker = XmlValue(s.response.body, "NextUploadIdMarker");
+      if (XmlValue(s.response.body, "IsTruncated") != "true") {
+        f.uploads_ms = Seconds(t0, Clock::now()) * 1000;
+        break;
+      }
+    }
+    f.peak = srv->PeakMiB();
+    if (f.uploads != static_cast<size_t>(n) + 1)
+      Problem("list", Fmt("%s: ListMultipartUploads listed %zu uploads, expected %d", kind,
+                          f.uploads, n + 1), std::nullopt);
+    figs[kind] = f;
+  }
+  Fig s = figs.count("s2lite") ? figs["s2lite"] : Fig{};
+  Fig s3 = figs.count("s3rver") ? figs["s3rver"] : Fig{};
+  Row& p = Add("list", Fmt("ListParts %d parts, pages of %d", n, cfg_.list_page), "ms");
+    p.higher_better = false;
+  p.value = s.parts_ms;
+  p.peak_rss_mib = s.peak;
+  p.s3rver = s3.parts_ms;
+  p.detail = Fmt("%d pages, %zu parts listed", s.parts_pages, s.parts);
+  Row& m = Add("list", Fmt("ListMultipartUploads %d uploads, pages of %d", n + 1, cfg_.list_page), "ms");
+    m.higher_better = false;
+  m.value = s.uploads_ms;
+  m.peak_rss_mib = s.peak;
+  m.s3rver = s3.uploads_ms;
+  m.detail = Fmt("%d pages, %zu uploads listed", s.uploads_pages, s.uploads);
+}
+
+}  // namespace s2lite::bench

@@ -1,0 +1,48 @@
+#pragma once
+
+// The fault rules of one Server, matched against each routed request.
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "s2lite/faults.h"
+
+namespace s2lite::server {
+
+class FaultSet {
+ public:
+  FaultSet();
+  int Add(FaultRule rule);
+  void Clear();
+  // The rule that fires for this request, if any (consumes one of its `times`).
+  std::optional<FaultRule> Match(std::string_view operation, std::string_view bucket,
+                                 std::string_view key, int part_number);
+  uint64_t fired() const { return fired_; }
+  // [{"id":1,"operation":"UploadPart",...,"remaining":1}, ...]
+  std::string ToJson() const;
+
+ private:
+  struct Entry {
+    int id;
+    FaultRule rule;
+    int remaining;  // -1 = unlimited
+  };
+  mutable std::mutex mu_;
+  std::vector<Entry> rules_;
+  int next_id_ = 1;
+  std::mt19937_64 rng_;
+  std::atomic<uint64_t> fired_{0};
+  std::atomic<bool> any_{false};
+};
+
+// Parses a flat JSON object of the FaultRule fields (as ParseFaultRule's
+// keys). Errors: kMalformedXML is wrong here — kInvalidArgument.
+Result<FaultRule> ParseFaultRuleJson(std::string_view json);
+
+std::string_view FaultActionName(FaultAction a);
+
+}  // namespace s2lite::server
