@@ -26,7 +26,7 @@ struct Config {
   std::string s3rver_access_key = "S3RVER", s3rver_secret_key = "S3RVER";
   std::string access_key = "bench-access", secret_key = "bench-secret", region = "us-east-1";
   std::string work_dir = "/tmp";
-  std::string json_path;
+  std::string json_path, markdown_path;
   std::vector<std::string> scenarios;
   std::vector<int> create_connections = {1, 16, 64, 256};
   double seconds = 3;
@@ -99,6 +99,7 @@ class Bench {
   const std::vector<Row>& rows() const { return rows_; }
   const Ceilings& ceilings() const { return ceil_; }
   const std::vector<std::string>& problems() const { return problems_; }
+  const std::vector<std::string>& notes() const { return notes_; }
   const Config& config() const { return cfg_; }
   // The body of one CreateMultipartUpload answer (to make nginx answer the same bytes).
   std::optional<std::string> CreateResponseBody();
@@ -109,7 +110,10 @@ class Bench {
   std::unique_ptr<Server> OpenS2lite(const std::vector<std::string>& extra_flags = {});
   std::unique_ptr<Server> OpenPeer(const std::string& kind);
   bool EnsureBuckets(const Target& t);
-  void Problem(const std::string& scenario, const std::string& what, const std::optional<Failure>& f);
+  // A failure of s2lite (a problem: the run fails) or of a peer (`kind`
+  // "nginx"/"s3rver": a note, e.g. s3rver lacks ListParts).
+  void Problem(const std::string& kind, const std::string& scenario, const std::string& what,
+               const std::optional<Failure>& f);
 
   void MeasureCeilings();
   void ScenarioStartup();
@@ -125,10 +129,13 @@ class Bench {
   Ceilings ceil_;
   std::vector<Row> rows_;
   std::vector<std::string> problems_;
+  std::vector<std::string> notes_;
 };
 
 // Prints the table (and problems) to stdout.
 void PrintTable(const Bench& b);
+// The table as Markdown (for bench/RESULTS.md); false on I/O error.
+bool WriteMarkdown(const Bench& b, const std::string& path);
 // Writes everything as JSON; false on I/O error.
 bool WriteJson(const Bench& b, const std::string& path);
 // "Intel(R) Xeon(R) ...", "6.1.0-...", nproc.

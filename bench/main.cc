@@ -33,6 +33,7 @@ void Usage(FILE* out) {
   --ceilings              measure the hashing (openssl speed) and disk (dd fdatasync) ceilings
   --work-dir DIR          where daemons' temp dirs go (default $TMPDIR or /tmp)
   --json FILE             write every figure as JSON
+  --markdown FILE         write the table as Markdown (for bench/RESULTS.md)
   --smoke                 tiny sizes and 0.3 s runs (CI: proves the tool and the server work)
   --print-create-response print one CreateMultipartUpload answer body and exit (for nginx)
 )",
@@ -114,6 +115,7 @@ int main(int argc, char** argv) {
     else if (a == "--ceilings") c.ceilings = true;
     else if (a == "--work-dir") c.work_dir = value();
     else if (a == "--json") c.json_path = value();
+    else if (a == "--markdown") c.markdown_path = value();
     else if (a == "--smoke") c.smoke = true;
     else if (a == "--print-create-response") print_create = true;
     else {
@@ -164,6 +166,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::printf("JSON: %s\n", c.json_path.c_str());
+  }
+  if (!c.markdown_path.empty() && !s2lite::bench::WriteMarkdown(bench, c.markdown_path)) {
+    std::fprintf(stderr, "s2lite-bench: cannot write %s\n", c.markdown_path.c_str());
+    return 1;
   }
   return bench.problems().empty() ? 0 : 1;
 }

@@ -95,15 +95,12 @@ std::string Kernel() {
   return std::string(u.sysname) + " " + u.release;
 }
 
-void PrintTable(const Bench& b) {
-  const Ceilings& c = b.ceilings();
-  std::printf("\ns2lite-bench — %s, %d cores, %s\n", CpuModel().c_str(), c.cores, Kernel().c_str());
-  if (!std::isnan(c.md5_mib_s))
-    std::printf("ceilings: md5 %.0f MiB/s/core (x%d = %.0f), sha256 %.0f MiB/s/core, md5+sha256 x%d = %.0f MiB/s, disk (dd fdatasync) %.0f MiB/s\n",
-                c.md5_mib_s, c.cores, c.Md5All(), c.sha256_mib_s, c.cores, c.Md5Sha256All(), c.disk_mib_s);
-  std::printf("(x) = s2lite's advantage: its rate / the other's, or the other's time / its time; < 1 is a fraction\n\n");
-  const std::vector<std::string> head = {"scenario", "figure", "s2lite", "unit", "peak RSS MiB",
-                                         "nginx (x)", "s3rver (x)", "ceiling (x)", "target", "met"};
+namespace {
+
+const std::vector<std::string> kHead = {"scenario", "figure", "s2lite", "unit", "peak RSS MiB",
+                                        "nginx (x)", "s3rver (x)", "ceiling (x)", "target", "met"};
+
+std::vector<std::vector<std::string>> Cells(const Bench& b) {
   std::vector<std::vector<std::string>> cells;
   for (const Row& r : b.rows()) {
     std::string ceiling;
@@ -115,9 +112,31 @@ void PrintTable(const Bench& b) {
                      WithRatio(r, r.nginx), WithRatio(r, r.s3rver), ceiling, r.target,
                      r.target.empty() ? "" : MetText(r.met)});
   }
-  std::vector<size_t> w(head.size());
-  for (size_t i = 0; i < head.size(); ++i) {
-    w[i] = head[i].size();
+  return cells;
+}
+
+std::string CeilingLine(const Ceilings& c) {
+  if (std::isnan(c.md5_mib_s)) return "";
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "ceilings: md5 %.0f MiB/s/core (x%d = %.0f), sha256 %.0f MiB/s/core, md5+sha256 "
+                "x%d = %.0f MiB/s, disk (dd fdatasync) %.0f MiB/s",
+                c.md5_mib_s, c.cores, c.Md5All(), c.sha256_mib_s, c.cores, c.Md5Sha256All(),
+                c.disk_mib_s);
+  return buf;
+}
+
+}  // namespace
+
+void PrintTable(const Bench& b) {
+  const Ceilings& c = b.ceilings();
+  std::printf("\ns2lite-bench — %s, %d cores, %s\n", CpuModel().c_str(), c.cores, Kernel().c_str());
+  if (std::string line = CeilingLine(c); !line.empty()) std::printf("%s\n", line.c_str());
+  std::printf("(x) = s2lite's advantage: its rate / the other's, or the other's time / its time; < 1 is a fraction\n\n");
+  std::vector<std::vector<std::string>> cells = Cells(b);
+  std::vector<size_t> w(kHead.size());
+  for (size_t i = 0; i < kHead.size(); ++i) {
+    w[i] = kHead[i].size();
     for (const auto& row : cells) w[i] = std::max(w[i], row[i].size());
   }
   auto print = [&](const std::vector<std::string>& row) {
@@ -129,7 +148,7 @@ void PrintTable(const Bench& b) {
     while (!line.empty() && line.back() == ' ') line.pop_back();
     std::printf("%s\n", line.c_str());
   };
-  print(head);
+  print(kHead);
   std::string rule;
   for (size_t i = 0; i < w.size(); ++i) rule += std::string(w[i], '-') + (i + 1 < w.size() ? "  " : "");
   std::printf("%s\n", rule.c_str());
@@ -141,11 +160,47 @@ void PrintTable(const Bench& b) {
     for (const Row& r : b.rows())
       if (!r.detail.empty()) std::printf("  %s %s: %s\n", r.scenario.c_str(), r.figure.c_str(), r.detail.c_str());
   }
+  if (!b.notes().empty()) {
+    std::printf("\npeers' failures (figures left out):\n");
+    for (const auto& p : b.notes()) std::printf("  - %s\n", p.c_str());
+  }
   if (!b.problems().empty()) {
-    std::printf("\nproblems:\n");
+    std::printf("\nPROBLEMS (s2lite failed):\n");
     for (const auto& p : b.problems()) std::printf("  - %s\n", p.c_str());
   }
   std::printf("\nyes* = the measured half of the target met, the other half not measured; ? = not measured\n");
+}
+
+bool WriteMarkdown(const Bench& b, const std::string& path) {
+  std::ostringstream o;
+  const Ceilings& c = b.ceilings();
+  o << "Machine: " << CpuModel() << ", " << c.cores << " cores, " << Kernel() << "  \n";
+  o << "Command: `" << b.config().command_line << "`  \n";
+  if (std::string line = CeilingLine(c); !line.empty()) o << line << "\n";
+  o << "\n|";
+  for (const auto& h : kHead) o << " " << h << " |";
+  o << "\n|";
+  for (size_t i = 0; i < kHead.size(); ++i) o << (i == 2 || i == 4 ? "---:|" : "---|");
+  o << "\n";
+  for (const auto& row : Cells(b)) {
+    o << "|";
+    for (size_t i = 0; i < row.size(); ++i) {
+      std::string cell = row[i];
+      if (i == kHead.size() - 1 && cell == "NO") cell = "**NO**";
+      o << " " << cell << " |";
+    }
+    o << "\n";
+  }
+  bool details = false;
+  for (const Row& r : b.rows()) details |= !r.detail.empty();
+  if (details) {
+    o << "\n";
+    for (const Row& r : b.rows())
+      if (!r.detail.empty()) o << "- " << r.scenario << " " << r.figure << ": " << r.detail << "\n";
+  }
+  std::ofstream out(path, std::ios::trunc);
+  out << o.str();
+  return static_cast<bool>(out.flush());
 }
 
 bool WriteJson(const Bench& b, const std::string& path) {
@@ -181,6 +236,12 @@ bool WriteJson(const Bench& b, const std::string& path) {
   o << "\n  ],\n  \"problems\": [";
   first = true;
   for (const auto& p : b.problems()) {
+    o << (first ? "\n    " : ",\n    ") << JsonString(p);
+    first = false;
+  }
+  o << "\n  ],\n  \"peer_failures\": [";
+  first = true;
+  for (const auto& p : b.notes()) {
     o << (first ? "\n    " : ",\n    ") << JsonString(p);
     first = false;
   }

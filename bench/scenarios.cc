@@ -230,12 +230,12 @@ Row& Bench::Add(std::string scenario, std::string figure, std::string unit) {
   return r;
 }
 
-void Bench::Problem(const std::string& scenario, const std::string& what,
+void Bench::Problem(const std::string& kind, const std::string& scenario, const std::string& what,
                     const std::optional<Failure>& f) {
   std::string s = scenario + ": " + what;
   if (f) s += "\n      " + Describe(*f);
-  problems_.push_back(s);
-  std::fprintf(stderr, "  ! %s\n", s.c_str());
+  (kind == "s2lite" ? problems_ : notes_).push_back(s);
+  std::fprintf(stderr, "  %s %s\n", kind == "s2lite" ? "!" : "-", s.c_str());
 }
 
 bool Bench::EnsureBuckets(const Target& t) {
@@ -247,7 +247,7 @@ bool Bench::EnsureBuckets(const Target& t) {
     Single s = RoundTrip(t, r);
     bool ok = s.response.status == 200 || s.response.status == 409;
     if (!ok) {
-      Problem("setup", t.name + ": cannot create bucket " + bucket, s.failure);
+      Problem(t.name, "setup", t.name + ": cannot create bucket " + bucket, s.failure);
       return false;
     }
   }
@@ -273,7 +273,7 @@ std::unique_ptr<Server> Bench::OpenS2lite(const std::vector<std::string>& extra_
     std::string error;
     srv->daemon = Daemon::Spawn(o, &error);
     if (!srv->daemon) {
-      Problem("setup", "cannot start s2lite: " + error, std::nullopt);
+      Problem("s2lite", "setup", "cannot start s2lite: " + error, std::nullopt);
       return nullptr;
     }
     url = srv->daemon->url();
@@ -281,7 +281,7 @@ std::unique_ptr<Server> Bench::OpenS2lite(const std::vector<std::string>& extra_
   }
   auto hp = ParseHttpUrl(url);
   if (!hp) {
-    Problem("setup", "bad s2lite URL '" + url + "'", std::nullopt);
+    Problem("s2lite", "setup", "bad s2lite URL '" + url + "'", std::nullopt);
     return nullptr;
   }
   srv->target.host = hp->first;
@@ -295,7 +295,7 @@ std::unique_ptr<Server> Bench::OpenPeer(const std::string& kind) {
   if (url.empty()) return nullptr;
   auto hp = ParseHttpUrl(url);
   if (!hp) {
-    Problem("setup", "bad " + kind + " URL '" + url + "'", std::nullopt);
+    Problem(kind, "setup", "bad " + kind + " URL '" + url + "'", std::nullopt);
     return nullptr;
   }
   auto srv = std::make_unique<Server>();
@@ -315,7 +315,7 @@ std::optional<std::string> Bench::CreateResponseBody() {
   if (!srv) return std::nullopt;
   Single s = RoundTrip(srv->target, Create("bench", Fmt("create/%03d/%010llu", 0, 0ull)));
   if (s.failure) {
-    Problem("create", "CreateMultipartUpload failed", s.failure);
+    Problem("s2lite", "create", "CreateMultipartUpload failed", s.failure);
     return std::nullopt;
   }
   return s.response.body;
@@ -388,8 +388,8 @@ void Bench::MeasureCeilings() {
   std::filesystem::remove(file, ec);
   if (dd.find("copied") != std::string::npos) ceil_.disk_mib_s = blocks / secs;
   if (std::isnan(ceil_.md5_mib_s) || std::isnan(ceil_.sha256_mib_s))
-    Problem("ceilings", "cannot parse `openssl speed` output:\n" + out, std::nullopt);
-  if (std::isnan(ceil_.disk_mib_s)) Problem("ceilings", "dd failed: " + dd, std::nullopt);
+    Problem("s2lite", "ceilings", "cannot parse `openssl speed` output:\n" + out, std::nullopt);
+  if (std::isnan(ceil_.disk_mib_s)) Problem("s2lite", "ceilings", "dd failed: " + dd, std::nullopt);
 }
 
 // ---------------------------------------------------------------- startup
@@ -407,13 +407,13 @@ void Bench::ScenarioStartup() {
     std::string error;
     auto d = Daemon::Spawn(o, &error);
     if (!d) {
-      Problem("startup", "cannot start s2lite: " + error, std::nullopt);
+      Problem("s2lite", "startup", "cannot start s2lite: " + error, std::nullopt);
       return;
     }
     ready.push_back(d->ready_ms());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     idle.push_back(static_cast<double>(ReadRssKib(d->pid())) / 1024.0);
-    if (!d->Stop()) Problem("startup", "s2lite did not exit 0 on SIGTERM: " + d->LogTail(), std::nullopt);
+    if (!d->Stop()) Problem("s2lite", "startup", "s2lite did not exit 0 on SIGTERM: " + d->LogTail(), std::nullopt);
   }
   auto [mn, mx] = std::minmax_element(ready.begin(), ready.end());
   Row& r = Add("startup", "cold start to ready", "ms");
@@ -479,7 +479,7 @@ void Bench::ScenarioCreate() {
       std::optional<Failure> failure;
       figs[kind][c] = CreateLoad(*srv, c, cfg_, &failure);
       if (failure)
-        Problem("create", Fmt("%s c=%d: %llu errors", kind, c,
+        Problem(kind, "create", Fmt("%s c=%d: %llu errors", kind, c,
                               static_cast<unsigned long long>(figs[kind][c].errors)), failure);
     }
   }
@@ -491,7 +491,7 @@ void Bench::ScenarioCreate() {
       std::fprintf(stderr, "create: s2lite --fsync, %d connections\n", fsync_conns);
       std::optional<Failure> failure;
       fsync = CreateLoad(*srv, fsync_conns, cfg_, &failure);
-      if (failure) Problem("create", "--fsync: errors", failure);
+      if (failure) Problem("s2lite", "create", "--fsync: errors", failure);
     }
   }
   auto get = [&](const char* kind, int c) -> RateFigure {
@@ -566,7 +566,7 @@ void Bench::ScenarioUploadPart() {
           ids.push_back(*id);
         }
         if (failure) {
-          Problem("upload-part", std::string(kind) + ": CreateMultipartUpload failed", failure);
+          Problem(kind, "upload-part", std::string(kind) + ": CreateMultipartUpload failed", failure);
           continue;
         }
         std::vector<int> next_part(static_cast<size_t>(c), 0);
@@ -588,7 +588,7 @@ void Bench::ScenarioUploadPart() {
             },
             [](int, uint64_t, const Response& resp) { return !resp.etag.empty(); });
         double peak = srv->PeakMiB();
-        if (r.errors) Problem("upload-part", Fmt("%s c=%d: %llu errors", kind, c,
+        if (r.errors) Problem(kind, "upload-part", Fmt("%s c=%d: %llu errors", kind, c,
                                                  static_cast<unsigned long long>(r.errors)),
                               r.first_failure);
         double mib_s = r.requests ? static_cast<double>(r.bytes_sent) / kMiB / r.seconds : kNaN;
@@ -654,7 +654,7 @@ void Bench::ScenarioComplete() {
         Upload u = MakeUpload(srv->target, "bench", key, cs.parts, cs.size, cfg_.setup_connections,
                               cfg_.client_threads);
         if (!u.ok()) {
-          Problem("complete", Fmt("%s: uploading %d parts x %zu B failed", kind, cs.parts, cs.size),
+          Problem(kind, "complete", Fmt("%s: uploading %d parts x %zu B failed", kind, cs.parts, cs.size),
                   u.failure);
           break;
         }
@@ -668,7 +668,7 @@ void Bench::ScenarioComplete() {
                               "200 without CompleteMultipartUploadResult: " +
                                   s.response.body.substr(0, 1024)};
         if (s.failure) {
-          Problem("complete", Fmt("%s: Complete of %d parts failed", kind, cs.parts), s.failure);
+          Problem(kind, "complete", Fmt("%s: Complete of %d parts failed", kind, cs.parts), s.failure);
           break;
         }
         times.push_back(s.ms);
@@ -703,12 +703,12 @@ void Bench::ScenarioComplete() {
       r.detail += Fmt("; %.2fx the time of %s parts", s.ms / small,
                       size_name(cfg_.complete_small).c_str());
       r.extra["ratio_to_small_parts"] = s.ms / small;
-      if (cs.parts == cfg_.complete_counts.back()) {
+      if (cs.parts == 10000) {
         r.target = "<= 200 ms, same as small parts";
         // "Same time": within 1.5x (or 5 ms) of the small-part Complete.
         r.met = MetBoth(Met(s.ms, 200, false), Met(s.ms, std::max(1.5 * small, small + 5), false));
       }
-    } else if (cs.parts == cfg_.complete_counts.back() && cs.size == cfg_.complete_small) {
+    } else if (cs.parts == 10000 && cs.size == cfg_.complete_small) {
       r.target = "<= 200 ms";
       r.met = Met(s.ms, 200, false);
     }
@@ -741,7 +741,7 @@ void Bench::ScenarioE2e(const std::string& name, int parts, bool get) {
     u.etags.assign(static_cast<size_t>(parts), "");
     auto id = StartUpload(srv->target, "bench", key, &u.failure);
     if (!id) {
-      Problem(name, std::string(kind) + ": CreateMultipartUpload failed", u.failure);
+      Problem(kind, name, std::string(kind) + ": CreateMultipartUpload failed", u.failure);
       continue;
     }
     u.id = *id;
@@ -761,7 +761,7 @@ void Bench::ScenarioE2e(const std::string& name, int parts, bool get) {
           return is_nginx || !resp.etag.empty();
         });
     if (r.errors) {
-      Problem(name, std::string(kind) + ": UploadPart failed", r.first_failure);
+      Problem(kind, name, std::string(kind) + ": UploadPart failed", r.first_failure);
       continue;
     }
     std::string xml = CompleteXml(u.etags);
@@ -773,7 +773,7 @@ void Bench::ScenarioE2e(const std::string& name, int parts, bool get) {
       c.failure = Failure{"POST /bench/" + key + "?uploadId=" + u.id, c.response.status,
                           c.response.body.substr(0, 1024)};
     if (c.failure) {
-      Problem(name, std::string(kind) + ": CompleteMultipartUpload failed", c.failure);
+      Problem(kind, name, std::string(kind) + ": CompleteMultipartUpload failed", c.failure);
       continue;
     }
     f.up = total_mib / Seconds(t0, t1);
@@ -797,7 +797,7 @@ void Bench::ScenarioE2e(const std::string& name, int parts, bool get) {
             return resp.body_bytes == static_cast<uint64_t>(size) * parts;
           });
       f.get_peak = srv->PeakMiB();
-      if (g.errors) Problem(name, std::string(kind) + ": GET failed or short", g.first_failure);
+      if (g.errors) Problem(kind, name, std::string(kind) + ": GET failed or short", g.first_failure);
       else f.get = static_cast<double>(g.bytes_received) / kMiB / g.seconds;
     }
     figs[kind] = f;
@@ -856,7 +856,7 @@ void Bench::ScenarioList() {
     const std::string key = "listparts/key";
     Upload u = MakeUpload(srv->target, "list", key, n, 1, cfg_.setup_connections, cfg_.client_threads);
     if (!u.ok()) {
-      Problem("list", std::string(kind) + ": uploading parts failed", u.failure);
+      Problem(kind, "list", std::string(kind) + ": uploading parts failed", u.failure);
       continue;
     }
     srv->ResetPeak();
@@ -873,7 +873,7 @@ void Bench::ScenarioList() {
       r.payload_hash = kEmptySha256;
       Single s = RoundTrip(srv->target, r);
       if (s.failure) {
-        Problem("list", std::string(kind) + ": ListParts failed", s.failure);
+        Problem(kind, "list", std::string(kind) + ": ListParts failed", s.failure);
         break;
       }
       ++f.parts_pages;
@@ -885,7 +885,7 @@ void Bench::ScenarioList() {
       }
     }
     if (f.parts != static_cast<size_t>(n))
-      Problem("list", Fmt("%s: ListParts listed %zu parts, expected %d", kind, f.parts, n), std::nullopt);
+      Problem(kind, "list", Fmt("%s: ListParts listed %zu parts, expected %d", kind, f.parts, n), std::nullopt);
 
     std::fprintf(stderr, "list: %s, creating %d uploads\n", kind, n);
     LoadSpec spec;
@@ -903,7 +903,7 @@ void Bench::ScenarioList() {
           return resp.body.find("<UploadId>") != std::string::npos;
         });
     if (c.errors) {
-      Problem("list", std::string(kind) + ": creating uploads failed", c.first_failure);
+      Problem(kind, "list", std::string(kind) + ": creating uploads failed", c.first_failure);
       figs[kind] = f;
       continue;
     }
@@ -923,7 +923,7 @@ void Bench::ScenarioList() {
       r.payload_hash = kEmptySha256;
       Single s = RoundTrip(srv->target, r);
       if (s.failure) {
-        Problem("list", std::string(kind) + ": ListMultipartUploads failed", s.failure);
+        Problem(kind, "list", std::string(kind) + ": ListMultipartUploads failed", s.failure);
         break;
       }
       ++f.uploads_pages;
@@ -937,7 +937,7 @@ void Bench::ScenarioList() {
     }
     f.peak = srv->PeakMiB();
     if (f.uploads != static_cast<size_t>(n) + 1)
-      Problem("list", Fmt("%s: ListMultipartUploads listed %zu uploads, expected %d", kind,
+      Problem(kind, "list", Fmt("%s: ListMultipartUploads listed %zu uploads, expected %d", kind,
                           f.uploads, n + 1), std::nullopt);
     figs[kind] = f;
   }

@@ -26,6 +26,7 @@ constexpr EnvName kEnv[] = {
     {"S2LITE_LOG_FORMAT", "log-format", false}, {"S2LITE_THREADS", "threads", false},
     {"S2LITE_MIN_PART_SIZE", "min-part-size", false}, {"S2LITE_FSYNC", "fsync", false},
     {"S2LITE_EXIT_WITH_PARENT", "exit-with-parent", false},
+    {"S2LITE_TLS_CERT", "tls-cert", false},     {"S2LITE_TLS_KEY", "tls-key", false},
     {"S2LITE_ABORT_INCOMPLETE_AFTER", "abort-incomplete-after", false},
 };
 
@@ -51,6 +52,8 @@ po::options_description Describe() {
       ("abort-incomplete-after", po::value<std::string>(), "abort multipart uploads pending longer than this many seconds (default 0 = never)")
       ("fsync", po::value<std::string>()->implicit_value("true"), "fsync data and registry on every commit")
       ("exit-with-parent", po::value<std::string>()->implicit_value("true"), "exit when the parent process dies")
+      ("tls-cert", po::value<std::string>(), "PEM certificate chain: serve HTTPS (with --tls-key)")
+      ("tls-key", po::value<std::string>(), "PEM private key for --tls-cert")
       ("fault", po::value<std::vector<std::string>>(), "inject a fault: operation=OP,action=error|delay|reset|truncate,code=,status=,times=,probability=,delay_ms=,bucket=,prefix=,part= (repeatable)");
   return d;
 }
@@ -122,6 +125,8 @@ std::string Build(const Values& v, DaemonConfig& c) {
     }
   }
   if (const auto* s = get("ready-file")) c.ready_file = *s;
+  if (const auto* s = get("tls-cert")) o.tls_cert_file = *s;
+  if (const auto* s = get("tls-key")) o.tls_key_file = *s;
   if (auto it = v.find("fault"); it != v.end()) c.faults = it->second;
   if (const auto* s = get("log-level")) {
     static const std::pair<const char*, LogLevel> kLevels[] = {

@@ -15,7 +15,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <algorithm>
 #include <condition_variable>
@@ -48,7 +50,7 @@ constexpr size_t kBodyChunk = 256 * 1024;
 // (stream/busy) or under Impl::mu (the set).
 struct SessionTrack {
   asio::any_io_executor executor;
-  beast::tcp_stream* stream = nullptr;
+  tcp::socket* socket = nullptr;
   bool busy = false;
 };
 
@@ -78,6 +80,7 @@ struct Server::Impl {
   std::unique_ptr<server::ServerState> state;
   std::unique_ptr<asio::io_context> ioc;
   std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::ssl::context> tls;  // set when serving HTTPS
   std::vector<std::thread> threads;
   uint16_t port = 0;
   bool running = false;
@@ -94,17 +97,24 @@ struct Server::Impl {
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> ReapStaleUploads();
   asio::awaitable<void> RunSession(tcp::socket socket);
-  asio::awaitable<void> Serve(beast::tcp_stream& stream, SessionTrack& track);
-  asio::awaitable<bool> HandleOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+  // The session is the same over TCP and TLS: Stream is beast::tcp_stream or
+  // beast::ssl_stream<beast::tcp_stream>.
+  template <class Stream>
+  asio::awaitable<void> Serve(Stream& stream, SessionTrack& track);
+  template <class Stream>
+  asio::awaitable<bool> HandleOne(Stream& stream, beast::flat_buffer& buffer,
                                   http::request_parser<http::empty_body>& hp);
-  asio::awaitable<Status> ReadBody(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+  template <class Stream>
+  asio::awaitable<Status> ReadBody(Stream& stream, beast::flat_buffer& buffer,
                                    http::request_parser<http::empty_body>& hp,
                                    server::BodyPipeline& pipe, uint64_t limit, bool& broken);
   // `truncate`: an injected fault — send the headers and half the body only.
-  asio::awaitable<bool> WriteResponse(beast::tcp_stream& stream, RequestContext& ctx,
+  template <class Stream>
+  asio::awaitable<bool> WriteResponse(Stream& stream, RequestContext& ctx,
                                       Response& r, bool keep_alive, bool truncate = false);
   std::optional<FaultRule> MatchFault(RequestContext& ctx);
-  asio::awaitable<void> ResetConnection(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+  template <class Stream>
+  asio::awaitable<void> ResetConnection(Stream& stream, beast::flat_buffer& buffer,
                                         http::request_parser<http::empty_body>& hp);
   void AccessLog(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
                  uint64_t bytes_out, std::chrono::steady_clock::time_point start);
@@ -166,16 +176,27 @@ asio::awaitable<void> Server::Impl::RunSession(tcp::socket socket) {
     sessions.insert(track);
   }
   beast::tcp_stream stream(std::move(socket));
-  track->stream = &stream;
+  track->socket = &stream.socket();
   try {
-    co_await Serve(stream, *track);
+    if (tls) {
+      beast::ssl_stream<beast::tcp_stream&> tls_stream(stream, *tls);
+      stream.expires_after(options.read_timeout);
+      auto [ec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+      if (!ec) {
+        co_await Serve(tls_stream, *track);
+        stream.expires_after(std::chrono::seconds(2));
+        co_await tls_stream.async_shutdown(kTuple);
+      }
+    } else {
+      co_await Serve(stream, *track);
+    }
   } catch (const std::exception& e) {
     // One bad connection never stops the listener.
     state->logger->error("session error: {}", e.what());
   }
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-  track->stream = nullptr;
+  track->socket = nullptr;
   {
     std::lock_guard lock(mu);
     sessions.erase(track);
@@ -183,7 +204,8 @@ asio::awaitable<void> Server::Impl::RunSession(tcp::socket socket) {
   cv.notify_all();
 }
 
-asio::awaitable<void> Server::Impl::Serve(beast::tcp_stream& stream, SessionTrack& track) {
+template <class Stream>
+asio::awaitable<void> Server::Impl::Serve(Stream& stream, SessionTrack& track) {
   beast::flat_buffer buffer;
   for (;;) {
     track.busy = false;
@@ -193,7 +215,7 @@ asio::awaitable<void> Server::Impl::Serve(beast::tcp_stream& stream, SessionTrac
     // Beast's default 1 MiB body limit would refuse a part at header time;
     // limits are per operation, applied once the route is known.
     hp.body_limit(boost::none);
-    stream.expires_after(options.idle_timeout);
+    beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, hp, kTuple);
     if (ec) {
       if (ec == http::error::header_limit) {
@@ -225,7 +247,8 @@ asio::awaitable<void> Server::Impl::Serve(beast::tcp_stream& stream, SessionTrac
   }
 }
 
-asio::awaitable<bool> Server::Impl::HandleOne(beast::tcp_stream& stream,
+template <class Stream>
+asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
                                               beast::flat_buffer& buffer,
                                               http::request_parser<http::empty_body>& hp) {
   auto start = std::chrono::steady_clock::now();
@@ -301,7 +324,8 @@ asio::awaitable<bool> Server::Impl::HandleOne(beast::tcp_stream& stream,
   co_return ok && keep_alive && !truncate;
 }
 
-asio::awaitable<Status> Server::Impl::ReadBody(beast::tcp_stream& stream,
+template <class Stream>
+asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
                                                beast::flat_buffer& buffer,
                                                http::request_parser<http::empty_body>& hp,
                                                server::BodyPipeline& pipe, uint64_t limit,
@@ -315,7 +339,7 @@ asio::awaitable<Status> Server::Impl::ReadBody(beast::tcp_stream& stream,
     if (auto it = bp.get().find(http::field::expect);
         it != bp.get().end() && ToLower(it->value()) == "100-continue") {
       http::response<http::empty_body> cont{http::status::continue_, 11};
-      stream.expires_after(options.read_timeout);
+      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
       auto [ec, n] = co_await http::async_write(stream, cont, kTuple);
       if (ec) co_return Status(ErrorCode::kIncompleteBody);
     }
@@ -324,7 +348,7 @@ asio::awaitable<Status> Server::Impl::ReadBody(beast::tcp_stream& stream,
   while (!bp.is_done()) {
     bp.get().body().data = chunk.get();
     bp.get().body().size = kBodyChunk;
-    stream.expires_after(options.read_timeout);
+    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
     auto [ec, n] = co_await http::async_read(stream, buffer, bp, kTuple);
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) co_return Status(ErrorCode::kEntityTooLarge);
@@ -339,10 +363,11 @@ asio::awaitable<Status> Server::Impl::ReadBody(beast::tcp_stream& stream,
   co_return pipe.End();
 }
 
-asio::awaitable<bool> Server::Impl::WriteResponse(beast::tcp_stream& stream, RequestContext& ctx,
+template <class Stream>
+asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext& ctx,
                                                   Response& r, bool keep_alive, bool truncate) {
   bool head = ctx.view.method == "HEAD";
-  stream.expires_after(options.read_timeout);
+  beast::get_lowest_layer(stream).expires_after(options.read_timeout);
   http::response<http::empty_body> res{static_cast<http::status>(r.status), 11};
   std::optional<uint64_t> declared_length;
   for (auto& [name, value] : r.headers) {
@@ -377,7 +402,7 @@ asio::awaitable<bool> Server::Impl::WriteResponse(beast::tcp_stream& stream, Req
                            ctx.request_id);
       co_return false;
     }
-    stream.expires_after(options.read_timeout);
+    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
     auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(chunk.get(), *got), kTuple);
     if (wec) co_return false;
     left -= *got;
@@ -400,7 +425,8 @@ std::optional<FaultRule> Server::Impl::MatchFault(RequestContext& ctx) {
 
 // An injected connection reset: take some of the body (so the client is
 // mid-upload), then close with RST (SO_LINGER 0).
-asio::awaitable<void> Server::Impl::ResetConnection(beast::tcp_stream& stream,
+template <class Stream>
+asio::awaitable<void> Server::Impl::ResetConnection(Stream& stream,
                                                     beast::flat_buffer& buffer,
                                                     http::request_parser<http::empty_body>& hp) {
   beast::error_code ec;
@@ -410,11 +436,11 @@ asio::awaitable<void> Server::Impl::ResetConnection(beast::tcp_stream& stream,
       http::response<http::empty_body> cont{http::status::continue_, 11};
       co_await http::async_write(stream, cont, kTuple);
     }
-    stream.expires_after(std::chrono::seconds(2));
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_read_some(buffer.prepare(64 * 1024), kTuple);
   }
-  stream.socket().set_option(asio::socket_base::linger(true, 0), ec);
-  stream.socket().close(ec);
+  beast::get_lowest_layer(stream).socket().set_option(asio::socket_base::linger(true, 0), ec);
+  beast::get_lowest_layer(stream).socket().close(ec);
 }
 
 void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
@@ -479,6 +505,20 @@ Status Server::Impl::Start() {
     if (Status s = EnsureBucket(*st, name); !s.ok()) return s;
   }
 
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    if (options.tls_cert_file.empty() || options.tls_key_file.empty())
+      return Status(ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key file");
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1);
+    beast::error_code tls_ec;
+    ctx->use_certificate_chain_file(options.tls_cert_file, tls_ec);
+    if (!tls_ec) ctx->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, tls_ec);
+    if (tls_ec)
+      return Status(ErrorCode::kInvalidArgument, "cannot load TLS certificate/key: " + tls_ec.message());
+    tls = std::move(ctx);
+  }
   unsigned n = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   ioc = std::make_unique<asio::io_context>(static_cast<int>(n));
   beast::error_code ec;
@@ -525,7 +565,7 @@ void Server::Impl::Stop() {
     for (const auto& track : sessions) {
       // Idle connections are cancelled; busy ones finish their request, then close.
       asio::post(track->executor, [track] {
-        if (track->stream && !track->busy) track->stream->socket().cancel();
+        if (track->socket && !track->busy) track->socket->cancel();
       });
     }
     if (!cv.wait_for(lock, std::chrono::seconds(10), [this] { return sessions.empty(); })) {
@@ -567,7 +607,7 @@ std::string Server::endpoint() const {
   if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
   if (host == "::") host = "[::1]";
   else if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(impl_->port);
+  return (impl_->tls ? "https://" : "http://") + host + ":" + std::to_string(impl_->port);
 }
 const Options& Server::options() const { return impl_->options; }
 

@@ -37,6 +37,11 @@ struct Options {
   // at stop(). Default false.
   bool in_memory = false;
 
+  // Serve HTTPS with this PEM certificate chain and private key (both or
+  // neither). Default: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
   // Base domains for virtual-hosted style addressing: a request whose Host is
   // `<bucket>.<domain>[:port]` addresses <bucket>. Default {"localhost"}.
   std::vector<std::string> domains = {"localhost"};

@@ -7,6 +7,7 @@
 #include "auth/crypto.h"
 #include "server/errors.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/object_common.h"
 #include "server/router.h"
 #include "server/state.h"
 #include "server/xml.h"
@@ -57,6 +58,7 @@ Status CheckBodyDigest(const RequestContext& ctx) {
 
 // Deleting a key that does not exist succeeds too.
 Response HandleDeleteObject(RequestContext& ctx) {
+  if (Status s = CheckNullVersionId(ctx); !s.ok()) return Response::Error(std::move(s));
   Status s = ctx.state->store->DeleteObject(ctx.route.bucket, ctx.route.key);
   if (!s.ok()) return Response::Error(std::move(s));
   Response r;

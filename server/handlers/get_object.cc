@@ -125,7 +125,8 @@ void AddObjectHeaders(Response& r, const storage::ObjectInfo& o) {
   if (!a.sse.empty()) r.AddHeader("x-amz-server-side-encryption", a.sse);
   if (!a.sse_kms_key_id.empty())
     r.AddHeader("x-amz-server-side-encryption-aws-kms-key-id", a.sse_kms_key_id);
-  // S3 omits the storage class header for STANDARD objects.
+  // S3 omits the storage class header for STANDARD objects:
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
   if (a.storage_class != "STANDARD") r.AddHeader("x-amz-storage-class", a.storage_class);
   if (int tags = TagCount(a.tagging); tags > 0)
     r.AddHeader("x-amz-tagging-count", std::to_string(tags));
@@ -181,6 +182,7 @@ Result<Slice> SelectBytes(const RequestContext& ctx, const storage::ObjectInfo& 
 }
 
 Response ReadObject(RequestContext& ctx, bool head) {
+  if (Status s = CheckNullVersionId(ctx); !s.ok()) return Response::Error(std::move(s));
   auto object = ctx.state->store->GetObject(ctx.route.bucket, ctx.route.key);
   if (!object.ok()) {
     Status s = object.status();
@@ -197,6 +199,8 @@ Response ReadObject(RequestContext& ctx, bool head) {
   AddObjectHeaders(r, o);
   const bool by_part = ctx.view.Query("partNumber") != nullptr;
   if (!slice->partial && !by_part) AddChecksum(r, ctx, o);
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html: PartsCount is
+  // "only returned if you specify partNumber" and the object is multipart.
   if (by_part && o.parts_count > 0)
     r.AddHeader("x-amz-mp-parts-count", std::to_string(o.parts_count));
   if (slice->partial) {

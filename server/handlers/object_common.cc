@@ -34,6 +34,16 @@ Status BrokenManifest(const std::string& blob_id) {
 
 Status NoSuchKeyError(const std::string& key) { return storage::NoSuchKeyError().With("Key", key); }
 
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html:
+// objects of an unversioned bucket have the version id "null".
+Status CheckNullVersionId(const RequestContext& ctx) {
+  const auth::QueryParam* v = ctx.view.Query("versionId");
+  if (!v || v->value == "null") return Status::Ok();
+  return Status(ErrorCode::kInvalidArgument, "Invalid version id specified")
+      .With("ArgumentName", "versionId")
+      .With("ArgumentValue", v->value);
+}
+
 // https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html: "aws-chunked"
 // describes the transfer only; S3 stores the encodings that remain.
 std::string StripAwsChunked(std::string_view content_encoding) {

@@ -21,6 +21,10 @@ namespace s2lite::server {
 // NoSuchKey naming the key, as S3 reports it.
 Status NoSuchKeyError(const std::string& key);
 
+// Buckets are unversioned: the only version id that exists is "null", and
+// any other ?versionId is refused (kInvalidArgument) rather than ignored.
+Status CheckNullVersionId(const RequestContext& ctx);
+
 // `content_encoding` without "aws-chunked", which only frames the request
 // body and is never part of the stored object's encoding. "" when nothing
 // else remains.

@@ -3,11 +3,13 @@
 Usage: lifecycle_boto3.py ENDPOINT ACCESS_KEY SECRET_KEY BUCKET WORKDIR
 Uses keys under boto3-<version>/ so several boto3 versions can share a bucket.
 """
+import base64
 import concurrent.futures
 import hashlib
 import os
 import sys
 import time
+import zlib
 
 import boto3
 import botocore
@@ -74,6 +76,21 @@ assert h["ContentLength"] == len(data), h
 assert h["Metadata"] == {"owner": "ada", "k2": "v 2"}, h["Metadata"]
 assert h["ContentType"] == "application/x-big", h
 assert h["CacheControl"] == "max-age=60", h
+# botocore >= 1.36 sends a CRC32 with every upload by default: S3 keeps the
+# parts' checksums and reports their composite ("<crc32 of the crc32s>-<n>").
+DEFAULT_CHECKSUMS = tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 36)
+
+
+def crc32_b64(b):
+    return base64.b64encode(zlib.crc32(b).to_bytes(4, "big")).decode()
+
+
+if DEFAULT_CHECKSUMS:
+    h = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    crcs = b"".join(zlib.crc32(data[i:i + 5 * MiB]).to_bytes(4, "big") for i in range(0, len(data), 5 * MiB))
+    want = f"{base64.b64encode(zlib.crc32(crcs).to_bytes(4, 'big')).decode()}-5"
+    assert (h.get("ChecksumCRC32"), h.get("ChecksumType")) == (want, "COMPOSITE"), (h, want)
+    print(f"  checksum: ChecksumCRC32={h['ChecksumCRC32']} COMPOSITE")
 
 # --- put_object / get_object with Range ---------------------------------------
 small = bytes(range(256)) * 40  # 10240 bytes
@@ -82,6 +99,8 @@ step(f"put_object {len(small)} bytes, get_object with Range")
 r = s3.put_object(Bucket=bucket, Key=skey, Body=small, ContentType="application/octet-stream",
                   Metadata={"m": "1"})
 assert r["ETag"] == f'"{md5(small)}"', r["ETag"]
+if DEFAULT_CHECKSUMS:
+    assert r.get("ChecksumCRC32") == crc32_b64(small), r
 g = s3.get_object(Bucket=bucket, Key=skey)
 assert g["Body"].read() == small
 assert g["ETag"] == f'"{md5(small)}"' and g["Metadata"] == {"m": "1"}, g
@@ -166,8 +185,11 @@ assert g["Body"].read() == whole, "completed object bytes differ"
 assert g["ETag"] == expect_etag and g["ContentType"] == "image/png" and g["Metadata"] == {"camera": "x100"}, g
 g = s3.get_object(Bucket=bucket, Key=mkey, Range=f"bytes={5 * MiB - 2}-{5 * MiB + 1}")
 assert g["Body"].read() == whole[5 * MiB - 2:5 * MiB + 2], "range across a part boundary"
-expect_code("NoSuchUpload", s3.complete_multipart_upload, Bucket=bucket, Key=mkey, UploadId=uid,
-            MultipartUpload={"Parts": parts})
+# A retried Complete (the client lost the first answer) gets the same object, as S3 answers.
+again = s3.complete_multipart_upload(Bucket=bucket, Key=mkey, UploadId=uid, MultipartUpload={"Parts": parts})
+assert again["ETag"] == expect_etag, again
+expect_code("NoSuchUpload", s3.list_parts, Bucket=bucket, Key=mkey, UploadId=uid)
+expect_code("NoSuchUpload", s3.upload_part, Bucket=bucket, Key=mkey, UploadId=uid, PartNumber=4, Body=b"late")
 assert not s3.list_multipart_uploads(Bucket=bucket, Prefix=f"{tag}/mp/").get("Uploads"), "completed upload listed"
 
 # EntityTooSmall: two 1 MiB parts, then abort.

@@ -556,7 +556,11 @@ TEST_F(MultipartTest, ListPartsPagesWithMarkers) {
 
 TEST_F(MultipartTest, ListMultipartUploadsPagesByKeyThenInitiation) {
   std::vector<std::pair<std::string, std::string>> made;  // key, id in expected order
-  for (std::string key : {"b", "a", "c", "a", "b"}) made.emplace_back(key, Initiate(key));
+  for (std::string key : {"b", "a", "c", "a", "b"}) {
+    made.emplace_back(key, Initiate(key));
+    // Initiation times have millisecond resolution; ties are ordered by id.
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
   std::stable_sort(made.begin(), made.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
 

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import zlib from "node:zlib";
 
 import {
@@ -31,6 +31,20 @@ console.log(`# @aws-sdk/client-s3 ${sdkVersion}, node ${process.version}, endpoi
 
 // Every request's final headers, by command, to prove which encoding was used.
 const sent = [];
+// When set, the next streamed request body has one payload byte flipped after
+// the SDK computed its checksum (a corruption in transit).
+let corruptNext = false;
+const corrupter = (at) => {
+  let seen = 0;
+  return new Transform({
+    transform(chunk, _enc, cb) {
+      const b = Buffer.from(chunk);
+      if (seen <= at && at < seen + b.length) b[at - seen] ^= 0xff;
+      seen += b.length;
+      cb(null, b);
+    },
+  });
+};
 function makeClient(opts) {
   const client = new S3Client({
     region: "us-east-1", credentials, maxAttempts: 1,
@@ -40,7 +54,12 @@ function makeClient(opts) {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       sent.push({ command: context.commandName, headers: { ...args.request.headers },
-                  hostname: args.request.hostname, path: args.request.path });
+                  hostname: args.request.hostname, path: args.request.path,
+                  body: typeof args.request.body === "string" ? args.request.body : undefined });
+      if (corruptNext && typeof args.request.body?.pipe === "function") {
+        corruptNext = false;
+        args.request.body = args.request.body.pipe(corrupter(1000));  // inside the first chunk's data
+      }
       return next(args);
     },
     { step: "finalizeRequest", name: "s2liteCapture", priority: "low" });
@@ -129,6 +148,7 @@ for (const { style, bucket, client } of styles) {
       Bucket: bucket, Key: key, UploadId,
       MultipartUpload: { Parts: [{ PartNumber: 1, ETag: r1.ETag }, { PartNumber: 2, ETag: r2.ETag }] },
     }));
+    assert.match(lastSent("CompleteMultipartUploadCommand").body, /<ETag>&quot;[0-9a-f]{32}&quot;<\/ETag>/);
     assert.equal(done.ETag, multipartEtag([p1, p2]));
     assert.equal(done.Key, key);
 
@@ -179,6 +199,14 @@ for (const { style, bucket, client } of styles) {
       Bucket: bucket, Key: `${key}.bad`, Body: "some bytes", ChecksumCRC32: crc32(Buffer.from("other bytes")),
     })));
     await expectError("NoSuchKey", 404, client.send(new GetObjectCommand({ Bucket: bucket, Key: `${key}.bad` })));
+    // Bytes corrupted after the SDK computed the CRC32 it sends in the trailer.
+    corruptNext = true;
+    await expectError("BadDigest", 400, client.send(new PutObjectCommand({
+      Bucket: bucket, Key: `${key}.corrupt`, Body: streamOf(body), ContentLength: body.length,
+    })));
+    assert.equal(corruptNext, false, "the corrupting middleware did not run");
+    assertTrailer("PutObjectCommand");
+    await expectError("NoSuchKey", 404, client.send(new GetObjectCommand({ Bucket: bucket, Key: `${key}.corrupt` })));
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   });
 
