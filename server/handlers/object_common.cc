@@ -34,8 +34,8 @@ Status BrokenManifest(const std::string& blob_id) {
 
 Status NoSuchKeyError(const std::string& key) { return storage::NoSuchKeyError().With("Key", key); }
 
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html:
-// objects of an unversioned bucket have the version id "null".
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html: objects
+// of a bucket that never had versioning enabled have the version id "null".
 Status CheckNullVersionId(const RequestContext& ctx) {
   const auth::QueryParam* v = ctx.view.Query("versionId");
   if (!v || v->value == "null") return Status::Ok();

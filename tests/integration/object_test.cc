@@ -472,6 +472,19 @@ TEST_F(ObjectTest, RefusesBodiesAboveTheLimit) {
   EXPECT_EQ(Put("fits", std::string(1024, 'x')).status, 200);
 }
 
+// Buckets are unversioned: a request naming another version must never be
+// served or applied to the current object (the router answers 501 for
+// ?versionId today; the handlers refuse any id but "null" with 400).
+TEST_F(ObjectTest, NeverAppliesAVersionIdToTheCurrentObject) {
+  ASSERT_EQ(Put("v", "versioned?").status, 200);
+  for (const std::string method : {"GET", "HEAD", "DELETE"}) {
+    SCOPED_TRACE(method);
+    HttpResponse r = Send(method, ObjectPath("v") + "?versionId=3HL4kqtJlcpXroDTDmJ");
+    EXPECT_GE(r.status, 400);
+  }
+  EXPECT_EQ(Get("v").body, "versioned?");
+}
+
 // --- DeleteObject / DeleteObjects
 
 TEST_F(ObjectTest, DeletesObjectsAndMissingKeys) {
