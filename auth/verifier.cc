@@ -462,6 +462,15 @@ Result<AuthResult> Verify(const RequestView& req, const VerifyContext& ctx) {
   bool v4_query = req.Query("X-Amz-Algorithm") != nullptr;
   bool v2_query = req.Query("Signature") != nullptr || req.Query("AWSAccessKeyId") != nullptr;
   if (std::optional<std::string> authorization = HeaderValue(req, "authorization")) {
+    // Two Authorization headers: which one a proxy and which one we would
+    // check could differ, so neither is trusted.
+    if (std::count_if(req.headers.begin(), req.headers.end(),
+                      [](const auto& h) { return h.first == "authorization"; }) > 1) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "Only one auth mechanism allowed; the Authorization header was given "
+                    "more than once")
+          .With("ArgumentName", "Authorization");
+    }
     if (v4_query || req.Query("Signature") != nullptr) {
       return Status(ErrorCode::kInvalidArgument,
                     "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "

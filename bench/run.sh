@@ -131,7 +131,7 @@ fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(uname -sr)"
 echo "build: $BUILD_DIR ($(grep -s '^CMAKE_BUILD_TYPE' "$BUILD_DIR/CMakeCache.txt" | cut -d= -f2))"
 set +e
-"$BENCH" --ceilings "${PEERS[@]}" --work-dir "$WORK" --json "$ROOT/bench/results.json" "${ARGS[@]}"
+"$BENCH" --ceilings "${PEERS[@]}" --work-dir "$WORK" --json "$ROOT/bench/results.json" --markdown "$ROOT/bench/results.md" "${ARGS[@]}"
 rc=$?
 set -e
 exit $rc

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -42,20 +43,21 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// Bodies are prefixes of one pseudo-random buffer (incompressible, made
-// once); the SHA-256 of each prefix length is computed once. The buffer is
-// sized for the largest body before any view of it is taken (Bench::Run).
+// Bodies are prefixes of one pseudo-random buffer (incompressible), made on
+// first use at the largest size any scenario needs (SetMax), so views taken
+// earlier stay valid; the SHA-256 of each prefix length is computed once.
 class Bodies {
  public:
+  void SetMax(size_t n) { max_ = n; }
   std::string_view Get(size_t n) {
     std::lock_guard<std::mutex> lock(mu_);
     if (data_.size() < n) {
-      size_t old = data_.size();
-      data_.resize(n);
-      uint64_t x = 0x9E3779B97F4A7C15ull ^ old;
-      for (size_t i = old; i < n; i += 8) {
+      if (!data_.empty()) std::abort();  // would move the views handed out
+      data_.resize(std::max(n, max_));
+      uint64_t x = 0x9E3779B97F4A7C15ull;
+      for (size_t i = 0; i < data_.size(); i += 8) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        std::memcpy(&data_[i], &x, std::min<size_t>(8, n - i));
+        std::memcpy(&data_[i], &x, std::min<size_t>(8, data_.size() - i));
       }
     }
     return std::string_view(data_).substr(0, n);
@@ -70,6 +72,7 @@ class Bodies {
 
  private:
   std::mutex mu_;
+  size_t max_ = 0;
   std::string data_;
   std::map<size_t, std::string> hashes_;
 };
@@ -322,8 +325,8 @@ std::optional<std::string> Bench::CreateResponseBody() {
 }
 
 bool Bench::Run() {
-  TheBodies().Get(std::max({cfg_.part_size, cfg_.e2e_part_size, cfg_.complete_big,
-                            cfg_.complete_large, size_t{1}}));
+  TheBodies().SetMax(std::max({cfg_.part_size, cfg_.e2e_part_size, cfg_.complete_big,
+                               cfg_.complete_large, size_t{1}}));
   if (cfg_.ceilings) MeasureCeilings();
   if (Selected("startup") && cfg_.endpoint.empty()) ScenarioStartup();
   if (Selected("create")) ScenarioCreate();

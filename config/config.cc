@@ -28,6 +28,7 @@ constexpr EnvName kEnv[] = {
     {"S2LITE_EXIT_WITH_PARENT", "exit-with-parent", false},
     {"S2LITE_TLS_CERT", "tls-cert", false},     {"S2LITE_TLS_KEY", "tls-key", false},
     {"S2LITE_ABORT_INCOMPLETE_AFTER", "abort-incomplete-after", false},
+    {"S2LITE_MAX_CONNECTIONS", "max-connections", false},
 };
 
 po::options_description Describe() {
@@ -50,6 +51,7 @@ po::options_description Describe() {
       ("threads", po::value<std::string>(), "worker threads (default: one per core)")
       ("min-part-size", po::value<std::string>(), "minimum size of non-final parts in bytes (default 5242880)")
       ("abort-incomplete-after", po::value<std::string>(), "abort multipart uploads pending longer than this many seconds (default 0 = never)")
+      ("max-connections", po::value<std::string>(), "most connections served at once; more are closed at once (default 4096)")
       ("fsync", po::value<std::string>()->implicit_value("true"), "fsync data and registry on every commit")
       ("exit-with-parent", po::value<std::string>()->implicit_value("true"), "exit when the parent process dies")
       ("tls-cert", po::value<std::string>(), "PEM certificate chain: serve HTTPS (with --tls-key)")
@@ -152,6 +154,10 @@ std::string Build(const Values& v, DaemonConfig& c) {
     if (!ParseNumber(*s, &seconds) || seconds < 0)
       return "invalid --abort-incomplete-after '" + *s + "': expected seconds (0 = never)";
     o.abort_incomplete_after = std::chrono::seconds(seconds);
+  }
+  if (const auto* s = get("max-connections")) {
+    if (!ParseNumber(*s, &o.max_connections) || o.max_connections == 0)
+      return "invalid --max-connections '" + *s + "': expected a positive number";
   }
   if (o.users.empty()) {
     o.users.push_back({kDevUser, kDevAccessKey, kDevSecretKey});

@@ -22,8 +22,40 @@ constexpr std::string_view kUnimplementedSubresources[] = {
     "replication",  "encryption",    "object-lock",       "retention",   "legal-hold",
     "torrent",      "requestPayment", "accelerate",       "analytics",   "inventory",
     "metrics",      "ownershipControls", "publicAccessBlock", "intelligent-tiering",
-    "select",       "restore",       "attributes",        "versions",    "versionId",
+    "select",       "restore",       "attributes",        "versions",
     "session",      "renameObject"};
+
+// Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i - 1 < n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
 
 bool IsIpLiteral(std::string_view host) {
   if (!host.empty() && host.front() == '[') return true;  // IPv6
@@ -164,7 +196,9 @@ Result<Route> ParseRoute(const auth::RequestView& req, std::string_view host,
     if (slash != std::string_view::npos) raw_key = path.substr(slash + 1);
   }
   auto key = auth::PercentDecode(raw_key);
-  if (!key) return Status(ErrorCode::kInvalidURI);
+  // S3 answers a key that is not UTF-8 with 400 InvalidURI; storing it would
+  // also make every listing that contains it an ill-formed XML document.
+  if (!key || !IsValidUtf8(*key)) return Status(ErrorCode::kInvalidURI);
   r.key = std::move(*key);
   if (r.key.size() > kMaxKeyBytes) {
     return Status(ErrorCode::kKeyTooLongError)

@@ -26,10 +26,10 @@
 #include <unordered_set>
 
 #include "auth/crypto.h"
-#include "auth/uri.h"
 #include "server/dispatch.h"
 #include "server/errors.h"
 #include "server/handlers/common.h"
+#include "server/http_request.h"
 #include "server/logging.h"
 #include "server/state.h"
 
@@ -85,6 +85,8 @@ struct Server::Impl {
   uint16_t port = 0;
   bool running = false;
   std::atomic<bool> stopping{false};
+  // Sessions running, for options.max_connections.
+  std::atomic<uint32_t> connections{0};
 
   std::mutex mu;
   std::condition_variable cv;
@@ -107,7 +109,8 @@ struct Server::Impl {
   template <class Stream>
   asio::awaitable<Status> ReadBody(Stream& stream, beast::flat_buffer& buffer,
                                    http::request_parser<http::empty_body>& hp,
-                                   server::BodyPipeline& pipe, uint64_t limit, bool& broken);
+                                   server::BodyPipeline& pipe, uint64_t limit, ErrorCode too_large,
+                                   bool& broken);
   // `truncate`: an injected fault — send the headers and half the body only.
   template <class Stream>
   asio::awaitable<bool> WriteResponse(Stream& stream, RequestContext& ctx,
@@ -120,37 +123,6 @@ struct Server::Impl {
                  uint64_t bytes_out, std::chrono::steady_clock::time_point start);
 };
 
-namespace {
-
-// Builds the signature-relevant view of the request. Errors: kInvalidURI.
-Status BuildView(const http::request_parser<http::empty_body>& hp, RequestContext& ctx) {
-  const auto& req = hp.get();
-  ctx.view.method = std::string(req.method_string());
-  std::string_view target = req.target();
-  // Absolute-form targets ("http://host/path") are allowed by HTTP/1.1.
-  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
-    auto slash = target.find('/', target.find("//") + 2);
-    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-  }
-  auto q = target.find('?');
-  ctx.view.raw_path = std::string(target.substr(0, q));
-  if (q != std::string_view::npos) {
-    auto query = auth::ParseQuery(target.substr(q + 1));
-    if (!query) return Status(ErrorCode::kInvalidURI);
-    ctx.view.query = std::move(*query);
-  }
-  ctx.view.headers.reserve(16);
-  for (const auto& field : req) {
-    ctx.view.headers.emplace_back(ToLower(field.name_string()), std::string(field.value()));
-  }
-  ctx.host = std::string(req[http::field::host]);
-  if (auto len = hp.content_length()) ctx.content_length = *len;
-  ctx.chunked = hp.chunked();
-  return Status::Ok();
-}
-
-}  // namespace
-
 asio::awaitable<void> Server::Impl::AcceptLoop() {
   for (;;) {
     tcp::socket peer(asio::make_strand(*ioc));
@@ -162,6 +134,13 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
       continue;
     }
     beast::error_code ignored;
+    if (connections.load() >= options.max_connections) {
+      // Over the cap: close before reading a byte, so abuse costs no memory.
+      peer.set_option(asio::socket_base::linger(true, 0), ignored);
+      peer.close(ignored);
+      continue;
+    }
+    ++connections;
     peer.set_option(tcp::no_delay(true), ignored);
     auto ex = peer.get_executor();
     asio::co_spawn(ex, RunSession(std::move(peer)), asio::detached);
@@ -195,12 +174,28 @@ asio::awaitable<void> Server::Impl::RunSession(tcp::socket socket) {
     state->logger->error("session error: {}", e.what());
   }
   beast::error_code ec;
+  if (!tls && !stopping) {
+    // Lingering close: a request refused before its body was read leaves
+    // bytes unread, and closing on them sends RST, which can destroy the
+    // error response before the client reads it. Send FIN, then discard
+    // what still arrives for a short while.
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::min<std::chrono::milliseconds>(options.read_timeout,
+                                                             std::chrono::seconds(2)));
+    std::unique_ptr<char[]> sink(new char[16 * 1024]);
+    for (size_t drained = 0; !ec && drained < 4 * 1024 * 1024;) {
+      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink.get(), 16 * 1024), kTuple);
+      ec = rec;
+      drained += n;
+    }
+  }
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   track->socket = nullptr;
   {
     std::lock_guard lock(mu);
     sessions.erase(track);
   }
+  --connections;
   cv.notify_all();
 }
 
@@ -215,8 +210,21 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, SessionTrack& track) {
     // Beast's default 1 MiB body limit would refuse a part at header time;
     // limits are per operation, applied once the route is known.
     hp.body_limit(boost::none);
-    beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, hp, kTuple);
+    beast::error_code ec;
+    if (buffer.size() == 0) {
+      // Idle until the first byte of the next request...
+      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+      auto [ec1, n1] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      buffer.commit(n1);
+      ec = ec1;
+    }
+    if (!ec) {
+      // ...then the whole header section within one absolute deadline, however
+      // slowly its bytes keep coming (slowloris).
+      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+      auto [ec2, n2] = co_await http::async_read_header(stream, buffer, hp, kTuple);
+      ec = ec2;
+    }
     if (ec) {
       if (ec == http::error::header_limit) {
         RequestContext ctx;
@@ -262,7 +270,9 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   Response response;
   bool truncate = false;
   bool body_consumed = hp.is_done();
-  if (Status s = BuildView(hp, ctx); !s.ok()) {
+  if (Status s = server::BuildView(hp, ctx, options.max_header_fields); !s.ok()) {
+    // Too many header fields is abuse: answer, then close.
+    if (s.code() == ErrorCode::kRequestHeaderSectionTooLarge) keep_alive = false;
     response = Response::Error(std::move(s));
   } else {
     server::Prepared p = server::Prepare(ctx);
@@ -295,7 +305,8 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
           response = Response::Error(pipe.status());
         } else {
           bool broken = false;
-          Status s = co_await ReadBody(stream, buffer, hp, **pipe, options.max_part_size, broken);
+          Status s = co_await ReadBody(stream, buffer, hp, **pipe, options.max_part_size,
+                                           ErrorCode::kEntityTooLarge, broken);
           body_consumed = !broken;
           bytes_in = ctx.content_length.value_or(0);
           response = s.ok() ? (*sink)->Finish() : Response::Error(std::move(s));
@@ -307,7 +318,8 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
         response = Response::Error(pipe.status());
       } else {
         bool broken = false;
-        Status s = co_await ReadBody(stream, buffer, hp, **pipe, options.max_xml_body, broken);
+        Status s = co_await ReadBody(stream, buffer, hp, **pipe, options.max_xml_body,
+                                         ErrorCode::kMaxMessageLengthExceeded, broken);
         body_consumed = !broken;
         bytes_in = ctx.body.size();
         response = s.ok() ? server::Run(ctx, *p.handler) : Response::Error(std::move(s));
@@ -329,7 +341,7 @@ asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
                                                beast::flat_buffer& buffer,
                                                http::request_parser<http::empty_body>& hp,
                                                server::BodyPipeline& pipe, uint64_t limit,
-                                               bool& broken) {
+                                               ErrorCode too_large, bool& broken) {
   broken = true;
   http::request_parser<http::buffer_body> bp(std::move(hp));
   bp.body_limit(limit);
@@ -351,7 +363,7 @@ asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
     beast::get_lowest_layer(stream).expires_after(options.read_timeout);
     auto [ec, n] = co_await http::async_read(stream, buffer, bp, kTuple);
     if (ec == http::error::need_buffer) ec = {};
-    if (ec == http::error::body_limit) co_return Status(ErrorCode::kEntityTooLarge);
+    if (ec == http::error::body_limit) co_return Status(too_large);
     if (ec == beast::error::timeout) co_return Status(ErrorCode::kRequestTimeout);
     if (ec) co_return Status(ErrorCode::kIncompleteBody);
     size_t got = kBodyChunk - bp.get().body().size;

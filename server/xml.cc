@@ -104,6 +104,7 @@ Result<std::vector<CompletePartXml>> ParseCompleteMultipartUpload(std::string_vi
       }
     }
     if (!have_number || !have_etag) return Malformed();
+    if (parts.size() == kMaxCompleteParts) return Malformed();
     parts.push_back(std::move(part));
   }
   return parts;

@@ -43,8 +43,10 @@ struct CompletePartXml {
   // Checksum elements given for the part (e.g. {"CRC32", "base64"}).
   std::vector<std::pair<std::string, std::string>> checksums;
 };
+// S3's most parts in one upload; a longer Complete list is refused.
+inline constexpr size_t kMaxCompleteParts = 10000;
 // Errors: kMalformedXML (not well-formed, wrong root, missing/invalid
-// PartNumber or ETag).
+// PartNumber or ETag, more than kMaxCompleteParts parts).
 Result<std::vector<CompletePartXml>> ParseCompleteMultipartUpload(std::string_view body);
 
 // CreateBucketConfiguration body; returns the LocationConstraint ("" if none).

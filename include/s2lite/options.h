@@ -73,13 +73,26 @@ struct Options {
   // Largest accepted XML request body (Complete, Delete, CreateBucket).
   uint64_t max_xml_body = 4ull * 1024 * 1024;
 
-  // Largest accepted request header section, in bytes.
+  // Largest accepted request header section (request line included), in
+  // bytes. Larger: 400 RequestHeaderSectionTooLarge and the connection closes.
   uint32_t max_header_bytes = 64 * 1024;
 
-  // A connection with no request in flight is closed after this long.
+  // Most header fields accepted in one request. More: 400
+  // RequestHeaderSectionTooLarge and the connection closes. Default 100.
+  uint32_t max_header_fields = 100;
+
+  // Most connections served at once; a connection accepted beyond this is
+  // closed immediately, before any byte is read. Default 4096.
+  uint32_t max_connections = 4096;
+
+  // A connection with no request in flight (no byte of the next request
+  // received) is closed after this long.
   std::chrono::milliseconds idle_timeout{60'000};
 
-  // A request whose headers or body stall for this long is dropped.
+  // Once the first byte of a request has arrived, its whole header section
+  // must arrive within this long, however slowly bytes keep coming (slowloris);
+  // otherwise the connection is closed. Also the stall limit for each 256 KiB
+  // of body (400 RequestTimeout) and for each write of the response.
   std::chrono::milliseconds read_timeout{30'000};
 
   // Allowed difference between the request's signing time and the server's

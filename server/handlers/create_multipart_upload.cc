@@ -7,14 +7,26 @@
 #include "server/xml.h"
 
 namespace s2lite::server {
+namespace {
+
+// 192 random bits, base64url: unguessable, URL-safe, unique. Never starting
+// with '-' or '_': command lines take "--upload-id -x..." for an option
+// (aws-cli refuses it).
+std::string NewUploadId() {
+  for (;;) {
+    std::string id = auth::RandomUrlSafe(24);
+    if (id.front() != '-' && id.front() != '_') return id;
+  }
+}
+
+}  // namespace
 
 Response HandleCreateMultipartUpload(RequestContext& ctx) {
   auto attrs = ParseObjectAttrs(ctx);
   if (!attrs.ok()) return Response::Error(attrs.status());
 
   storage::UploadInfo upload;
-  // 192 random bits, base64url: unguessable, URL-safe, unique.
-  upload.upload_id = auth::RandomUrlSafe(24);
+  upload.upload_id = NewUploadId();
   upload.bucket = ctx.route.bucket;
   upload.key = ctx.route.key;
   upload.initiator = ctx.user->name;

@@ -36,7 +36,7 @@ Response HandleDeleteBucket(RequestContext& ctx);
 Response HandleGetBucketLocation(RequestContext& ctx);
 Response HandleCreateMultipartUpload(RequestContext& ctx);
 
-// Multipart (server/handlers/multipart_handlers.cc, upload_part.cc).
+// Multipart (one file per operation: upload_part.cc, complete_multipart_upload.cc, ...).
 Result<std::unique_ptr<BodySink>> BeginUploadPart(RequestContext& ctx);
 Response HandleUploadPartCopy(RequestContext& ctx);
 Response HandleCompleteMultipartUpload(RequestContext& ctx);
@@ -47,7 +47,7 @@ Response HandleListMultipartUploads(RequestContext& ctx);
 // s2lite's admin API: GET/POST/DELETE /_s2lite/faults (JSON).
 Response HandleAdminFaults(RequestContext& ctx);
 
-// Objects (server/handlers/object_handlers.cc, put_object.cc, list_objects.cc).
+// Objects (put_object.cc, get_object.cc, list_objects.cc, ...).
 Result<std::unique_ptr<BodySink>> BeginPutObject(RequestContext& ctx);
 Response HandleGetObject(RequestContext& ctx);
 Response HandleHeadObject(RequestContext& ctx);

@@ -20,7 +20,8 @@ class ObjectCursor {
       : store_(store), after_(p.marker) {
     query_.bucket = bucket;
     query_.prefix = p.prefix;
-    query_.max_keys = std::min(p.max_keys + 1, kMaxListKeys);
+    // One more than a page, to tell whether the listing is truncated in one query.
+    query_.max_keys = std::min(p.max_keys, kMaxListKeys) + 1;
   }
 
   Result<const storage::ObjectInfo*> Next() {

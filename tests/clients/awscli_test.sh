@@ -36,19 +36,19 @@ for cli in "${CLIS[@]}"; do
   if err=$("$cli" --endpoint-url "$ENDPOINT" s3api create-multipart-upload --bucket no-such-bucket --key k 2>&1); then
     fail "initiate on a missing bucket succeeded"
   fi
-  echo "$err" | grep -q NoSuchBucket || fail "expected NoSuchBucket, got: $err"
+  grep -q NoSuchBucket <<< "$err" || fail "expected NoSuchBucket, got: $err"
   if err=$(AWS_SECRET_ACCESS_KEY=wrong "$cli" --endpoint-url "$ENDPOINT" s3api create-multipart-upload --bucket cli-bucket --key k 2>&1); then
     fail "wrong secret accepted"
   fi
-  echo "$err" | grep -q SignatureDoesNotMatch || fail "expected SignatureDoesNotMatch, got: $err"
+  grep -q SignatureDoesNotMatch <<< "$err" || fail "expected SignatureDoesNotMatch, got: $err"
 done
 
 kill9_and_restart
 for id in "${ids[@]}"; do
   row=$(registry_query "SELECT content_type, metadata FROM uploads WHERE upload_id='$id'")
   echo "$id -> $row"
-  echo "$row" | grep -q '^application/pdf|' || fail "upload $id lost or wrong content type after kill -9: '$row'"
-  echo "$row" | grep -q 'foo1' || fail "metadata lost for $id: '$row'"
-  echo "$row" | grep -q 'value2' || fail "metadata lost for $id: '$row'"
+  grep -q '^application/pdf|' <<< "$row" || fail "upload $id lost or wrong content type after kill -9: '$row'"
+  grep -q 'foo1' <<< "$row" || fail "metadata lost for $id: '$row'"
+  grep -q 'value2' <<< "$row" || fail "metadata lost for $id: '$row'"
 done
 echo "PASS: ${#ids[@]} uploads via ${#CLIS[@]} aws-cli versions survived kill -9"

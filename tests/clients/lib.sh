@@ -141,7 +141,7 @@ expect_error() {
   local code=$1; shift
   local out
   if out=$("$@" 2>&1); then fail "expected $code, but succeeded: $* -> $out"; fi
-  echo "$out" | grep -q "$code" || fail "expected $code from: $*
+  grep -qF -- "$code" <<< "$out" || fail "expected $code from: $*
 got: $out"
   echo "  ok: $code <- ${*:2:3} ..."
 }

@@ -68,11 +68,12 @@ lifecycle() {
   echo "+ aws s3 ls"
   ls_out=$(aws s3 ls "s3://life-cli/cp/$tag/") || fail "$ver: s3 ls failed"
   echo "$ls_out"
-  echo "$ls_out" | grep -Eq "^[0-9-]+ [0-9:]+ +$((64 * MiB)) big file.bin\$" || fail "$ver: big file not listed"
+  grep -Eq "^[0-9-]+ [0-9:]+ +$((64 * MiB)) big file.bin\$" <<< "$ls_out" || fail "$ver: big file not listed"
   [ "$(echo "$ls_out" | wc -l)" = 1 ] || fail "$ver: ls shows other entries"
 
   echo "+ aws s3 rm"
-  aws s3 rm "s3://life-cli/$key" | grep -q "delete: s3://life-cli/$key" || fail "$ver: s3 rm failed"
+  rm_out=$(aws s3 rm "s3://life-cli/$key") || fail "$ver: s3 rm failed"
+  [ "$rm_out" = "delete: s3://life-cli/$key" ] || fail "$ver: s3 rm printed '$rm_out'"
   expect_error "(404)" s3api head-object --key "$key"
 
   # --- aws s3api: each multipart call -------------------------------------

@@ -47,9 +47,9 @@ for lv in 1 2; do
 
   ls_out=$(rc ls "$remote") || fail "v$lv: ls failed"
   echo "$ls_out"
-  echo "$ls_out" | grep -Eq "^ *$((20 * MiB)) big.bin\$" || fail "v$lv: ls lacks big.bin"
-  echo "$ls_out" | grep -Eq "^ *1 sub/deeper/b\+c.bin\$" || fail "v$lv: ls lacks sub/deeper/b+c.bin"
-  echo "$ls_out" | grep -Eq "^ *0 empty.txt\$" || fail "v$lv: ls lacks empty.txt"
+  grep -Eq "^ *$((20 * MiB)) big.bin\$" <<< "$ls_out" || fail "v$lv: ls lacks big.bin"
+  grep -Eq "^ *1 sub/deeper/b\+c.bin\$" <<< "$ls_out" || fail "v$lv: ls lacks sub/deeper/b+c.bin"
+  grep -Eq "^ *0 empty.txt\$" <<< "$ls_out" || fail "v$lv: ls lacks empty.txt"
   [ "$(echo "$ls_out" | wc -l)" = "$nfiles" ] || fail "v$lv: ls shows $(echo "$ls_out" | wc -l) files, want $nfiles"
   [ "$(rc lsf "$remote")" = "$(printf 'big.bin\nempty.txt\nsmall one.txt\nsub/')" ] || fail "v$lv: lsf of the top level"
 

@@ -555,3 +555,24 @@ TEST(VerifySigV4Test, DistinguishesUsersByAccessKey) {
 
 }  // namespace
 }  // namespace s2lite::auth
+
+namespace s2lite::auth {
+namespace {
+
+TEST(VerifyTest, RefusesDuplicateAuthorizationHeaders) {
+  RequestView req = GetObject();
+  SignV4(req);
+  ASSERT_TRUE(Verify(req, Context(At("20260101T120000Z"))).ok());
+  // A valid header followed by another (and the reverse): neither is trusted.
+  RequestView twice = req;
+  twice.headers.emplace_back("authorization", "AWS AKIAALICE:forged");
+  EXPECT_EQ(Verify(twice, Context(At("20260101T120000Z"))).status().code(),
+            ErrorCode::kInvalidArgument);
+  RequestView reversed = req;
+  reversed.headers.insert(reversed.headers.begin(), {"authorization", "AWS AKIAALICE:forged"});
+  EXPECT_EQ(Verify(reversed, Context(At("20260101T120000Z"))).status().code(),
+            ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace s2lite::auth

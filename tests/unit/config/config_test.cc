@@ -90,7 +90,8 @@ TEST(ConfigTest, RefusesInvalidValuesClearly) {
        {std::vector<std::string>{"--listen", "nope"}, {"--listen", "1.2.3.4:99999"},
         {"--user", "onlyname"}, {"--log-level", "loud"}, {"--log-format", "xml"},
         {"--threads", "-1"}, {"--unknown-flag"}, {"--min-part-size", "big"},
-        {"--abort-incomplete-after", "-5"}, {"--abort-incomplete-after", "1h"}}) {
+        {"--abort-incomplete-after", "-5"}, {"--abort-incomplete-after", "1h"},
+        {"--max-connections", "0"}, {"--max-connections", "many"}}) {
     SCOPED_TRACE(args[0]);
     auto r = ParseArgs(args);
     EXPECT_FALSE(r.config);
@@ -118,6 +119,18 @@ TEST(ConfigTest, AbortIncompleteAfterFromFlagOrEnvironment) {
   auto env = ParseArgs({}, {{"S2LITE_ABORT_INCOMPLETE_AFTER", "3600"}});
   ASSERT_TRUE(env.config) << env.error;
   EXPECT_EQ(env.config->options.abort_incomplete_after, std::chrono::hours(1));
+}
+
+TEST(ConfigTest, MaxConnectionsFromFlagOrEnvironment) {
+  auto none = ParseArgs({});
+  ASSERT_TRUE(none.config) << none.error;
+  EXPECT_EQ(none.config->options.max_connections, 4096u);
+  auto flag = ParseArgs({"--max-connections", "64"});
+  ASSERT_TRUE(flag.config) << flag.error;
+  EXPECT_EQ(flag.config->options.max_connections, 64u);
+  auto env = ParseArgs({}, {{"S2LITE_MAX_CONNECTIONS", "10"}});
+  ASSERT_TRUE(env.config) << env.error;
+  EXPECT_EQ(env.config->options.max_connections, 10u);
 }
 
 }  // namespace

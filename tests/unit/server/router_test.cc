@@ -81,6 +81,19 @@ TEST(RouterTest, RefusesBadEncodingAndLongKeys) {
   EXPECT_TRUE(ParseRoute(View("GET", "/b1/" + euro), "localhost", {}).ok());
 }
 
+TEST(RouterTest, RefusesKeysThatAreNotUtf8AndKeepsOddButValidOnes) {
+  for (std::string bad : {"%FF", "a%C0%AF", "%ED%A0%80", "%F4%90%80%80", "%E2%82", "%80x"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(ParseRoute(View("GET", "/b1/" + bad), "localhost", {}).status().code(),
+              ErrorCode::kInvalidURI);
+  }
+  for (std::string good : {"..", "a/../../etc/passwd", "a//b///c", "a%00b", "%F0%9F%98%80",
+                           "%C3%A9", "%EF%BF%BD"}) {
+    SCOPED_TRACE(good);
+    EXPECT_TRUE(ParseRoute(View("GET", "/b1/" + good), "localhost", {}).ok());
+  }
+}
+
 TEST(RouterTest, MethodNotAllowedIsDistinguishedFromNotImplemented) {
   auto patch = ParseRoute(View("PATCH", "/b1/k"), "localhost", {});
   ASSERT_TRUE(patch.ok());

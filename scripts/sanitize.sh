@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Sanitizer stage of CI (run after scripts/test.sh):
+#   1. the unit and integration tests under ASan+UBSan (build-asan);
+#   2. the concurrency-relevant integration tests under TSan (build-tsan).
+# Any sanitizer report fails the run. Usage: scripts/sanitize.sh [asan|tsan]...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CCACHE_NOHASHDIR=1
+JOBS="${S2LITE_JOBS:-$(nproc)}"
+STAGES=("$@")
+if [ ${#STAGES[@]} -eq 0 ]; then STAGES=(asan tsan); fi
+GEN=()
+if command -v ninja >/dev/null 2>&1; then GEN=(-G Ninja); fi
+
+configure() {  # dir sanitizers
+  if [ ! -f "$1/CMakeCache.txt" ]; then
+    cmake -S . -B "$1" "${GEN[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DS2LITE_WERROR=ON \
+      -DS2LITE_SANITIZE="$2" -DS2LITE_BUILD_BENCH=OFF -DS2LITE_INSTALL=OFF >/dev/null
+  fi
+}
+
+# Tests that exercise threads and shared state: many sessions, concurrent
+# clients, restarts, stop under load, the crash driver.
+TSAN_FILTER="${S2LITE_TSAN_FILTER:-*Concurrent*:*Parallel*:*Race*:*TwoHundred*:*ManyServers*:*KeepAlive*:*MaxConnections*:*Slowloris*:*Stop*:*Restart*:*Crash*}"
+
+for stage in "${STAGES[@]}"; do
+  start=$(date +%s)
+  case "$stage" in
+    asan)
+      configure build-asan address,undefined
+      cmake --build build-asan -j"$JOBS" --target s2lite_auth_tests s2lite_storage_tests \
+        s2lite_server_tests s2lite_config_tests s2lite_integration_tests s2lite_daemon
+      export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
+      export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+      (cd build-asan && ctest --output-on-failure -j"$JOBS" --timeout 600 -L 'unit|integration')
+      ;;
+    tsan)
+      configure build-tsan thread
+      cmake --build build-tsan -j"$JOBS" --target s2lite_integration_tests s2lite_daemon
+      export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+      build-tsan/tests/s2lite_integration_tests --gtest_filter="$TSAN_FILTER" --gtest_brief=1
+      ;;
+    *) echo "unknown stage $stage (asan|tsan)" >&2; exit 2 ;;
+  esac
+  echo "sanitize: $stage passed in $(( $(date +%s) - start )) s"
+done
