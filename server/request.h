@@ -24,6 +24,7 @@ struct ServerState;
 struct RequestContext {
   auth::RequestView view;  // method, raw path, query, headers (lower-case names)
   std::string host;
+  bool tls = false;  // arrived over HTTPS
   Route route;
   std::string request_id;
   std::chrono::system_clock::time_point now;

@@ -264,6 +264,7 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   ctx.state = state.get();
   ctx.now = std::chrono::system_clock::now();
   ctx.request_id = state->NextRequestId();
+  ctx.tls = !std::is_same_v<Stream, beast::tcp_stream>;
   bool keep_alive = hp.get().keep_alive();
   uint64_t bytes_in = 0;
 

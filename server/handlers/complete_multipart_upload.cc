@@ -1,6 +1,5 @@
 // CompleteMultipartUpload: POST /<key>?uploadId=ID with a <CompleteMultipartUpload> body
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
-#include <cctype>
 #include <map>
 
 #include "auth/checksum.h"
@@ -9,18 +8,14 @@
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/multipart_common.h"
+#include "server/handlers/object_common.h"
 #include "server/state.h"
+#include "server/strings.h"
 #include "server/xml.h"
 #include "storage/errors.h"
 
 namespace s2lite::server {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string UploadIdOf(const RequestContext& ctx) {
   const auth::QueryParam* q = ctx.view.Query("uploadId");
@@ -50,9 +45,9 @@ Status CheckListedChecksum(const CompletePartXml& listed, const storage::PartInf
           .With("UploadId", upload.upload_id)
           .With("PartNumber", std::to_string(listed.part_number));
     }
-    return Status(ErrorCode::kBadDigest, "The " + Lower(alg_name) + " you specified for part " +
-                                             std::to_string(listed.part_number) +
-                                             " did not match what we received.");
+    return Status(ErrorCode::kBadDigest,
+                  "The " + AsciiLower(alg_name) + " you specified for part " +
+                      std::to_string(listed.part_number) + " did not match what we received.");
   }
   return Status::Ok();
 }
@@ -73,12 +68,12 @@ Result<std::string> MultipartChecksum(const RequestContext& ctx, const storage::
   std::vector<std::pair<std::string, uint64_t>> raws;
   for (const CompletePartXml& part : listed) {
     auto it = by_number.find(part.part_number);
-    if (it == by_number.end() || Lower(it->second->md5_hex) != Lower(part.etag)) continue;
+    if (it == by_number.end() || AsciiLower(it->second->md5_hex) != AsciiLower(part.etag)) continue;
     if (Status s = CheckListedChecksum(part, *it->second, upload); !s.ok()) return s;
     if (alg_name.empty()) continue;
     if (composite && part.checksums.empty()) {
       return Status(ErrorCode::kInvalidRequest,
-                    "The upload was created using a " + Lower(alg_name) +
+                    "The upload was created using a " + AsciiLower(alg_name) +
                         " checksum. The complete request must include the checksum for each "
                         "part. It was missing for part " +
                         std::to_string(part.part_number) + " in the request.");
@@ -102,7 +97,7 @@ Status CheckRequestedChecksum(const RequestContext& ctx, const storage::UploadIn
                               const std::string& computed) {
   std::string type = EffectiveChecksumType(upload.attrs);
   if (const std::string* want = ctx.Header("x-amz-checksum-type")) {
-    if (Lower(*want) != Lower(type)) {
+    if (AsciiLower(*want) != AsciiLower(type)) {
       return Status(ErrorCode::kInvalidRequest,
                     "The upload was created using the " + (type.empty() ? "null" : type) +
                         " checksum mode. The complete request must use the same checksum mode.");
@@ -114,13 +109,13 @@ Status CheckRequestedChecksum(const RequestContext& ctx, const storage::UploadIn
   if (!want) return Status::Ok();
   std::string bare = computed.substr(0, computed.find('-'));
   if (*want == computed || *want == bare) return Status::Ok();
-  return Status(ErrorCode::kBadDigest, "The " + Lower(upload.attrs.checksum_algorithm) +
+  return Status(ErrorCode::kBadDigest, "The " + AsciiLower(upload.attrs.checksum_algorithm) +
                                            " you specified did not match the calculated "
                                            "checksum.");
 }
 
 std::string Location(const RequestContext& ctx) {
-  std::string out = "http://" + ctx.host + "/";
+  std::string out = (ctx.tls ? "https://" : "http://") + ctx.host + "/";
   if (!ctx.route.virtual_host) out += auth::UriEncode(ctx.route.bucket, false) + "/";
   return out + auth::UriEncode(ctx.route.key, true);
 }
@@ -138,9 +133,7 @@ Response Answer(const RequestContext& ctx, const storage::ObjectInfo& object) {
     w.Element("ChecksumType", EffectiveChecksumType(object.attrs));
   }
   w.Close("CompleteMultipartUploadResult");
-  Response r = Response::Xml(w.Take());
-  AddSseHeaders(r, object.attrs);
-  return r;
+  return XmlWithSseHeaders(w.Take(), object.attrs);
 }
 
 }  // namespace

@@ -1,0 +1,41 @@
+#pragma once
+
+// ASCII case mapping for protocol tokens (host names, header names and
+// values such as "100-continue", checksum algorithm names, hex digests).
+// Only A-Z and a-z are mapped; every other byte, UTF-8 included, is kept, and
+// unlike std::tolower the result does not depend on the process locale.
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+namespace s2lite::server {
+
+inline char AsciiLower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+inline char AsciiUpper(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+inline std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = AsciiLower(c);
+  return out;
+}
+
+inline std::string AsciiUpper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = AsciiUpper(c);
+  return out;
+}
+
+// Whether `a` and `b` are equal but for ASCII case.
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return AsciiLower(x) == AsciiLower(y);
+         });
+}
+
+}  // namespace s2lite::server
