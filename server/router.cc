@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "auth/uri.h"
+#include "server/strings.h"
 
 namespace s2lite::server {
 namespace {
@@ -74,12 +75,6 @@ std::string_view StripPort(std::string_view host) {
   }
   auto colon = host.rfind(':');
   return colon == std::string_view::npos ? host : host.substr(0, colon);
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 Op Unsupported(Route& r, std::string_view what, bool method_not_allowed = false) {
@@ -162,7 +157,7 @@ bool IsValidBucketName(std::string_view name) {
 Result<Route> ParseRoute(const auth::RequestView& req, std::string_view host,
                          const std::vector<std::string>& domains) {
   Route r;
-  std::string h = ToLower(StripPort(host));
+  std::string h = AsciiLower(StripPort(host));
   if (!h.empty() && h.back() == '.') h.pop_back();
   // Virtual-hosted style: <bucket>.<domain> for a configured base domain.
   if (!IsIpLiteral(h)) {

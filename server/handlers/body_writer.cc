@@ -1,17 +1,9 @@
 #include "server/handlers/body_writer.h"
 
 #include "server/state.h"
+#include "server/strings.h"
 
 namespace s2lite::server {
-namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<BodyWriter>> BodyWriter::Start(RequestContext& ctx,
                                                      const std::string& default_algorithm) {
@@ -48,7 +40,7 @@ Result<std::unique_ptr<BodyWriter>> BodyWriter::Start(RequestContext& ctx,
     }
   }
   if (const std::string* trailer = ctx.Header("x-amz-trailer")) {
-    std::string name = Lower(*trailer);
+    std::string name = AsciiLower(*trailer);
     auto a = auth::ChecksumFromHeader(name);
     if (!a) return Status(ErrorCode::kInvalidRequest, "The value specified in the x-amz-trailer header is not supported");
     if (w->algorithm_ && *w->algorithm_ != *a)

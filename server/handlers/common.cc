@@ -1,11 +1,11 @@
 #include "server/handlers/common.h"
 
 #include <array>
-#include <cctype>
 #include <ctime>
 
 #include "auth/crypto.h"
 #include "auth/uri.h"
+#include "server/strings.h"
 #include "server/xml.h"
 
 namespace s2lite::server {
@@ -27,12 +27,6 @@ bool OneOf(const std::string_view (&list)[N], std::string_view v) {
   for (std::string_view x : list)
     if (x == v) return true;
   return false;
-}
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
 }
 
 constexpr std::string_view kMetaPrefix = "x-amz-meta-";
@@ -83,13 +77,13 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
     a.tagging = *tagging;
   }
   if (const std::string* alg = ctx.Header("x-amz-checksum-algorithm")) {
-    std::string up = Upper(*alg);
+    std::string up = AsciiUpper(*alg);
     if (!OneOf(kChecksumAlgorithms, up))
       return Status(ErrorCode::kInvalidRequest, "Value for x-amz-checksum-algorithm header is invalid.");
     a.checksum_algorithm = up;
   }
   if (const std::string* type = ctx.Header("x-amz-checksum-type")) {
-    std::string up = Upper(*type);
+    std::string up = AsciiUpper(*type);
     if (up != "COMPOSITE" && up != "FULL_OBJECT")
       return Status(ErrorCode::kInvalidRequest, "Value for x-amz-checksum-type header is invalid.");
     a.checksum_type = up;

@@ -3,9 +3,9 @@
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html
 #include <variant>
 
-#include "auth/uri.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/listing.h"
 #include "server/handlers/multipart_common.h"
 #include "server/state.h"
 #include "server/xml.h"
@@ -38,35 +38,19 @@ Result<ListRequest> ParseRequest(const RequestContext& ctx) {
   req.delimiter = param("delimiter");
   req.key_marker = param("key-marker");
   req.upload_id_marker = param("upload-id-marker");
-  if (const auth::QueryParam* enc = ctx.view.Query("encoding-type")) {
-    if (enc->value != "url") {
-      return Status(ErrorCode::kInvalidArgument, "Invalid Encoding Method specified in Request")
-          .With("ArgumentName", "encoding-type")
-          .With("ArgumentValue", enc->value);
-    }
-    req.url_encode = true;
-  }
+  Result<bool> url_encode = ParseEncodingType(ctx);
+  if (!url_encode.ok()) return url_encode.status();
+  req.url_encode = *url_encode;
   Result<int> max = ParseListArgument(ctx, "max-uploads", kMaxListPage, kMaxListPage);
   if (!max.ok()) return max.status();
   req.max_uploads = *max;
   return req;
 }
 
-// The common prefix `key` rolls up into ("" if none): prefix + everything up
-// to and including the first delimiter after it.
-std::string CommonPrefixOf(const ListRequest& req, const std::string& key) {
-  if (req.delimiter.empty()) return {};
-  size_t at = key.find(req.delimiter, req.prefix.size());
-  if (at == std::string::npos) return {};
-  return key.substr(0, at + req.delimiter.size());
-}
-
-// Keys sort before their prefix followed by 0xFF (no UTF-8 byte is 0xFF), so
-// this marker skips every key under `prefix`.
-std::string PastPrefix(const std::string& prefix) { return prefix + '\xff'; }
-
 // Pages through the store, rolling keys up into common prefixes; each
-// prefix counts once against max-uploads, as S3 counts it.
+// prefix counts once against max-uploads, as S3 counts it. Keys are UTF-8, so
+// a common prefix's SkipBound jumps past all its uploads at once.
+// Not GroupByDelimiter: it drops groups <= key-marker and calls max-uploads=0 untruncated.
 Result<Listing> Collect(storage::ObjectStore& store, const std::string& bucket,
                         const ListRequest& req) {
   storage::ListUploadsQuery q;
@@ -77,9 +61,10 @@ Result<Listing> Collect(storage::ObjectStore& store, const std::string& bucket,
   q.max_uploads = kMaxListPage;
   // A marker that is itself a common prefix (a previous page's NextKeyMarker)
   // resumes after everything it rolled up.
-  if (!req.key_marker.empty() && CommonPrefixOf(req, req.key_marker) == req.key_marker &&
+  if (!req.key_marker.empty() &&
+      CommonPrefixOf(req.key_marker, req.prefix, req.delimiter) == req.key_marker &&
       req.key_marker.rfind(req.prefix, 0) == 0) {
-    q.key_marker = PastPrefix(req.key_marker);
+    q.key_marker = SkipBound(req.key_marker);
     q.upload_id_marker.clear();
   }
   Listing out;
@@ -93,13 +78,13 @@ Result<Listing> Collect(storage::ObjectStore& store, const std::string& bucket,
         out.truncated = true;
         return out;
       }
-      std::string common = CommonPrefixOf(req, upload.key);
+      std::string common = CommonPrefixOf(upload.key, req.prefix, req.delimiter);
       if (common.empty()) {
         out.entries.emplace_back(std::move(upload));
         continue;
       }
       out.entries.emplace_back(common);
-      q.key_marker = PastPrefix(common);
+      q.key_marker = SkipBound(common);
       q.upload_id_marker.clear();
       jumped = true;
       break;
@@ -113,7 +98,7 @@ Result<Listing> Collect(storage::ObjectStore& store, const std::string& bucket,
 
 void WriteUpload(XmlWriter& w, const storage::UploadInfo& u, bool url_encode) {
   w.Open("Upload");
-  w.Element("Key", url_encode ? auth::UriEncode(u.key, true) : u.key);
+  w.Element("Key", ListingEncode(u.key, url_encode));
   w.Element("UploadId", u.upload_id);
   WriteOwner(w, "Initiator", u.initiator);
   WriteOwner(w, "Owner", u.owner);
@@ -127,7 +112,7 @@ void WriteUpload(XmlWriter& w, const storage::UploadInfo& u, bool url_encode) {
 }
 
 std::string Render(const std::string& bucket, const ListRequest& req, const Listing& listing) {
-  auto enc = [&req](const std::string& s) { return req.url_encode ? auth::UriEncode(s, true) : s; };
+  auto enc = [&req](const std::string& s) { return ListingEncode(s, req.url_encode); };
   std::string next_key, next_id;
   if (!listing.entries.empty()) {
     const Entry& last = listing.entries.back();

@@ -81,14 +81,6 @@ Result<Grouped<storage::ObjectInfo>> List(RequestContext& ctx, const GroupParams
       p, cursor, [](const storage::ObjectInfo& o) -> const std::string& { return o.key; });
 }
 
-// Delimiter, EncodingType and IsTruncated, which v1 and v2 write alike.
-void WriteTail(XmlWriter& w, const ListRequest& req, bool truncated) {
-  if (!req.group.delimiter.empty())
-    w.Element("Delimiter", ListingEncode(req.group.delimiter, req.url));
-  if (req.url) w.Element("EncodingType", "url");
-  w.Element("IsTruncated", truncated ? "true" : "false");
-}
-
 void WriteEntries(XmlWriter& w, const Grouped<storage::ObjectInfo>& list, bool url, bool owner) {
   for (const storage::ObjectInfo& o : list.entries) {
     w.Open("Contents");
@@ -111,6 +103,27 @@ void WriteEntries(XmlWriter& w, const Grouped<storage::ObjectInfo>& list, bool u
   }
 }
 
+// Opens ListBucketResult with Name and Prefix, which v1 and v2 write alike.
+void OpenResult(XmlWriter& w, const std::string& bucket, const ListRequest& req) {
+  w.Open("ListBucketResult", true);
+  w.Element("Name", bucket);
+  w.Element("Prefix", ListingEncode(req.group.prefix, req.url));
+}
+
+// The rest, also alike: MaxKeys, Delimiter, EncodingType, IsTruncated, the
+// entries and common prefixes.
+Response FinishResult(XmlWriter& w, const ListRequest& req,
+                      const Grouped<storage::ObjectInfo>& list, bool owner) {
+  w.Element("MaxKeys", static_cast<uint64_t>(req.max_keys));
+  if (!req.group.delimiter.empty())
+    w.Element("Delimiter", ListingEncode(req.group.delimiter, req.url));
+  if (req.url) w.Element("EncodingType", "url");
+  w.Element("IsTruncated", list.truncated ? "true" : "false");
+  WriteEntries(w, list, req.url, owner);
+  w.Close("ListBucketResult");
+  return Response::Xml(w.Take());
+}
+
 Status InvalidToken(const std::string& token) {
   return Status(ErrorCode::kInvalidArgument, "The continuation token provided is incorrect")
       .With("ArgumentName", "continuation-token")
@@ -127,18 +140,12 @@ Response HandleListObjects(RequestContext& ctx) {
   if (!list.ok()) return Response::Error(list.status());
 
   XmlWriter w;
-  w.Open("ListBucketResult", true);
-  w.Element("Name", ctx.route.bucket);
-  w.Element("Prefix", ListingEncode(req->group.prefix, req->url));
+  OpenResult(w, ctx.route.bucket, *req);
   w.Element("Marker", ListingEncode(req->group.marker, req->url));
   // S3 sends NextMarker only with a delimiter; otherwise the last Key is the next marker.
   if (list->truncated && !req->group.delimiter.empty())
     w.Element("NextMarker", ListingEncode(list->last, req->url));
-  w.Element("MaxKeys", static_cast<uint64_t>(req->max_keys));
-  WriteTail(w, *req, list->truncated);
-  WriteEntries(w, *list, req->url, true);
-  w.Close("ListBucketResult");
-  return Response::Xml(w.Take());
+  return FinishResult(w, *req, *list, true);
 }
 
 Response HandleListObjectsV2(RequestContext& ctx) {
@@ -159,18 +166,12 @@ Response HandleListObjectsV2(RequestContext& ctx) {
   if (!list.ok()) return Response::Error(list.status());
 
   XmlWriter w;
-  w.Open("ListBucketResult", true);
-  w.Element("Name", ctx.route.bucket);
-  w.Element("Prefix", ListingEncode(req->group.prefix, req->url));
+  OpenResult(w, ctx.route.bucket, *req);
   if (start_after) w.Element("StartAfter", ListingEncode(start_after->value, req->url));
   if (token) w.Element("ContinuationToken", token->value);
   if (list->truncated) w.Element("NextContinuationToken", auth::Base64Encode(list->last));
   w.Element("KeyCount", static_cast<uint64_t>(list->entries.size() + list->common_prefixes.size()));
-  w.Element("MaxKeys", static_cast<uint64_t>(req->max_keys));
-  WriteTail(w, *req, list->truncated);
-  WriteEntries(w, *list, req->url, fetch_owner && fetch_owner->value == "true");
-  w.Close("ListBucketResult");
-  return Response::Xml(w.Take());
+  return FinishResult(w, *req, *list, fetch_owner && fetch_owner->value == "true");
 }
 
 }  // namespace s2lite::server

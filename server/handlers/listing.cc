@@ -35,6 +35,14 @@ std::string ListingEncode(std::string_view value, bool url) {
   return url ? auth::UriEncode(value, true) : std::string(value);
 }
 
+std::string CommonPrefixOf(std::string_view key, std::string_view prefix,
+                           std::string_view delimiter) {
+  if (delimiter.empty()) return {};
+  size_t at = key.find(delimiter, prefix.size());
+  if (at == std::string_view::npos) return {};
+  return std::string(key.substr(0, at + delimiter.size()));
+}
+
 std::string SkipBound(std::string_view common_prefix) {
   return std::string(common_prefix) + "\xFF\xFF\xFF\xFF";
 }

@@ -31,6 +31,12 @@ Result<bool> ParseEncodingType(const RequestContext& ctx);
 // (UriEncode, '/' kept) when encoding-type=url.
 std::string ListingEncode(std::string_view value, bool url);
 
+// The common prefix `key` rolls up into: `prefix` and what follows it up to
+// and including the first `delimiter` after it. "" when there is none or
+// `delimiter` is "".
+std::string CommonPrefixOf(std::string_view key, std::string_view prefix,
+                           std::string_view delimiter);
+
 // A bound past which no key starting with `common_prefix` is found except
 // keys continuing with bytes 0xFF 0xFF 0xFF 0xFF (which GroupByDelimiter
 // skips one by one): every key in (common_prefix, bound] starts with it.
@@ -70,9 +76,8 @@ Result<Grouped<Entry>> GroupByDelimiter(const GroupParams& p, Cursor& cursor, Ke
     if (*next == nullptr) return out;
     const Entry& entry = **next;
     const std::string& key = key_of(entry);
-    size_t at = p.delimiter.empty() ? std::string::npos : key.find(p.delimiter, p.prefix.size());
-    if (at != std::string::npos) {
-      std::string common = key.substr(0, at + p.delimiter.size());
+    std::string common = CommonPrefixOf(key, p.prefix, p.delimiter);
+    if (!common.empty()) {
       bool seen = common <= p.marker ||
                   (!out.common_prefixes.empty() && out.common_prefixes.back() == common);
       if (seen) {

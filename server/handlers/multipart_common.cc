@@ -1,23 +1,17 @@
 #include "server/handlers/multipart_common.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <climits>
 #include <optional>
 
 #include "auth/checksum.h"
 #include "server/state.h"
+#include "server/strings.h"
 #include "storage/errors.h"
 
 namespace s2lite::server {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::optional<int> ParseInt(std::string_view text) {
   int value = 0;
@@ -32,7 +26,7 @@ std::optional<auth::ChecksumAlgorithm> RequestedAlgorithm(const RequestContext& 
     if (auto a = auth::ChecksumFromHeader(name)) return a;
   }
   if (const std::string* trailer = ctx.Header("x-amz-trailer")) {
-    if (auto a = auth::ChecksumFromHeader(Lower(*trailer))) return a;
+    if (auto a = auth::ChecksumFromHeader(AsciiLower(*trailer))) return a;
   }
   if (const std::string* sdk = ctx.Header("x-amz-sdk-checksum-algorithm")) {
     return auth::ParseChecksumAlgorithm(*sdk);
@@ -75,8 +69,8 @@ Status CheckPartChecksumAlgorithm(const RequestContext& ctx, const storage::Uplo
   if (got == upload.attrs.checksum_algorithm) return Status::Ok();
   return Status(ErrorCode::kInvalidRequest,
                 "Checksum Type mismatch occurred, expected checksum Type: " +
-                    Lower(upload.attrs.checksum_algorithm) +
-                    ", actual checksum Type: " + Lower(got));
+                    AsciiLower(upload.attrs.checksum_algorithm) +
+                    ", actual checksum Type: " + AsciiLower(got));
 }
 
 storage::PartInfo MakePart(int part_number, const WrittenBody& body, storage::TimeMs now) {
@@ -89,13 +83,6 @@ storage::PartInfo MakePart(int part_number, const WrittenBody& body, storage::Ti
   part.checksum_algorithm = body.checksum_algorithm;
   part.checksum_value = body.checksum_value;
   return part;
-}
-
-void AddSseHeaders(Response& r, const storage::ObjectAttrs& attrs) {
-  if (attrs.sse.empty()) return;
-  r.AddHeader("x-amz-server-side-encryption", attrs.sse);
-  if (!attrs.sse_kms_key_id.empty())
-    r.AddHeader("x-amz-server-side-encryption-aws-kms-key-id", attrs.sse_kms_key_id);
 }
 
 std::string EffectiveChecksumType(const storage::ObjectAttrs& attrs) {

@@ -34,9 +34,6 @@ Status CheckPartChecksumAlgorithm(const RequestContext& ctx, const storage::Uplo
 // The part record for a written body.
 storage::PartInfo MakePart(int part_number, const WrittenBody& body, storage::TimeMs now);
 
-// x-amz-server-side-encryption (and the KMS key id) recorded at initiation.
-void AddSseHeaders(Response& r, const storage::ObjectAttrs& attrs);
-
 // The checksum type an upload's checksum combines with: its recorded
 // x-amz-checksum-type, else S3's default for the algorithm (FULL_OBJECT for
 // CRC64NVME, COMPOSITE otherwise); "" without an algorithm.

@@ -1,11 +1,15 @@
 #include "server/handlers/object_common.h"
 
 #include <algorithm>
-#include <cctype>
+#include <optional>
 
 #include "auth/checksum.h"
 #include "auth/crypto.h"
+#include "auth/uri.h"
 #include "server/handlers/common.h"
+#include "server/handlers/preconditions.h"
+#include "server/state.h"
+#include "server/strings.h"
 #include "storage/errors.h"
 
 namespace s2lite::server {
@@ -19,15 +23,15 @@ std::string_view TrimSpaces(std::string_view s) {
   return s;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 Status BrokenManifest(const std::string& blob_id) {
   return Status(ErrorCode::kInternalError, "blob " + blob_id + " is shorter than its manifest");
+}
+
+Status InvalidCopySource(std::string_view header) {
+  return Status(ErrorCode::kInvalidArgument,
+                "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+      .With("ArgumentName", "x-amz-copy-source")
+      .With("ArgumentValue", std::string(header));
 }
 
 }  // namespace
@@ -65,6 +69,100 @@ Result<storage::ObjectAttrs> ParseWriteAttrs(const RequestContext& ctx) {
   if (!attrs.ok()) return attrs;
   attrs->content_encoding = StripAwsChunked(attrs->content_encoding);
   return attrs;
+}
+
+storage::ObjectInfo SinglePartObject(const RequestContext& ctx, const WrittenBody& body,
+                                     storage::ObjectAttrs attrs) {
+  storage::ObjectInfo object;
+  object.bucket = ctx.route.bucket;
+  object.key = ctx.route.key;
+  object.size = body.blob.size;
+  object.etag = "\"" + body.md5_hex + "\"";
+  object.owner = ctx.user->name;
+  object.attrs = std::move(attrs);
+  if (!body.checksum_algorithm.empty()) {
+    object.attrs.checksum_algorithm = body.checksum_algorithm;
+    object.attrs.checksum_type = "FULL_OBJECT";
+    object.checksum_value = body.checksum_value;
+  } else {
+    object.attrs.checksum_type.clear();
+  }
+  object.manifest = {body.blob};
+  return object;
+}
+
+void AddSseHeaders(Response& r, const storage::ObjectAttrs& attrs) {
+  if (attrs.sse.empty()) return;
+  r.AddHeader("x-amz-server-side-encryption", attrs.sse);
+  if (!attrs.sse_kms_key_id.empty())
+    r.AddHeader("x-amz-server-side-encryption-aws-kms-key-id", attrs.sse_kms_key_id);
+}
+
+Response XmlWithSseHeaders(std::string xml, const storage::ObjectAttrs& attrs) {
+  Response r = Response::Xml(std::move(xml));
+  AddSseHeaders(r, attrs);
+  return r;
+}
+
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html#API_CopyObject_RequestSyntax
+Result<CopySource> ParseCopySource(std::string_view header) {
+  std::string_view path = header;
+  std::optional<std::string> version;
+  if (size_t q = path.find('?'); q != std::string_view::npos) {
+    // versionId is all a copy source takes: anything else, such as the rest of
+    // a key with an unencoded '?', would copy another object than meant.
+    auto params = auth::ParseQuery(path.substr(q + 1));
+    if (!params || params->size() != 1 || params->front().name != "versionId")
+      return InvalidCopySource(header);
+    version = std::move(params->front().value);
+    path = path.substr(0, q);
+  }
+  // Decoded before it is split, as clients may encode the whole "bucket/key".
+  auto decoded = auth::PercentDecode(path);
+  if (!decoded) return InvalidCopySource(header);
+  std::string_view d = *decoded;
+  if (!d.empty() && d.front() == '/') d.remove_prefix(1);
+  size_t slash = d.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == d.size())
+    return InvalidCopySource(header);
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
+  if (version && *version != "null") {
+    return Status(ErrorCode::kInvalidArgument, "Invalid version id specified")
+        .With("ArgumentName", "versionId")
+        .With("ArgumentValue", *version);
+  }
+  return CopySource{std::string(d.substr(0, slash)), std::string(d.substr(slash + 1))};
+}
+
+Result<storage::ObjectInfo> LoadCopySource(const RequestContext& ctx, const CopySource& source) {
+  storage::ObjectStore& store = *ctx.state->store;
+  Result<storage::BucketInfo> bucket = store.GetBucket(source.bucket);
+  if (!bucket.ok()) {
+    Status s = bucket.status();
+    if (s.code() == ErrorCode::kNoSuchBucket) s.With("BucketName", source.bucket);
+    return s;
+  }
+  if (bucket->owner != ctx.user->name) return Status(ErrorCode::kAccessDenied);
+  Result<storage::ObjectInfo> object = store.GetObject(source.bucket, source.key);
+  if (!object.ok() && object.status().code() == ErrorCode::kNoSuchKey)
+    return NoSuchKeyError(source.key);
+  return object;
+}
+
+Status CheckCopySourceConditions(const RequestContext& ctx, const storage::ObjectInfo& source) {
+  PreconditionResult pre =
+      EvaluatePreconditions(ctx, "x-amz-copy-source-", source.etag, source.last_modified);
+  if (pre.outcome == Precondition::kProceed) return Status::Ok();
+  return PreconditionFailedError(pre);
+}
+
+Status CheckCopySize(const RequestContext& ctx, uint64_t bytes) {
+  const uint64_t max = ctx.state->options.max_part_size;
+  if (bytes <= max) return Status::Ok();
+  return Status(ErrorCode::kInvalidRequest,
+                "The specified copy source is larger than the maximum allowable size for a "
+                "copy source: " +
+                    std::to_string(max));
 }
 
 ManifestReader::ManifestReader(storage::ObjectStore* store, std::vector<storage::BlobRef> manifest,

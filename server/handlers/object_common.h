@@ -1,8 +1,9 @@
 #pragma once
 
 // Helpers shared by the object handlers (PutObject, GetObject, CopyObject,
-// and UploadPartCopy): the attributes a write request sets, and reading or
-// copying a byte range of a stored object across its manifest's blobs, one
+// and UploadPartCopy): the attributes a write request sets, the record of a
+// written object, the source of a copy, the SSE response headers, and reading
+// or copying a byte range of a stored object across its manifest's blobs, one
 // blob at a time, never holding the object in memory.
 
 #include <cstdint>
@@ -32,6 +33,46 @@ std::string StripAwsChunked(std::string_view content_encoding);
 
 // ParseObjectAttrs, with aws-chunked stripped from Content-Encoding.
 Result<storage::ObjectAttrs> ParseWriteAttrs(const RequestContext& ctx);
+
+// The record of a single-part object at the request's bucket and key, owned
+// by the caller, holding `body`: its ETag is the body's MD5, and a checksum
+// computed over the body is a FULL_OBJECT one (without one, any checksum type
+// in `attrs` is dropped). last_modified is left 0, for the store to stamp.
+storage::ObjectInfo SinglePartObject(const RequestContext& ctx, const WrittenBody& body,
+                                     storage::ObjectAttrs attrs);
+
+// x-amz-server-side-encryption (and the KMS key id) of an object or upload.
+void AddSseHeaders(Response& r, const storage::ObjectAttrs& attrs);
+
+// An XML result document with the SSE headers of `attrs` (CopyObject,
+// UploadPartCopy, CompleteMultipartUpload).
+Response XmlWithSseHeaders(std::string xml, const storage::ObjectAttrs& attrs);
+
+// The object named by x-amz-copy-source (CopyObject, UploadPartCopy).
+struct CopySource {
+  std::string bucket;
+  std::string key;
+};
+
+// Parses x-amz-copy-source: "[/]bucket/key[?versionId=null]", percent-encoded
+// (the slash after the bucket may be encoded too). Buckets are unversioned, so
+// the only version id accepted is "null". Errors: kInvalidArgument, with
+// ArgumentName x-amz-copy-source (malformed: no bucket or key, a bad escape, a
+// query other than one versionId) or versionId (another version).
+Result<CopySource> ParseCopySource(std::string_view header);
+
+// The source object; its bucket must be the caller's. Errors: kNoSuchBucket
+// (with BucketName), kAccessDenied, kNoSuchKey (with Key), store errors.
+Result<storage::ObjectInfo> LoadCopySource(const RequestContext& ctx, const CopySource& source);
+
+// The x-amz-copy-source-if-* conditions against the source's ETag and
+// Last-Modified. Errors: PreconditionFailed (also for what a GET would answer
+// 304), naming the deciding condition.
+Status CheckCopySourceConditions(const RequestContext& ctx, const storage::ObjectInfo& source);
+
+// A copy of `bytes` bytes must fit the largest single write (max_part_size).
+// Errors: kInvalidRequest.
+Status CheckCopySize(const RequestContext& ctx, uint64_t bytes);
 
 // Streams [offset, offset + length) of the concatenation of `manifest`'s
 // blobs. Opens one blob at a time, in order. The store must outlive it.

@@ -27,21 +27,7 @@ class PutObjectSink final : public BodySink {
 Response PutObjectSink::Finish() {
   auto body = writer_->Finish();
   if (!body.ok()) return Response::Error(body.status());
-  storage::ObjectInfo object;
-  object.bucket = ctx_.route.bucket;
-  object.key = ctx_.route.key;
-  object.size = body->blob.size;
-  object.etag = "\"" + body->md5_hex + "\"";
-  object.owner = ctx_.user->name;
-  object.attrs = std::move(attrs_);
-  if (!body->checksum_algorithm.empty()) {
-    object.attrs.checksum_algorithm = body->checksum_algorithm;
-    object.attrs.checksum_type = "FULL_OBJECT";
-    object.checksum_value = body->checksum_value;
-  } else {
-    object.attrs.checksum_type.clear();
-  }
-  object.manifest = {body->blob};
+  storage::ObjectInfo object = SinglePartObject(ctx_, *body, std::move(attrs_));
   Status s = ctx_.state->store->PutObject(object);
   if (!s.ok()) return Response::Error(std::move(s));
 
@@ -49,9 +35,7 @@ Response PutObjectSink::Finish() {
   r.AddHeader("ETag", object.etag);
   AddChecksumHeader(r, object.attrs.checksum_algorithm, object.checksum_value);
   if (!object.checksum_value.empty()) r.AddHeader("x-amz-checksum-type", "FULL_OBJECT");
-  if (!object.attrs.sse.empty()) r.AddHeader("x-amz-server-side-encryption", object.attrs.sse);
-  if (!object.attrs.sse_kms_key_id.empty())
-    r.AddHeader("x-amz-server-side-encryption-aws-kms-key-id", object.attrs.sse_kms_key_id);
+  AddSseHeaders(r, object.attrs);
   return r;
 }
 

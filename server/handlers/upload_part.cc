@@ -4,6 +4,7 @@
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/multipart_common.h"
+#include "server/handlers/object_common.h"
 #include "server/state.h"
 
 namespace s2lite::server {

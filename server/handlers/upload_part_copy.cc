@@ -2,77 +2,21 @@
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
 #include <charconv>
 
-#include "auth/uri.h"
 #include "server/handlers/body_writer.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/multipart_common.h"
 #include "server/handlers/object_common.h"
-#include "server/handlers/preconditions.h"
 #include "server/state.h"
 #include "server/xml.h"
 
 namespace s2lite::server {
 namespace {
 
-struct CopySource {
-  std::string bucket;
-  std::string key;
-};
-
 struct ByteRange {
   uint64_t first = 0;
   uint64_t length = 0;
 };
-
-Status BadCopySource(const std::string& value) {
-  return Status(ErrorCode::kInvalidArgument,
-                "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
-      .With("ArgumentName", "x-amz-copy-source")
-      .With("ArgumentValue", value);
-}
-
-// "[/]bucket/key[?versionId=V]", percent-encoded. Without versioning only the
-// "null" version exists.
-Result<CopySource> ParseCopySource(const std::string& header) {
-  std::string_view v = header;
-  if (!v.empty() && v.front() == '/') v.remove_prefix(1);
-  std::string_view version;
-  if (size_t q = v.find('?'); q != std::string_view::npos) {
-    std::string_view query = v.substr(q + 1);
-    v = v.substr(0, q);
-    if (query.rfind("versionId=", 0) != 0) return BadCopySource(header);
-    version = query.substr(10);
-  }
-  size_t slash = v.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == v.size())
-    return BadCopySource(header);
-  auto bucket = auth::PercentDecode(v.substr(0, slash));
-  auto key = auth::PercentDecode(v.substr(slash + 1));
-  if (!bucket || !key) return BadCopySource(header);
-  if (!version.empty() && version != "null") {
-    return Status(ErrorCode::kInvalidArgument, "Invalid version id specified")
-        .With("ArgumentName", "versionId")
-        .With("ArgumentValue", std::string(version));
-  }
-  return CopySource{std::move(*bucket), std::move(*key)};
-}
-
-// The source bucket must be the caller's, as for CopyObject.
-Result<storage::ObjectInfo> LoadSource(const RequestContext& ctx, const CopySource& src) {
-  storage::ObjectStore& store = *ctx.state->store;
-  Result<storage::BucketInfo> bucket = store.GetBucket(src.bucket);
-  if (!bucket.ok()) {
-    Status s = bucket.status();
-    if (s.code() == ErrorCode::kNoSuchBucket) s.With("BucketName", src.bucket);
-    return s;
-  }
-  if (bucket->owner != ctx.user->name) return Status(ErrorCode::kAccessDenied);
-  Result<storage::ObjectInfo> object = store.GetObject(src.bucket, src.key);
-  if (!object.ok() && object.status().code() == ErrorCode::kNoSuchKey)
-    return NoSuchKeyError(src.key);
-  return object;
-}
 
 // "bytes=first-last", both inclusive and within the object.
 Result<ByteRange> ParseRange(const RequestContext& ctx, uint64_t size) {
@@ -113,9 +57,7 @@ Response CopyPartResult(const storage::PartInfo& part, const storage::UploadInfo
   if (!part.checksum_algorithm.empty())
     w.Element("Checksum" + part.checksum_algorithm, part.checksum_value);
   w.Close("CopyPartResult");
-  Response r = Response::Xml(w.Take());
-  AddSseHeaders(r, upload.attrs);
-  return r;
+  return XmlWithSseHeaders(w.Take(), upload.attrs);
 }
 
 }  // namespace
@@ -127,20 +69,13 @@ Response HandleUploadPartCopy(RequestContext& ctx) {
   if (!upload.ok()) return Response::Error(upload.status());
   Result<CopySource> source = ParseCopySource(ctx.HeaderOr("x-amz-copy-source"));
   if (!source.ok()) return Response::Error(source.status());
-  Result<storage::ObjectInfo> src = LoadSource(ctx, *source);
+  Result<storage::ObjectInfo> src = LoadCopySource(ctx, *source);
   if (!src.ok()) return Response::Error(src.status());
-  PreconditionResult pre =
-      EvaluatePreconditions(ctx, "x-amz-copy-source-", src->etag, src->last_modified);
-  if (pre.outcome != Precondition::kProceed) return Response::Error(PreconditionFailedError(pre));
+  if (Status s = CheckCopySourceConditions(ctx, *src); !s.ok())
+    return Response::Error(std::move(s));
   Result<ByteRange> range = ParseRange(ctx, src->size);
   if (!range.ok()) return Response::Error(range.status());
-  const uint64_t max = ctx.state->options.max_part_size;
-  if (range->length > max) {
-    return Response::Error(Status(ErrorCode::kInvalidRequest,
-                                  "The specified copy source is larger than the maximum "
-                                  "allowable size for a copy source: " +
-                                      std::to_string(max)));
-  }
+  if (Status s = CheckCopySize(ctx, range->length); !s.ok()) return Response::Error(std::move(s));
 
   storage::ObjectStore& store = *ctx.state->store;
   Result<WrittenBody> body = CopyManifestRange(&store, src->manifest, range->first, range->length,
