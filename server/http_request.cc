@@ -4,18 +4,9 @@
 #include <string_view>
 
 #include "auth/uri.h"
+#include "server/strings.h"
 
 namespace s2lite::server {
-namespace {
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-}  // namespace
 
 Status BuildView(const HeaderParser& hp, RequestContext& ctx, size_t max_fields) {
   namespace http = boost::beast::http;
@@ -47,7 +38,7 @@ Status BuildView(const HeaderParser& hp, RequestContext& ctx, size_t max_fields)
   }
   ctx.view.headers.reserve(fields);
   for (const auto& field : req) {
-    ctx.view.headers.emplace_back(ToLower(field.name_string()), std::string(field.value()));
+    ctx.view.headers.emplace_back(AsciiLower(field.name_string()), std::string(field.value()));
   }
   ctx.host = std::string(req[http::field::host]);
   if (auto len = hp.content_length()) ctx.content_length = *len;
