@@ -3,6 +3,8 @@
 // s2lite-bench: scenarios, the figures they produce, and the ceilings those
 // figures are divided by.
 
+#include <unistd.h>
+
 #include <cmath>
 #include <map>
 #include <memory>
@@ -36,18 +38,18 @@ struct Config {
   std::string command_line;
 
   // Scenario sizes.
-  size_t part_size = 8u << 20;                   // upload-part
+  size_t part_size = 8u << 20;  // upload-part
   std::vector<int> upload_part_connections = {1, 4};
   std::vector<int> complete_counts = {10, 100, 1000, 10000};
   size_t complete_small = 100, complete_large = 100000;  // bytes per part (1000x)
   int complete_big_count = 100;
-  size_t complete_big = 5u << 20;                // the "100 x 5 MiB"
+  size_t complete_big = 5u << 20;  // the "100 x 5 MiB"
   size_t e2e_part_size = 64u << 20;
-  int e2e_parts = 16;                            // 1 GiB
-  int e2e5_parts = 80;                           // 5 GiB
+  int e2e_parts = 16;   // 1 GiB
+  int e2e5_parts = 80;  // 5 GiB
   int e2e_connections = 4;
   int list_entries = 10000, list_page = 1000;
-  int setup_connections = 64;                    // uploading many small parts
+  int setup_connections = 64;  // uploading many small parts
   int cold_starts = 5;
 };
 
@@ -62,11 +64,11 @@ struct Row {
   double nginx = kNaN, s3rver = kNaN;
   double ceiling = kNaN;
   std::string ceiling_name;
-  std::string target;   // the target, in words
+  std::string target;  // the target, in words
   // 1 met, 0 not met, 2 the measured half of a two-part target met, -1 not
   // judged (peer or ceiling not measured).
   int met = -1;
-  std::string detail;   // latency percentiles, errors, ...
+  std::string detail;                   // latency percentiles, errors, ...
   std::map<std::string, double> extra;  // goes to JSON only
 };
 
@@ -83,12 +85,22 @@ struct Ceilings {
 struct Server {
   std::string kind;  // "s2lite", "nginx", "s3rver"
   Target target;
-  std::unique_ptr<Daemon> daemon;    // when spawned
-  std::unique_ptr<RssSampler> rss;   // when the pid is known
+  std::unique_ptr<Daemon> daemon;   // when spawned
+  std::unique_ptr<RssSampler> rss;  // when the pid is known
+  // Starts a measurement window: peak RSS, and the server's and this
+  // process's CPU time (load-independent cost figures).
   void ResetPeak() {
     if (rss) rss->Reset();
+    cpu_at_reset_ = daemon ? ReadCpuSeconds(daemon->pid()) : kNaN;
+    client_cpu_at_reset_ = ReadCpuSeconds(getpid());
   }
   double PeakMiB() const { return rss ? rss->PeakMiB() : kNaN; }
+  // CPU seconds since ResetPeak(): the server's (when spawned) and the load generator's.
+  double ServerCpu() const { return daemon ? ReadCpuSeconds(daemon->pid()) - cpu_at_reset_ : kNaN; }
+  double ClientCpu() const { return ReadCpuSeconds(getpid()) - client_cpu_at_reset_; }
+
+ private:
+  double cpu_at_reset_ = kNaN, client_cpu_at_reset_ = kNaN;
 };
 
 class Bench {
@@ -101,6 +113,7 @@ class Bench {
   const std::vector<std::string>& problems() const { return problems_; }
   const std::vector<std::string>& notes() const { return notes_; }
   const Config& config() const { return cfg_; }
+  const std::string& load_at_start() const { return load_at_start_; }
   // The body of one CreateMultipartUpload answer (to make nginx answer the same bytes).
   std::optional<std::string> CreateResponseBody();
 
@@ -130,6 +143,7 @@ class Bench {
   std::vector<Row> rows_;
   std::vector<std::string> problems_;
   std::vector<std::string> notes_;
+  std::string load_at_start_;
 };
 
 // Prints the table (and problems) to stdout.
@@ -141,5 +155,7 @@ bool WriteJson(const Bench& b, const std::string& path);
 // "Intel(R) Xeon(R) ...", "6.1.0-...", nproc.
 std::string CpuModel();
 std::string Kernel();
+// The 1-minute load average from /proc/loadavg (other work on the machine).
+std::string LoadAverage();
 
 }  // namespace s2lite::bench

@@ -44,7 +44,8 @@ std::optional<std::pair<std::string, uint16_t>> ParseHttpUrl(std::string_view ur
   }
   if (port == 0) return std::nullopt;
   std::string host(url.substr(0, colon));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
@@ -210,7 +211,8 @@ class Conn {
       socket_.set_option(tcp::no_delay(true), ec);
       open_ = true;
     }
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body.data(), body.size())};
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
+                                           asio::buffer(body.data(), body.size())};
     auto [wec, written] = co_await asio::async_write(socket_, bufs, kTuple);
     // A server may answer (an error) and close before reading the whole
     // body: try to read that answer before reporting the write error.
@@ -227,7 +229,8 @@ class Conn {
     out.status = static_cast<int>(m.result_int());
     out.keep_alive = m.keep_alive();
     if (auto it = m.find(http::field::etag); it != m.end()) out.etag = std::string(it->value());
-    if (auto it = m.find("x-amz-request-id"); it != m.end()) out.request_id = std::string(it->value());
+    if (auto it = m.find("x-amz-request-id"); it != m.end())
+      out.request_id = std::string(it->value());
   }
 
   asio::awaitable<error_code> ReadString(Response& out) {
@@ -260,7 +263,8 @@ class Conn {
       out.body_bytes += buffered;
       while (left > 0) {
         size_t want = static_cast<size_t>(std::min<uint64_t>(left, scratch_.size()));
-        auto [rec, m] = co_await socket_.async_read_some(asio::buffer(scratch_.data(), want), kTuple);
+        auto [rec, m] =
+            co_await socket_.async_read_some(asio::buffer(scratch_.data(), want), kTuple);
         if (rec) co_return rec;
         left -= m;
         out.body_bytes += m;
@@ -446,7 +450,8 @@ LoadResult RunLoad(const Target& target, const LoadSpec& spec, const MakeFn& mak
   return result;
 }
 
-Single RoundTrip(const Target& target, Request req, bool discard_body, std::chrono::seconds timeout) {
+Single RoundTrip(const Target& target, Request req, bool discard_body,
+                 std::chrono::seconds timeout) {
   Single single;
   std::string error;
   auto endpoint = Resolve(target, &error);

@@ -36,7 +36,7 @@ std::optional<std::pair<std::string, uint16_t>> ParseHttpUrl(std::string_view ur
 // One request before signing. Header names are lower-case.
 struct Request {
   std::string method;
-  std::string path;  // "/bucket/key", already URI-encoded
+  std::string path;                     // "/bucket/key", already URI-encoded
   std::vector<auth::QueryParam> query;  // decoded; encoded when serialized
   std::vector<std::pair<std::string, std::string>> headers;
   std::string_view body;  // not owned
@@ -76,7 +76,7 @@ class Signer {
 
 struct Response {
   int status = 0;
-  std::string body;    // empty when the body was discarded
+  std::string body;  // empty when the body was discarded
   uint64_t body_bytes = 0;
   std::string etag;
   std::string request_id;

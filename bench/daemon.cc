@@ -56,9 +56,17 @@ std::unique_ptr<Daemon> Daemon::Spawn(const DaemonOptions& o, std::string* error
   const std::string ready = d->dir_ + "/ready";
   const std::string log = d->dir_ + "/daemon.log";
 
-  std::vector<std::string> args = {o.path,       "--listen",    "127.0.0.1:0", "--data-dir",
-                                   d->data_dir_, "--ready-file", ready,        "--log-level",
-                                   "warn",       "--user",      "bench:" + o.access_key + ":" + o.secret_key,
+  std::vector<std::string> args = {o.path,
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--data-dir",
+                                   d->data_dir_,
+                                   "--ready-file",
+                                   ready,
+                                   "--log-level",
+                                   "warn",
+                                   "--user",
+                                   "bench:" + o.access_key + ":" + o.secret_key,
                                    "--exit-with-parent"};
   for (const auto& b : o.buckets) args.insert(args.end(), {"--bucket", b});
   args.insert(args.end(), o.extra.begin(), o.extra.end());
@@ -137,6 +145,23 @@ long ReadRssKib(pid_t pid) {
   const char* at = std::strstr(buf, "VmRSS:");
   if (!at) return -1;
   return std::strtol(at + 6, nullptr, 10);
+}
+
+double ReadCpuSeconds(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  std::string stat = ReadAll(path);
+  // Fields after the command name (which may hold spaces), which ends at the last ')'.
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return std::nan("");
+  std::istringstream in(stat.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 RssSampler::RssSampler(pid_t pid, int interval_ms) : pid_(pid), interval_ms_(interval_ms) {

@@ -13,8 +13,8 @@
 namespace s2lite::bench {
 
 struct DaemonOptions {
-  std::string path;                  // the s2lite binary
-  std::string work_dir = "/tmp";     // parent of the daemon's temp dir
+  std::string path;               // the s2lite binary
+  std::string work_dir = "/tmp";  // parent of the daemon's temp dir
   std::string access_key, secret_key;
   std::vector<std::string> buckets;  // --bucket, created at start
   std::vector<std::string> extra;    // more flags (--min-part-size 1, --fsync, ...)
@@ -50,6 +50,9 @@ class Daemon {
 
 // VmRSS of `pid` in KiB from /proc/<pid>/status; -1 if unreadable.
 long ReadRssKib(pid_t pid);
+// User + system CPU seconds used so far by `pid` (all threads), from
+// /proc/<pid>/stat (10 ms resolution); NaN if unreadable.
+double ReadCpuSeconds(pid_t pid);
 
 // Samples VmRSS every `interval_ms` on a thread of its own and keeps the peak
 // since the last Reset(). (VmHWM is the peak over the whole process life, so

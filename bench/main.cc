@@ -99,25 +99,44 @@ int main(int argc, char** argv) {
     if (a == "--help" || a == "-h") {
       Usage(stdout);
       return 0;
-    } else if (a == "--daemon") c.daemon_path = value();
-    else if (a == "--endpoint") c.endpoint = value();
-    else if (a == "--access-key") c.access_key = value();
-    else if (a == "--secret-key") c.secret_key = value();
-    else if (a == "--region") c.region = value();
-    else if (a == "--nginx") c.nginx_url = value();
-    else if (a == "--s3rver") c.s3rver_url = value();
-    else if (a == "--s3rver-access-key") c.s3rver_access_key = value();
-    else if (a == "--s3rver-secret-key") c.s3rver_secret_key = value();
-    else if (a == "--scenarios") c.scenarios = Split(value());
-    else if (a == "--seconds") c.seconds = std::atof(value().c_str());
-    else if (a == "--connections") connections = value();
-    else if (a == "--client-threads") c.client_threads = std::atoi(value().c_str());
-    else if (a == "--ceilings") c.ceilings = true;
-    else if (a == "--work-dir") c.work_dir = value();
-    else if (a == "--json") c.json_path = value();
-    else if (a == "--markdown") c.markdown_path = value();
-    else if (a == "--smoke") c.smoke = true;
-    else if (a == "--print-create-response") print_create = true;
+    } else if (a == "--daemon")
+      c.daemon_path = value();
+    else if (a == "--endpoint")
+      c.endpoint = value();
+    else if (a == "--access-key")
+      c.access_key = value();
+    else if (a == "--secret-key")
+      c.secret_key = value();
+    else if (a == "--region")
+      c.region = value();
+    else if (a == "--nginx")
+      c.nginx_url = value();
+    else if (a == "--s3rver")
+      c.s3rver_url = value();
+    else if (a == "--s3rver-access-key")
+      c.s3rver_access_key = value();
+    else if (a == "--s3rver-secret-key")
+      c.s3rver_secret_key = value();
+    else if (a == "--scenarios")
+      c.scenarios = Split(value());
+    else if (a == "--seconds")
+      c.seconds = std::atof(value().c_str());
+    else if (a == "--connections")
+      connections = value();
+    else if (a == "--client-threads")
+      c.client_threads = std::atoi(value().c_str());
+    else if (a == "--ceilings")
+      c.ceilings = true;
+    else if (a == "--work-dir")
+      c.work_dir = value();
+    else if (a == "--json")
+      c.json_path = value();
+    else if (a == "--markdown")
+      c.markdown_path = value();
+    else if (a == "--smoke")
+      c.smoke = true;
+    else if (a == "--print-create-response")
+      print_create = true;
     else {
       std::fprintf(stderr, "s2lite-bench: unknown option '%s'\n", a.c_str());
       Usage(stderr);
@@ -137,7 +156,8 @@ int main(int argc, char** argv) {
   for (const auto& s : c.scenarios) {
     std::string all = std::string(",") + kAllScenarios + ",";
     if (all.find("," + s + ",") == std::string::npos) {
-      std::fprintf(stderr, "s2lite-bench: unknown scenario '%s' (have %s)\n", s.c_str(), kAllScenarios);
+      std::fprintf(stderr, "s2lite-bench: unknown scenario '%s' (have %s)\n", s.c_str(),
+                   kAllScenarios);
       return 2;
     }
   }
@@ -146,7 +166,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (c.endpoint.empty() && access(c.daemon_path.c_str(), X_OK) != 0) {
-    std::fprintf(stderr, "s2lite-bench: no daemon at %s (build it, or pass --daemon / --endpoint)\n",
+    std::fprintf(stderr,
+                 "s2lite-bench: no daemon at %s (build it, or pass --daemon / --endpoint)\n",
                  c.daemon_path.c_str());
     return 2;
   }

@@ -14,9 +14,12 @@ std::string Num(double v) {
   if (std::isnan(v)) return "-";
   char buf[64];
   double a = std::fabs(v);
-  if (a >= 100) std::snprintf(buf, sizeof buf, "%.0f", v);
-  else if (a >= 10) std::snprintf(buf, sizeof buf, "%.1f", v);
-  else std::snprintf(buf, sizeof buf, "%.2f", v);
+  if (a >= 100)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else if (a >= 10)
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.2f", v);
   return buf;
 }
 
@@ -34,14 +37,20 @@ std::string WithRatio(const Row& r, double other) {
 
 std::string MetText(int met) {
   switch (met) {
-    case 1: return "yes";
-    case 0: return "NO";
-    case 2: return "yes*";
-    default: return "?";
+    case 1:
+      return "yes";
+    case 0:
+      return "NO";
+    case 2:
+      return "yes*";
+    default:
+      return "?";
   }
 }
 
-std::string Pad(const std::string& s, size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
+std::string Pad(const std::string& s, size_t w) {
+  return s.size() >= w ? s : s + std::string(w - s.size(), ' ');
+}
 std::string PadLeft(const std::string& s, size_t w) {
   return s.size() >= w ? s : std::string(w - s.size(), ' ') + s;
 }
@@ -50,11 +59,21 @@ std::string JsonString(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -89,6 +108,15 @@ std::string CpuModel() {
   return "unknown";
 }
 
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  double one = 0;
+  if (!(in >> one)) return "?";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", one);
+  return buf;
+}
+
 std::string Kernel() {
   utsname u{};
   if (uname(&u) != 0) return "unknown";
@@ -97,8 +125,9 @@ std::string Kernel() {
 
 namespace {
 
-const std::vector<std::string> kHead = {"scenario", "figure", "s2lite", "unit", "peak RSS MiB",
-                                        "nginx (x)", "s3rver (x)", "ceiling (x)", "target", "met"};
+const std::vector<std::string> kHead = {"scenario",     "figure",    "s2lite",     "unit",
+                                        "peak RSS MiB", "nginx (x)", "s3rver (x)", "ceiling (x)",
+                                        "target",       "met"};
 
 std::vector<std::vector<std::string>> Cells(const Bench& b) {
   std::vector<std::vector<std::string>> cells;
@@ -130,9 +159,13 @@ std::string CeilingLine(const Ceilings& c) {
 
 void PrintTable(const Bench& b) {
   const Ceilings& c = b.ceilings();
-  std::printf("\ns2lite-bench — %s, %d cores, %s\n", CpuModel().c_str(), c.cores, Kernel().c_str());
+  std::printf("\ns2lite-bench — %s, %d cores, %s; 1-min load average %s at start, %s at end\n",
+              CpuModel().c_str(), c.cores, Kernel().c_str(), b.load_at_start().c_str(),
+              LoadAverage().c_str());
   if (std::string line = CeilingLine(c); !line.empty()) std::printf("%s\n", line.c_str());
-  std::printf("(x) = s2lite's advantage: its rate / the other's, or the other's time / its time; < 1 is a fraction\n\n");
+  std::printf(
+      "(x) = s2lite's advantage: its rate / the other's, or the other's time / its time; < 1 is a "
+      "fraction\n\n");
   std::vector<std::vector<std::string>> cells = Cells(b);
   std::vector<size_t> w(kHead.size());
   for (size_t i = 0; i < kHead.size(); ++i) {
@@ -143,14 +176,16 @@ void PrintTable(const Bench& b) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       bool numeric = i == 2 || i == 4;
-      line += (numeric ? PadLeft(row[i], w[i]) : Pad(row[i], w[i])) + (i + 1 < row.size() ? "  " : "");
+      line +=
+          (numeric ? PadLeft(row[i], w[i]) : Pad(row[i], w[i])) + (i + 1 < row.size() ? "  " : "");
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     std::printf("%s\n", line.c_str());
   };
   print(kHead);
   std::string rule;
-  for (size_t i = 0; i < w.size(); ++i) rule += std::string(w[i], '-') + (i + 1 < w.size() ? "  " : "");
+  for (size_t i = 0; i < w.size(); ++i)
+    rule += std::string(w[i], '-') + (i + 1 < w.size() ? "  " : "");
   std::printf("%s\n", rule.c_str());
   for (const auto& row : cells) print(row);
   bool details = false;
@@ -158,7 +193,8 @@ void PrintTable(const Bench& b) {
   if (details) {
     std::printf("\ndetails:\n");
     for (const Row& r : b.rows())
-      if (!r.detail.empty()) std::printf("  %s %s: %s\n", r.scenario.c_str(), r.figure.c_str(), r.detail.c_str());
+      if (!r.detail.empty())
+        std::printf("  %s %s: %s\n", r.scenario.c_str(), r.figure.c_str(), r.detail.c_str());
   }
   if (!b.notes().empty()) {
     std::printf("\npeers' failures (figures left out):\n");
@@ -168,13 +204,17 @@ void PrintTable(const Bench& b) {
     std::printf("\nPROBLEMS (s2lite failed):\n");
     for (const auto& p : b.problems()) std::printf("  - %s\n", p.c_str());
   }
-  std::printf("\nyes* = the measured half of the target met, the other half not measured; ? = not measured\n");
+  std::printf(
+      "\nyes* = the measured half of the target met, the other half not measured; ? = not "
+      "measured\n");
 }
 
 bool WriteMarkdown(const Bench& b, const std::string& path) {
   std::ostringstream o;
   const Ceilings& c = b.ceilings();
-  o << "Machine: " << CpuModel() << ", " << c.cores << " cores, " << Kernel() << "  \n";
+  o << "Machine: " << CpuModel() << ", " << c.cores << " cores, " << Kernel()
+    << "; 1-min load average " << b.load_at_start() << " at start, " << LoadAverage()
+    << " at end  \n";
   o << "Command: `" << b.config().command_line << "`  \n";
   if (std::string line = CeilingLine(c); !line.empty()) o << line << "\n";
   o << "\n|";
@@ -207,7 +247,9 @@ bool WriteJson(const Bench& b, const std::string& path) {
   const Ceilings& c = b.ceilings();
   std::ostringstream o;
   o << "{\n  \"machine\": {\"cpu\": " << JsonString(CpuModel()) << ", \"cores\": " << c.cores
-    << ", \"kernel\": " << JsonString(Kernel()) << "},\n";
+    << ", \"kernel\": " << JsonString(Kernel())
+    << ", \"loadavg_1min_start\": " << JsonString(b.load_at_start())
+    << ", \"loadavg_1min_end\": " << JsonString(LoadAverage()) << "},\n";
   o << "  \"command\": " << JsonString(b.config().command_line) << ",\n";
   o << "  \"seconds_per_run\": " << JsonNumber(b.config().seconds) << ",\n";
   o << "  \"ceilings\": {\"md5_mib_s_per_core\": " << JsonNumber(c.md5_mib_s)
@@ -221,13 +263,19 @@ bool WriteJson(const Bench& b, const std::string& path) {
     o << (first ? "\n" : ",\n") << "    {\"scenario\": " << JsonString(r.scenario)
       << ", \"figure\": " << JsonString(r.figure) << ", \"unit\": " << JsonString(r.unit)
       << ", \"higher_is_better\": " << (r.higher_better ? "true" : "false")
-      << ", \"s2lite\": " << JsonNumber(r.value) << ", \"peak_rss_mib\": " << JsonNumber(r.peak_rss_mib)
-      << ", \"nginx\": " << JsonNumber(r.nginx) << ", \"vs_nginx\": " << JsonNumber(Advantage(r, r.nginx))
-      << ", \"s3rver\": " << JsonNumber(r.s3rver) << ", \"vs_s3rver\": " << JsonNumber(Advantage(r, r.s3rver))
-      << ", \"ceiling\": " << JsonNumber(r.ceiling) << ", \"ceiling_name\": " << JsonString(r.ceiling_name)
+      << ", \"s2lite\": " << JsonNumber(r.value)
+      << ", \"peak_rss_mib\": " << JsonNumber(r.peak_rss_mib)
+      << ", \"nginx\": " << JsonNumber(r.nginx)
+      << ", \"vs_nginx\": " << JsonNumber(Advantage(r, r.nginx))
+      << ", \"s3rver\": " << JsonNumber(r.s3rver)
+      << ", \"vs_s3rver\": " << JsonNumber(Advantage(r, r.s3rver))
+      << ", \"ceiling\": " << JsonNumber(r.ceiling)
+      << ", \"ceiling_name\": " << JsonString(r.ceiling_name)
       << ", \"vs_ceiling\": " << JsonNumber(r.value / r.ceiling)
       << ", \"target\": " << JsonString(r.target) << ", \"met\": "
-      << (r.target.empty() || r.met == -1 ? "null" : r.met == 0 ? "false" : "true")
+      << (r.target.empty() || r.met == -1 ? "null"
+          : r.met == 0                    ? "false"
+                                          : "true")
       << ", \"detail\": " << JsonString(r.detail);
     for (const auto& [k, v] : r.extra) o << ", " << JsonString(k) << ": " << JsonNumber(v);
     o << "}";

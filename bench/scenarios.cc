@@ -96,13 +96,15 @@ Request Create(const std::string& bucket, const std::string& key) {
 
 // Fills `r` as UploadPart of `body`.
 void UploadPart(Request& r, const std::string& bucket, const std::string& key,
-                const std::string& upload_id, int part, std::string_view body, bool signed_payload) {
+                const std::string& upload_id, int part, std::string_view body,
+                bool signed_payload) {
   r.method = "PUT";
   r.path = "/" + bucket + "/" + key;
   r.Query("partNumber", std::to_string(part));
   r.Query("uploadId", upload_id);
   r.body = body;
-  r.payload_hash = signed_payload ? TheBodies().Sha256(body.size()) : std::string(auth::kUnsignedPayload);
+  r.payload_hash =
+      signed_payload ? TheBodies().Sha256(body.size()) : std::string(auth::kUnsignedPayload);
 }
 
 std::string CompleteXml(const std::vector<std::string>& etags) {
@@ -325,8 +327,9 @@ std::optional<std::string> Bench::CreateResponseBody() {
 }
 
 bool Bench::Run() {
-  TheBodies().SetMax(std::max({cfg_.part_size, cfg_.e2e_part_size, cfg_.complete_big,
-                               cfg_.complete_large, size_t{1}}));
+  load_at_start_ = LoadAverage();
+  TheBodies().SetMax(std::max(
+      {cfg_.part_size, cfg_.e2e_part_size, cfg_.complete_big, cfg_.complete_large, size_t{1}}));
   if (cfg_.ceilings) MeasureCeilings();
   if (Selected("startup") && cfg_.endpoint.empty()) ScenarioStartup();
   if (Selected("create")) ScenarioCreate();
@@ -384,8 +387,8 @@ void Bench::MeasureCeilings() {
   std::string file = cfg_.work_dir + "/s2lite-bench-dd-" + std::to_string(getpid());
   int blocks = cfg_.smoke ? 64 : 1024;
   auto t0 = Clock::now();
-  std::string dd = Capture("dd if=/dev/zero of='" + file + "' bs=1M count=" + std::to_string(blocks) +
-                           " conv=fdatasync 2>&1");
+  std::string dd = Capture("dd if=/dev/zero of='" + file +
+                           "' bs=1M count=" + std::to_string(blocks) + " conv=fdatasync 2>&1");
   double secs = Seconds(t0, Clock::now());
   std::error_code ec;
   std::filesystem::remove(file, ec);
@@ -416,17 +419,19 @@ void Bench::ScenarioStartup() {
     ready.push_back(d->ready_ms());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     idle.push_back(static_cast<double>(ReadRssKib(d->pid())) / 1024.0);
-    if (!d->Stop()) Problem("s2lite", "startup", "s2lite did not exit 0 on SIGTERM: " + d->LogTail(), std::nullopt);
+    if (!d->Stop())
+      Problem("s2lite", "startup", "s2lite did not exit 0 on SIGTERM: " + d->LogTail(),
+              std::nullopt);
   }
   auto [mn, mx] = std::minmax_element(ready.begin(), ready.end());
   Row& r = Add("startup", "cold start to ready", "ms");
-    r.higher_better = false;
+  r.higher_better = false;
   r.value = Median(ready);
   r.target = "<= 20 ms";
   r.met = Met(r.value, 20, false);
   r.detail = Fmt("median of %d; min %.1f max %.1f", cfg_.cold_starts, *mn, *mx);
   Row& m = Add("startup", "idle RSS", "MiB");
-    m.higher_better = false;
+  m.higher_better = false;
   m.value = Median(idle);
   m.target = "<= 10 MiB";
   m.met = Met(m.value, 10, false);
@@ -439,8 +444,19 @@ namespace {
 
 struct RateFigure {
   double rate = kNaN, p50 = kNaN, p99 = kNaN, p999 = kNaN, peak = kNaN;
+  double server_us = kNaN, client_us = kNaN;  // CPU time per request
   uint64_t errors = 0;
 };
+
+// "server CPU 150 us/req (6.7k req/s per core), load generator 30 us/req".
+std::string CpuPerRequest(double server_us, double client_us) {
+  std::string s;
+  if (!std::isnan(server_us))
+    s += Fmt("server CPU %.0f us/req (%.1fk req/s per core)", server_us, 1e3 / server_us);
+  if (!std::isnan(client_us))
+    s += Fmt("%sload generator %.0f us/req", s.empty() ? "" : ", ", client_us);
+  return s;
+}
 
 RateFigure CreateLoad(Server& srv, int conns, const Config& cfg, std::optional<Failure>* failure) {
   LoadSpec spec;
@@ -451,7 +467,8 @@ RateFigure CreateLoad(Server& srv, int conns, const Config& cfg, std::optional<F
   LoadResult r = RunLoad(
       srv.target, spec,
       [](int conn, uint64_t seq, Request& req) {
-        req = Create("bench", Fmt("create/%03d/%010llu", conn, static_cast<unsigned long long>(seq)));
+        req =
+            Create("bench", Fmt("create/%03d/%010llu", conn, static_cast<unsigned long long>(seq)));
         return true;
       },
       [](int, uint64_t, const Response& resp) {
@@ -461,6 +478,8 @@ RateFigure CreateLoad(Server& srv, int conns, const Config& cfg, std::optional<F
   f.peak = srv.PeakMiB();
   f.errors = r.errors;
   if (r.requests > 0) {
+    f.server_us = srv.ServerCpu() / static_cast<double>(r.requests) * 1e6;
+    f.client_us = srv.ClientCpu() / static_cast<double>(r.requests) * 1e6;
     f.rate = r.Rate();
     f.p50 = r.PercentileMs(0.5);
     f.p99 = r.PercentileMs(0.99);
@@ -482,8 +501,10 @@ void Bench::ScenarioCreate() {
       std::optional<Failure> failure;
       figs[kind][c] = CreateLoad(*srv, c, cfg_, &failure);
       if (failure)
-        Problem(kind, "create", Fmt("%s c=%d: %llu errors", kind, c,
-                              static_cast<unsigned long long>(figs[kind][c].errors)), failure);
+        Problem(kind, "create",
+                Fmt("%s c=%d: %llu errors", kind, c,
+                    static_cast<unsigned long long>(figs[kind][c].errors)),
+                failure);
     }
   }
   // The same at 64 connections with --fsync (power-loss durability).
@@ -506,21 +527,32 @@ void Bench::ScenarioCreate() {
   for (int c : cfg_.create_connections) {
     RateFigure s = get("s2lite", c), n = get("nginx", c), s3 = get("s3rver", c);
     Row& r = Add("create", Fmt("c=%d", c), "req/s");
-        r.value = s.rate;
+    r.value = s.rate;
     r.peak_rss_mib = s.peak;
     r.nginx = n.rate;
     r.s3rver = s3.rate;
-    r.detail = Fmt("p50 %.2f p99 %.2f p99.9 %.2f ms", s.p50, s.p99, s.p999);
+    r.detail = Fmt("p50 %.2f p99 %.2f p99.9 %.2f ms; ", s.p50, s.p99, s.p999) +
+               CpuPerRequest(s.server_us, s.client_us);
+    if (!std::isnan(n.client_us)) r.detail += Fmt(" (%.0f against nginx)", n.client_us);
     if (s.errors) r.detail += Fmt("; %llu errors", static_cast<unsigned long long>(s.errors));
-    r.extra = {{"p50_ms", s.p50},          {"p99_ms", s.p99},          {"p999_ms", s.p999},
-               {"nginx_p50_ms", n.p50},    {"nginx_p99_ms", n.p99},    {"nginx_p999_ms", n.p999},
-               {"s3rver_p50_ms", s3.p50},  {"s3rver_p99_ms", s3.p99},  {"s3rver_p999_ms", s3.p999},
+    r.extra = {{"p50_ms", s.p50},
+               {"p99_ms", s.p99},
+               {"p999_ms", s.p999},
+               {"server_cpu_us_per_req", s.server_us},
+               {"client_cpu_us_per_req", s.client_us},
+               {"nginx_client_cpu_us_per_req", n.client_us},
+               {"nginx_p50_ms", n.p50},
+               {"nginx_p99_ms", n.p99},
+               {"nginx_p999_ms", n.p999},
+               {"s3rver_p50_ms", s3.p50},
+               {"s3rver_p99_ms", s3.p99},
+               {"s3rver_p999_ms", s3.p999},
                {"errors", static_cast<double>(s.errors)}};
     if (c == 64) {
       r.target = ">= 1/3 nginx, >= 10x s3rver";
       r.met = MetBoth(Met(s.rate, n.rate / 3, true), Met(s.rate, s3.rate * 10, true));
       Row& l = Add("create", "c=64 p99 latency", "ms");
-            l.higher_better = false;
+      l.higher_better = false;
       l.value = s.p99;
       l.nginx = n.p99;
       l.s3rver = s3.p99;
@@ -530,12 +562,16 @@ void Bench::ScenarioCreate() {
   }
   if (!std::isnan(fsync.rate)) {
     Row& r = Add("create", Fmt("c=%d --fsync", fsync_conns), "req/s");
-        r.value = fsync.rate;
+    r.value = fsync.rate;
     r.peak_rss_mib = fsync.peak;
     r.nginx = get("nginx", fsync_conns).rate;
-    r.detail = Fmt("p50 %.2f p99 %.2f p99.9 %.2f ms (power-loss durable)", fsync.p50, fsync.p99,
-                   fsync.p999);
-    r.extra = {{"p50_ms", fsync.p50}, {"p99_ms", fsync.p99}, {"p999_ms", fsync.p999}};
+    r.detail = Fmt("p50 %.2f p99 %.2f p99.9 %.2f ms (power-loss durable); ", fsync.p50, fsync.p99,
+                   fsync.p999) +
+               CpuPerRequest(fsync.server_us, fsync.client_us);
+    r.extra = {{"p50_ms", fsync.p50},
+               {"p99_ms", fsync.p99},
+               {"p999_ms", fsync.p999},
+               {"server_cpu_us_per_req", fsync.server_us}};
   }
 }
 
@@ -550,7 +586,11 @@ void Bench::ScenarioUploadPart() {
       return std::tie(kind, conns, signed_payload) < std::tie(o.kind, o.conns, o.signed_payload);
     }
   };
-  std::map<Key, std::pair<double, double>> figs;  // MiB/s, peak RSS
+  struct Fig {
+    double mib_s = kNaN, peak = kNaN;
+    double server_mib_per_cpu_s = kNaN;  // load-independent cost
+  };
+  std::map<Key, Fig> figs;
   const size_t size = cfg_.part_size;
   TheBodies().Sha256(size);
   for (const char* kind : {"s2lite", "nginx", "s3rver"}) {
@@ -569,7 +609,8 @@ void Bench::ScenarioUploadPart() {
           ids.push_back(*id);
         }
         if (failure) {
-          Problem(kind, "upload-part", std::string(kind) + ": CreateMultipartUpload failed", failure);
+          Problem(kind, "upload-part", std::string(kind) + ": CreateMultipartUpload failed",
+                  failure);
           continue;
         }
         std::vector<int> next_part(static_cast<size_t>(c), 0);
@@ -591,33 +632,48 @@ void Bench::ScenarioUploadPart() {
             },
             [](int, uint64_t, const Response& resp) { return !resp.etag.empty(); });
         double peak = srv->PeakMiB();
-        if (r.errors) Problem(kind, "upload-part", Fmt("%s c=%d: %llu errors", kind, c,
-                                                 static_cast<unsigned long long>(r.errors)),
-                              r.first_failure);
-        double mib_s = r.requests ? static_cast<double>(r.bytes_sent) / kMiB / r.seconds : kNaN;
-        figs[{kind, c, signed_payload}] = {mib_s, peak};
+        if (r.errors)
+          Problem(kind, "upload-part",
+                  Fmt("%s c=%d: %llu errors", kind, c, static_cast<unsigned long long>(r.errors)),
+                  r.first_failure);
+        Fig f;
+        f.peak = peak;
+        if (r.requests) {
+          f.mib_s = static_cast<double>(r.bytes_sent) / kMiB / r.seconds;
+          f.server_mib_per_cpu_s = static_cast<double>(r.bytes_sent) / kMiB / srv->ServerCpu();
+        }
+        figs[{kind, c, signed_payload}] = f;
         for (size_t i = 0; i < ids.size(); ++i) AbortUpload(srv->target, "bench", keys[i], ids[i]);
       }
     }
   }
   auto get = [&](const std::string& kind, int c, bool s) {
     auto it = figs.find({kind, c, s});
-    return it == figs.end() ? std::make_pair(kNaN, kNaN) : it->second;
+    return it == figs.end() ? Fig{} : it->second;
   };
   for (int c : cfg_.upload_part_connections) {
     for (bool s : {true, false}) {
-      auto [mib_s, peak] = get("s2lite", c, s);
-      Row& r = Add("upload-part", Fmt("%zu MiB c=%d %s", size >> 20, c, s ? "signed" : "unsigned"), "MiB/s");
-            r.value = mib_s;
-      r.peak_rss_mib = peak;
-      r.nginx = get("nginx", c, s).first;
-      r.s3rver = get("s3rver", c, s).first;
+      Fig f = get("s2lite", c, s);
+      const double mib_s = f.mib_s;
+      Row& r = Add("upload-part", Fmt("%zu MiB c=%d %s", size >> 20, c, s ? "signed" : "unsigned"),
+                   "MiB/s");
+      r.value = mib_s;
+      r.peak_rss_mib = f.peak;
+      r.nginx = get("nginx", c, s).mib_s;
+      r.s3rver = get("s3rver", c, s).mib_s;
       r.ceiling = ceil_.Md5All();
       r.ceiling_name = "md5 x cores";
       r.extra["md5_sha256_ceiling_mib_s"] = ceil_.Md5Sha256All();
-      if (s && !std::isnan(ceil_.md5_mib_s))
-        r.detail = Fmt("md5+sha256 ceiling %.0f MiB/s: %.2f", ceil_.Md5Sha256All(),
-                       mib_s / ceil_.Md5Sha256All());
+      r.extra["server_mib_per_cpu_second"] = f.server_mib_per_cpu_s;
+      r.detail = Fmt("server %.0f MiB per CPU-second", f.server_mib_per_cpu_s);
+      if (!std::isnan(ceil_.md5_mib_s)) {
+        // The hashing one core can do for this payload mode, per CPU-second.
+        double per_core = s ? 1 / (1 / ceil_.md5_mib_s + 1 / ceil_.sha256_mib_s) : ceil_.md5_mib_s;
+        r.detail += Fmt(" (%s per core: %.0f)", s ? "md5+sha256" : "md5", per_core);
+        if (s)
+          r.detail += Fmt("; md5+sha256 ceiling x cores %.0f MiB/s: %.2f", ceil_.Md5Sha256All(),
+                          mib_s / ceil_.Md5Sha256All());
+      }
       if (c == 4) {
         r.target = ">= 75% md5 ceiling, >= 3x s3rver";
         r.met = MetBoth(Met(mib_s, 0.75 * r.ceiling, true), Met(mib_s, 3 * r.s3rver, true));
@@ -644,7 +700,8 @@ void Bench::ScenarioComplete() {
   };
   std::map<std::string, std::map<std::pair<int, size_t>, Fig>> figs;
   for (const char* kind : {"s2lite", "s3rver"}) {
-    auto srv = std::string(kind) == "s2lite" ? OpenS2lite({"--min-part-size", "1"}) : OpenPeer(kind);
+    auto srv =
+        std::string(kind) == "s2lite" ? OpenS2lite({"--min-part-size", "1"}) : OpenPeer(kind);
     if (!srv) continue;
     for (const Case& cs : cases) {
       int reps = cs.parts <= 1000 && !cfg_.smoke ? 3 : 1;
@@ -657,8 +714,8 @@ void Bench::ScenarioComplete() {
         Upload u = MakeUpload(srv->target, "bench", key, cs.parts, cs.size, cfg_.setup_connections,
                               cfg_.client_threads);
         if (!u.ok()) {
-          Problem(kind, "complete", Fmt("%s: uploading %d parts x %zu B failed", kind, cs.parts, cs.size),
-                  u.failure);
+          Problem(kind, "complete",
+                  Fmt("%s: uploading %d parts x %zu B failed", kind, cs.parts, cs.size), u.failure);
           break;
         }
         f.upload_rate = u.parts.Rate();
@@ -666,12 +723,14 @@ void Bench::ScenarioComplete() {
         srv->ResetPeak();
         Single s = RoundTrip(srv->target, CompleteRequest("bench", key, u.id, xml));
         f.peak = srv->PeakMiB();
-        if (!s.failure && s.response.body.find("<CompleteMultipartUploadResult") == std::string::npos)
-          s.failure = Failure{"POST /bench/" + key + "?uploadId=" + u.id, s.response.status,
-                              "200 without CompleteMultipartUploadResult: " +
-                                  s.response.body.substr(0, 1024)};
+        if (!s.failure &&
+            s.response.body.find("<CompleteMultipartUploadResult") == std::string::npos)
+          s.failure = Failure{
+              "POST /bench/" + key + "?uploadId=" + u.id, s.response.status,
+              "200 without CompleteMultipartUploadResult: " + s.response.body.substr(0, 1024)};
         if (s.failure) {
-          Problem(kind, "complete", Fmt("%s: Complete of %d parts failed", kind, cs.parts), s.failure);
+          Problem(kind, "complete", Fmt("%s: Complete of %d parts failed", kind, cs.parts),
+                  s.failure);
           break;
         }
         times.push_back(s.ms);
@@ -694,7 +753,7 @@ void Bench::ScenarioComplete() {
   for (const Case& cs : cases) {
     Fig s = get("s2lite", cs.parts, cs.size), s3 = get("s3rver", cs.parts, cs.size);
     Row& r = Add("complete", Fmt("%d parts x %s", cs.parts, size_name(cs.size).c_str()), "ms");
-        r.higher_better = false;
+    r.higher_better = false;
     r.value = s.ms;
     r.peak_rss_mib = s.peak;
     r.s3rver = s3.ms;
@@ -703,8 +762,8 @@ void Bench::ScenarioComplete() {
     r.detail = Fmt("parts uploaded at %.0f req/s", s.upload_rate);
     if (cs.size == cfg_.complete_large) {
       double small = get("s2lite", cs.parts, cfg_.complete_small).ms;
-      r.detail += Fmt("; %.2fx the time of %s parts", s.ms / small,
-                      size_name(cfg_.complete_small).c_str());
+      r.detail +=
+          Fmt("; %.2fx the time of %s parts", s.ms / small, size_name(cfg_.complete_small).c_str());
       r.extra["ratio_to_small_parts"] = s.ms / small;
       if (cs.parts == 10000) {
         r.target = "<= 200 ms, same as small parts";
@@ -728,6 +787,7 @@ void Bench::ScenarioE2e(const std::string& name, int parts, bool get) {
   TheBodies().Sha256(size);
   struct Fig {
     double up = kNaN, up_peak = kNaN, get = kNaN, get_peak = kNaN;
+    double up_cpu = kNaN, get_cpu = kNaN;  // server MiB per CPU-second
   };
   std::map<std::string, Fig> figs;
   for (const char* kind : {"s2lite", "nginx", "s3rver"}) {
@@ -780,6 +840,7 @@ void Bench::ScenarioE2e(const std::string& name, int parts, bool get) {
       continue;
     }
     f.up = total_mib / Seconds(t0, t1);
+    f.up_cpu = total_mib / srv->ServerCpu();
     if (get) {
       std::fprintf(stderr, "%s: %s, GET %.0f MiB\n", name.c_str(), kind, total_mib);
       LoadSpec gs;
@@ -800,8 +861,11 @@ void Bench::ScenarioE2e(const std::string& name, int parts, bool get) {
             return resp.body_bytes == static_cast<uint64_t>(size) * parts;
           });
       f.get_peak = srv->PeakMiB();
-      if (g.errors) Problem(kind, name, std::string(kind) + ": GET failed or short", g.first_failure);
-      else f.get = static_cast<double>(g.bytes_received) / kMiB / g.seconds;
+      if (g.errors)
+        Problem(kind, name, std::string(kind) + ": GET failed or short", g.first_failure);
+      else
+        f.get = static_cast<double>(g.bytes_received) / kMiB / g.seconds;
+      f.get_cpu = static_cast<double>(g.bytes_received) / kMiB / srv->ServerCpu();
     }
     figs[kind] = f;
   }
@@ -810,33 +874,40 @@ void Bench::ScenarioE2e(const std::string& name, int parts, bool get) {
     return it == figs.end() ? Fig{} : it->second;
   };
   Fig s = fig("s2lite"), n = fig("nginx"), s3 = fig("s3rver");
-  std::string size_label = total_mib >= 1024 ? Fmt("%.0f GiB", total_mib / 1024) : Fmt("%.0f MiB", total_mib);
-  Row& up = Add(name, Fmt("%s upload, %d x %zu MiB, c=%d", size_label.c_str(), parts, size >> 20, cfg_.e2e_connections), "MiB/s");
-    up.value = s.up;
+  std::string size_label =
+      total_mib >= 1024 ? Fmt("%.0f GiB", total_mib / 1024) : Fmt("%.0f MiB", total_mib);
+  Row& up = Add(name,
+                Fmt("%s upload, %d x %zu MiB, c=%d", size_label.c_str(), parts, size >> 20,
+                    cfg_.e2e_connections),
+                "MiB/s");
+  up.value = s.up;
   up.peak_rss_mib = s.up_peak;
   up.nginx = n.up;
   up.s3rver = s3.up;
   up.ceiling = ceil_.disk_mib_s;
   up.ceiling_name = "dd fdatasync";
-  up.detail = "initiate + parts (signed payload) + complete";
+  up.detail =
+      Fmt("initiate + parts (signed payload) + complete; server %.0f MiB per CPU-second", s.up_cpu);
+  up.extra["server_mib_per_cpu_second"] = s.up_cpu;
   if (name == "e2e") {
     up.target = ">= 5x s3rver";
     up.met = Met(s.up, 5 * s3.up, true);
   }
   Row& rss = Add(name, size_label + " upload peak RSS", "MiB");
-    rss.higher_better = false;
+  rss.higher_better = false;
   rss.value = s.up_peak;
   rss.target = "<= 32 MiB, flat";
   rss.met = Met(s.up_peak, 32, false);
   if (get) {
     Row& g = Add(name, size_label + " GET", "MiB/s");
-        g.value = s.get;
+    g.value = s.get;
     g.peak_rss_mib = s.get_peak;
     g.nginx = n.get;
     g.s3rver = s3.get;
     g.target = ">= 80% nginx";
     g.met = Met(s.get, 0.8 * n.get, true);
-    g.detail = "one connection, body discarded";
+    g.detail = Fmt("one connection, body discarded; server %.0f MiB per CPU-second", s.get_cpu);
+    g.extra["server_mib_per_cpu_second"] = s.get_cpu;
   }
 }
 
@@ -857,7 +928,8 @@ void Bench::ScenarioList() {
     Fig f;
     std::fprintf(stderr, "list: %s, uploading %d parts\n", kind, n);
     const std::string key = "listparts/key";
-    Upload u = MakeUpload(srv->target, "list", key, n, 1, cfg_.setup_connections, cfg_.client_threads);
+    Upload u =
+        MakeUpload(srv->target, "list", key, n, 1, cfg_.setup_connections, cfg_.client_threads);
     if (!u.ok()) {
       Problem(kind, "list", std::string(kind) + ": uploading parts failed", u.failure);
       continue;
@@ -888,7 +960,8 @@ void Bench::ScenarioList() {
       }
     }
     if (f.parts != static_cast<size_t>(n))
-      Problem(kind, "list", Fmt("%s: ListParts listed %zu parts, expected %d", kind, f.parts, n), std::nullopt);
+      Problem(kind, "list", Fmt("%s: ListParts listed %zu parts, expected %d", kind, f.parts, n),
+              std::nullopt);
 
     std::fprintf(stderr, "list: %s, creating %d uploads\n", kind, n);
     LoadSpec spec;
@@ -940,20 +1013,23 @@ void Bench::ScenarioList() {
     }
     f.peak = srv->PeakMiB();
     if (f.uploads != static_cast<size_t>(n) + 1)
-      Problem(kind, "list", Fmt("%s: ListMultipartUploads listed %zu uploads, expected %d", kind,
-                          f.uploads, n + 1), std::nullopt);
+      Problem(
+          kind, "list",
+          Fmt("%s: ListMultipartUploads listed %zu uploads, expected %d", kind, f.uploads, n + 1),
+          std::nullopt);
     figs[kind] = f;
   }
   Fig s = figs.count("s2lite") ? figs["s2lite"] : Fig{};
   Fig s3 = figs.count("s3rver") ? figs["s3rver"] : Fig{};
   Row& p = Add("list", Fmt("ListParts %d parts, pages of %d", n, cfg_.list_page), "ms");
-    p.higher_better = false;
+  p.higher_better = false;
   p.value = s.parts_ms;
   p.peak_rss_mib = s.peak;
   p.s3rver = s3.parts_ms;
   p.detail = Fmt("%d pages, %zu parts listed", s.parts_pages, s.parts);
-  Row& m = Add("list", Fmt("ListMultipartUploads %d uploads, pages of %d", n + 1, cfg_.list_page), "ms");
-    m.higher_better = false;
+  Row& m =
+      Add("list", Fmt("ListMultipartUploads %d uploads, pages of %d", n + 1, cfg_.list_page), "ms");
+  m.higher_better = false;
   m.value = s.uploads_ms;
   m.peak_rss_mib = s.peak;
   m.s3rver = s3.uploads_ms;

@@ -188,10 +188,16 @@ int Main(int argc, char** argv) {
                    asio::detached);
   std::atomic<bool> done{false};
   std::thread sampler([&] {
-    while (!done) {
+    for (int tick = 1; !done; ++tick) {
       long rss = VmRssKiB();
       if (rss > st.peak_rss_kib) st.peak_rss_kib = rss;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (tick % 100 == 0) {
+        std::printf("load: ... %llu requests, %llu connections finished, RSS %ld MiB\n",
+                    static_cast<unsigned long long>(st.requests.load()),
+                    static_cast<unsigned long long>(st.connections_done.load()), rss / 1024);
+        std::fflush(stdout);
+      }
     }
   });
   auto start = std::chrono::steady_clock::now();
