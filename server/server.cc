@@ -578,7 +578,10 @@ void Server::Impl::Stop() {
     for (const auto& track : sessions) {
       // Idle connections are cancelled; busy ones finish their request, then close.
       asio::post(track->executor, [track] {
-        if (track->socket && !track->busy) track->socket->cancel();
+        // The socket may already be closed (a deadline fired, or a reset
+        // fault): cancel must not throw on this thread.
+        beast::error_code ignored;
+        if (track->socket && !track->busy) track->socket->cancel(ignored);
       });
     }
     if (!cv.wait_for(lock, std::chrono::seconds(10), [this] { return sessions.empty(); })) {

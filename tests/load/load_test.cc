@@ -219,6 +219,7 @@ int Main(int argc, char** argv) {
   bool ok = st.errors == 0 && st.requests == static_cast<uint64_t>(requests) &&
             st.peak_rss_kib / 1024 < max_rss_mib;
   std::printf("load: %s\n", ok ? "PASS" : "FAIL");
+  std::fflush(stdout);
   return ok ? 0 : 1;
 }
 
