@@ -7,7 +7,7 @@
 #   - with --with-s3rver: installs s3rver@3 with npm (cached in
 #     ~/.cache/s2lite-bench) and starts it,
 #   - runs s2lite-bench --ceilings against s2lite, nginx and s3rver, prints the
-#     table and writes bench/results.json.
+#     table and writes bench/results.json and bench/results.md (not under --smoke).
 # Usage: bench/run.sh [--with-s3rver] [--no-build] [s2lite-bench options, e.g. --smoke, --scenarios create]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -131,7 +131,10 @@ fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(uname -sr)"
 echo "build: $BUILD_DIR ($(grep -s '^CMAKE_BUILD_TYPE' "$BUILD_DIR/CMakeCache.txt" | cut -d= -f2))"
 set +e
-"$BENCH" --ceilings "${PEERS[@]}" --work-dir "$WORK" --json "$ROOT/bench/results.json" --markdown "$ROOT/bench/results.md" "${ARGS[@]}"
+# A smoke run proves the pipeline; it does not replace the recorded figures.
+OUT="$ROOT/bench"
+if [ "$SMOKE" = 1 ]; then OUT="$WORK"; fi
+"$BENCH" --ceilings "${PEERS[@]}" --work-dir "$WORK" --json "$OUT/results.json" --markdown "$OUT/results.md" "${ARGS[@]}"
 rc=$?
 set -e
 exit $rc

@@ -19,9 +19,11 @@ configure() {  # dir sanitizers
   fi
 }
 
-# Tests that exercise threads and shared state: many sessions, concurrent
-# clients, restarts, stop under load, the crash driver.
-TSAN_FILTER="${S2LITE_TSAN_FILTER:-*Concurrent*:*Parallel*:*Race*:*TwoHundred*:*ManyServers*:*KeepAlive*:*MaxConnections*:*Slowloris*:*Stop*:*Restart*:*Crash*}"
+# TSan runs the whole integration suite (about 25 s on 2 cores): every test
+# drives the multi-threaded server. Narrow it with S2LITE_TSAN_FILTER (a
+# gtest filter, e.g. '*Concurrent*:*TwoHundred*:*KeepAlive*:*Crash*') if it
+# ever grows too slow.
+TSAN_FILTER="${S2LITE_TSAN_FILTER:-*}"
 
 for stage in "${STAGES[@]}"; do
   start=$(date +%s)
