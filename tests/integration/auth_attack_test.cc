@@ -17,15 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string AmzDate(std::chrono::system_clock::time_point t) {
-  std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
-
 // Every log line the server writes, at trace level.
 struct LogCapture {
   std::mutex mu;

@@ -60,8 +60,6 @@ TestClient::TestClient(uint16_t port, std::string ak, std::string sk, std::strin
     : port_(port), access_key_(std::move(ak)), secret_key_(std::move(sk)), region_(std::move(region)) {}
 TestClient::~TestClient() = default;
 
-namespace {
-
 std::string AmzDate(std::chrono::system_clock::time_point t) {
   std::time_t s = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
@@ -70,6 +68,9 @@ std::string AmzDate(std::chrono::system_clock::time_point t) {
   std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
   return buf;
 }
+
+namespace {
+
 
 std::string HttpDate(std::chrono::system_clock::time_point t) {
   std::time_t s = std::chrono::system_clock::to_time_t(t);

@@ -62,6 +62,9 @@ class TestClient {
   std::unique_ptr<Conn> conn_;
 };
 
+// "20261125T173000Z", as SigV4 signs it.
+std::string AmzDate(std::chrono::system_clock::time_point t);
+
 // Reads HTTP responses from raw bytes sent over one socket (pipelining).
 std::vector<HttpResponse> SendRaw(uint16_t port, const std::string& bytes, size_t expect);
 
