@@ -2,10 +2,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstdlib>
+#include <cstring>
 
 namespace s2lite::auth {
 namespace {
@@ -22,23 +22,76 @@ void CheckOk(int rc) {
   if (rc != 1) std::abort();
 }
 
+// OpenSSL 3 looks an algorithm up (a locked property query) on every
+// EVP_DigestInit with the legacy EVP_sha256() objects and on every one-shot
+// HMAC(). Fetch each digest once and keep one context per thread.
+const EVP_MD* Fetched(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) std::abort();
+  return md;
+}
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = Fetched("SHA256");
+  return md;
+}
+const EVP_MD* Sha1Md() {
+  static const EVP_MD* md = Fetched("SHA1");
+  return md;
+}
+const EVP_MD* Md5Md() {
+  static const EVP_MD* md = Fetched("MD5");
+  return md;
+}
+
+EVP_MD_CTX* ThreadCtx() {
+  struct Holder {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Holder() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Holder holder;
+  if (holder.ctx == nullptr) std::abort();
+  return holder.ctx;
+}
+
 template <size_t N>
 std::array<uint8_t, N> Digest(const EVP_MD* md, std::string_view data) {
   std::array<uint8_t, N> out{};
   unsigned int len = 0;
-  CheckOk(EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr));
+  EVP_MD_CTX* ctx = ThreadCtx();
+  CheckOk(EVP_DigestInit_ex2(ctx, md, nullptr));
+  CheckOk(EVP_DigestUpdate(ctx, data.data(), data.size()));
+  CheckOk(EVP_DigestFinal_ex(ctx, out.data(), &len));
   return out;
 }
 
+// RFC 2104 over a fetched digest (both SHA-1 and SHA-256 use 64-byte blocks).
 template <size_t N>
 std::array<uint8_t, N> Hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
-  std::array<uint8_t, N> out{};
-  unsigned int len = 0;
-  if (HMAC(md, key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
-           &len) == nullptr) {
-    std::abort();
+  constexpr size_t kBlock = 64;
+  uint8_t k[kBlock] = {};
+  if (key.size() > kBlock) {
+    auto hashed = Digest<N>(md, key);
+    std::memcpy(k, hashed.data(), N);
+  } else if (!key.empty()) {
+    std::memcpy(k, key.data(), key.size());
   }
+  uint8_t pad[kBlock];
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x36;
+  std::array<uint8_t, N> inner{};
+  unsigned int len = 0;
+  EVP_MD_CTX* ctx = ThreadCtx();
+  CheckOk(EVP_DigestInit_ex2(ctx, md, nullptr));
+  CheckOk(EVP_DigestUpdate(ctx, pad, kBlock));
+  CheckOk(EVP_DigestUpdate(ctx, data.data(), data.size()));
+  CheckOk(EVP_DigestFinal_ex(ctx, inner.data(), &len));
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x5c;
+  std::array<uint8_t, N> out{};
+  CheckOk(EVP_DigestInit_ex2(ctx, md, nullptr));
+  CheckOk(EVP_DigestUpdate(ctx, pad, kBlock));
+  CheckOk(EVP_DigestUpdate(ctx, inner.data(), N));
+  CheckOk(EVP_DigestFinal_ex(ctx, out.data(), &len));
+  OPENSSL_cleanse(k, sizeof(k));
+  OPENSSL_cleanse(pad, sizeof(pad));
   return out;
 }
 
@@ -81,19 +134,19 @@ int Base64Value(char c) {
 
 }  // namespace
 
-Sha256Digest Sha256(std::string_view data) { return Digest<32>(EVP_sha256(), data); }
+Sha256Digest Sha256(std::string_view data) { return Digest<32>(Sha256Md(), data); }
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 
 Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
-  return Hmac<32>(EVP_sha256(), key, data);
+  return Hmac<32>(Sha256Md(), key, data);
 }
 
 std::array<uint8_t, 20> HmacSha1(std::string_view key, std::string_view data) {
-  return Hmac<20>(EVP_sha1(), key, data);
+  return Hmac<20>(Sha1Md(), key, data);
 }
 
-Md5Digest Md5(std::string_view data) { return Digest<16>(EVP_md5(), data); }
+Md5Digest Md5(std::string_view data) { return Digest<16>(Md5Md(), data); }
 
 std::string HexEncode(const uint8_t* data, size_t n) {
   std::string out(n * 2, '\0');
@@ -172,7 +225,7 @@ struct Sha256Hasher::Impl {
 Sha256Hasher::Sha256Hasher() : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_MD_CTX_new();
   if (impl_->ctx == nullptr) std::abort();
-  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr));
+  CheckOk(EVP_DigestInit_ex2(impl_->ctx, Sha256Md(), nullptr));
 }
 Sha256Hasher::~Sha256Hasher() = default;
 Sha256Hasher::Sha256Hasher(Sha256Hasher&&) noexcept = default;
@@ -187,7 +240,7 @@ Sha256Digest Sha256Hasher::Final() {
   unsigned int len = 0;
   CheckOk(EVP_DigestFinal_ex(impl_->ctx, out.data(), &len));
   // Leave the hasher reusable, as a fresh one.
-  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr));
+  CheckOk(EVP_DigestInit_ex2(impl_->ctx, Sha256Md(), nullptr));
   return out;
 }
 
@@ -199,7 +252,7 @@ struct Sha1Hasher::Impl {
 Sha1Hasher::Sha1Hasher() : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_MD_CTX_new();
   if (impl_->ctx == nullptr) std::abort();
-  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_sha1(), nullptr));
+  CheckOk(EVP_DigestInit_ex2(impl_->ctx, Sha1Md(), nullptr));
 }
 Sha1Hasher::~Sha1Hasher() = default;
 Sha1Hasher::Sha1Hasher(Sha1Hasher&&) noexcept = default;
@@ -213,7 +266,7 @@ Sha1Digest Sha1Hasher::Final() {
   Sha1Digest out{};
   unsigned int len = 0;
   CheckOk(EVP_DigestFinal_ex(impl_->ctx, out.data(), &len));
-  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_sha1(), nullptr));
+  CheckOk(EVP_DigestInit_ex2(impl_->ctx, Sha1Md(), nullptr));
   return out;
 }
 
@@ -225,7 +278,7 @@ struct Md5Hasher::Impl {
 Md5Hasher::Md5Hasher() : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_MD_CTX_new();
   if (impl_->ctx == nullptr) std::abort();
-  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_md5(), nullptr));
+  CheckOk(EVP_DigestInit_ex2(impl_->ctx, Md5Md(), nullptr));
 }
 Md5Hasher::~Md5Hasher() = default;
 Md5Hasher::Md5Hasher(Md5Hasher&&) noexcept = default;
@@ -239,7 +292,7 @@ Md5Digest Md5Hasher::Final() {
   Md5Digest out{};
   unsigned int len = 0;
   CheckOk(EVP_DigestFinal_ex(impl_->ctx, out.data(), &len));
-  CheckOk(EVP_DigestInit_ex(impl_->ctx, EVP_md5(), nullptr));
+  CheckOk(EVP_DigestInit_ex2(impl_->ctx, Md5Md(), nullptr));
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "auth/sigv4.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -321,8 +322,10 @@ std::string StringToSign(std::string_view amz_date, std::string_view scope,
   return out;
 }
 
-Sha256Digest SigningKey(std::string_view secret, std::string_view date, std::string_view region,
-                        std::string_view service) {
+namespace {
+
+Sha256Digest DeriveSigningKey(std::string_view secret, std::string_view date,
+                              std::string_view region, std::string_view service) {
   auto as_view = [](const Sha256Digest& d) {
     return std::string_view(reinterpret_cast<const char*>(d.data()), d.size());
   };
@@ -330,6 +333,37 @@ Sha256Digest SigningKey(std::string_view secret, std::string_view date, std::str
   Sha256Digest k_region = HmacSha256(as_view(k_date), region);
   Sha256Digest k_service = HmacSha256(as_view(k_region), service);
   return HmacSha256(as_view(k_service), kAwsTerminator);
+}
+
+}  // namespace
+
+// The key changes once a day per (secret, region, service): four HMACs saved
+// on nearly every request. A few entries per thread, no locks.
+Sha256Digest SigningKey(std::string_view secret, std::string_view date, std::string_view region,
+                        std::string_view service) {
+  struct Entry {
+    std::string secret, date, region, service;
+    Sha256Digest key{};
+    bool used = false;
+  };
+  constexpr size_t kEntries = 8;
+  thread_local std::array<Entry, kEntries> cache;
+  thread_local size_t next = 0;
+  for (const Entry& e : cache) {
+    if (e.used && e.date == date && e.region == region && e.service == service &&
+        e.secret == secret) {
+      return e.key;
+    }
+  }
+  Entry& e = cache[next];
+  next = (next + 1) % kEntries;
+  e.secret.assign(secret);
+  e.date.assign(date);
+  e.region.assign(region);
+  e.service.assign(service);
+  e.key = DeriveSigningKey(secret, date, region, service);
+  e.used = true;
+  return e.key;
 }
 
 std::string SignatureHex(const Sha256Digest& signing_key, std::string_view string_to_sign) {

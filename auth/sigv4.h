@@ -66,6 +66,7 @@ std::string CanonicalRequest(const RequestView& req, const std::vector<std::stri
                              std::string_view payload_hash, CanonicalOptions opts = {});
 std::string StringToSign(std::string_view amz_date, std::string_view scope,
                          std::string_view canonical_request);
+// Cached per thread: derived once per (secret, date, region, service).
 Sha256Digest SigningKey(std::string_view secret, std::string_view date, std::string_view region,
                         std::string_view service);
 // Lower-case hex HMAC-SHA256(key, string_to_sign).

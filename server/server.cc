@@ -4,7 +4,9 @@
 
 #include <spdlog/logger.h>
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,6 +21,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -52,6 +55,106 @@ struct SessionTrack {
   asio::any_io_executor executor;
   tcp::socket* socket = nullptr;
   bool busy = false;
+};
+
+// Group commit: a request whose registry writes (or reads) touched the open
+// group waits here, without holding its thread, until that group is
+// committed; one thread commits for everyone who finished meanwhile. A 2xx is
+// still only sent once its effects are committed (and synced under --fsync).
+class GroupCommitter {
+ public:
+  explicit GroupCommitter(storage::ObjectStore* store) : store_(store) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~GroupCommitter() { Stop(); }
+
+  // Commits what is left and completes every waiter (their handlers run when
+  // their io_context does, or are destroyed with it).
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+  // Requests being handled (between reading their header and waiting for
+  // their group): while some are, the committer gives them a moment to join
+  // the group it is about to commit. One request alone is committed at once.
+  class InFlight {
+   public:
+    explicit InFlight(GroupCommitter* c) : c_(c) {
+      if (c_) ++c_->in_flight_;
+    }
+    ~InFlight() { Leave(); }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+    void Leave() {
+      if (c_ && --c_->in_flight_ == 0) c_->cv_.notify_one();
+      c_ = nullptr;
+    }
+
+   private:
+    GroupCommitter* c_;
+  };
+
+  // Completes with the status of group `id` once it has been committed.
+  asio::awaitable<Status> Wait(uint64_t id) {
+    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
+        [this, id](auto handler) {
+          auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+          std::lock_guard lock(mu_);
+          waiters_.push_back(Waiter{id, std::move(work), std::move(handler)});
+          cv_.notify_one();
+        },
+        asio::use_awaitable);
+  }
+
+ private:
+  struct Waiter {
+    uint64_t id;
+    asio::executor_work_guard<asio::any_io_executor> work;
+    asio::any_completion_handler<void(Status)> handler;
+  };
+
+  void Run() {
+    // Background writes (the stale-upload sweep) have no waiter: they are
+    // committed within this period.
+    constexpr auto kIdleCommit = std::chrono::milliseconds(10);
+    constexpr auto kGather = std::chrono::microseconds(200);
+    for (;;) {
+      std::vector<Waiter> batch;
+      bool last = false;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, kIdleCommit, [this] { return stop_ || !waiters_.empty(); });
+        if (!waiters_.empty()) {
+          cv_.wait_for(lock, kGather, [this] { return stop_ || in_flight_ == 0; });
+        }
+        batch.swap(waiters_);
+        last = stop_ && batch.empty();
+      }
+      static_cast<void>(store_->CommitGroup());
+      for (Waiter& w : batch) {
+        Status s = store_->GroupStatus(w.id);
+        auto ex = w.work.get_executor();
+        asio::post(ex, [h = std::move(w.handler), s = std::move(s)]() mutable {
+          std::move(h)(std::move(s));
+        });
+      }
+      if (last) return;
+    }
+  }
+
+  storage::ObjectStore* store_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Waiter> waiters_;
+  std::atomic<int> in_flight_{0};
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 // Creates a configured bucket owned by the first user; an existing one is kept.
@@ -93,6 +196,8 @@ struct Server::Impl {
   std::unordered_set<std::shared_ptr<SessionTrack>> sessions;
   // Wakes the stale-upload sweep (options.abort_incomplete_after); null when off.
   std::unique_ptr<asio::steady_timer> reaper;
+  // Commits the registry for file-backed stores; null in memory.
+  std::unique_ptr<GroupCommitter> committer;
 
   Status Start();
   void Stop();
@@ -260,6 +365,7 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
                                               beast::flat_buffer& buffer,
                                               http::request_parser<http::empty_body>& hp) {
   auto start = std::chrono::steady_clock::now();
+  GroupCommitter::InFlight in_flight(committer.get());
   RequestContext ctx;
   ctx.state = state.get();
   ctx.now = std::chrono::system_clock::now();
@@ -327,6 +433,18 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
       }
     }
   }
+  // Nothing this request did or saw is acknowledged before it is committed.
+  in_flight.Leave();
+  if (committer) {
+    if (uint64_t group = state->store->PendingGroup(); group != 0) {
+      Status committed = co_await committer->Wait(group);
+      if (!committed.ok()) {
+        state->logger->error("request {}: registry commit failed: {}", ctx.request_id,
+                             committed.message());
+        response = Response::Error(Status(ErrorCode::kInternalError));
+      }
+    }
+  }
   // A body we did not read would be taken for the next request: close instead.
   if (!body_consumed) keep_alive = false;
   if (stopping) keep_alive = false;
@@ -358,6 +476,21 @@ asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
     }
   }
   std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
+  // The connection's buffer starts at 4 KiB, and Beast reads no more than its
+  // free capacity per recv(): large bodies get room for 256 KiB reads while
+  // they stream, then the buffer shrinks back.
+  bool grown = false;
+  if (auto length = bp.content_length(); !length || *length > kBodyChunk / 4) {
+    buffer.reserve(kBodyChunk);
+    grown = true;
+  }
+  struct Shrink {
+    beast::flat_buffer& b;
+    bool on;
+    ~Shrink() {
+      if (on) b.shrink_to_fit();
+    }
+  } shrink{buffer, grown};
   while (!bp.is_done()) {
     bp.get().body().data = chunk.get();
     bp.get().body().size = kBodyChunk;
@@ -381,7 +514,8 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext
                                                   Response& r, bool keep_alive, bool truncate) {
   bool head = ctx.view.method == "HEAD";
   beast::get_lowest_layer(stream).expires_after(options.read_timeout);
-  http::response<http::empty_body> res{static_cast<http::status>(r.status), 11};
+  using SpanBody = http::span_body<const char>;
+  http::response<SpanBody> res{static_cast<http::status>(r.status), 11};
   std::optional<uint64_t> declared_length;
   for (auto& [name, value] : r.headers) {
     if (name == "Content-Length") {
@@ -395,7 +529,14 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext
   if (head && declared_length) length = *declared_length;
   bool no_body_status = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
   if (!no_body_status) res.content_length(length);
-  http::response_serializer<http::empty_body> sr{res};
+  if (!r.source && !truncate) {
+    // Header and body leave in one gather write: one send, one segment.
+    if (!head && !no_body_status) res.body() = SpanBody::value_type(r.body.data(), r.body.size());
+    http::response_serializer<SpanBody> sr{res};
+    auto [ec, n] = co_await http::async_write(stream, sr, kTuple);
+    co_return !ec;
+  }
+  http::response_serializer<SpanBody> sr{res};
   auto [ec, n] = co_await http::async_write_header(stream, sr, kTuple);
   if (ec) co_return false;
   if (head || no_body_status) co_return true;
@@ -510,7 +651,8 @@ Status Server::Impl::Start() {
   for (const auto& u : options.users) st->users_by_access_key[u.access_key] = u;
   st->host_id = auth::Base64Encode(auth::RandomHex(24));
   st->request_id_prefix = auth::RandomHex(4);
-  storage::StoreOptions so{options.data_dir, options.in_memory, options.fsync};
+  storage::StoreOptions so{options.data_dir, options.in_memory, options.fsync,
+                           /*group_commit=*/!options.in_memory};
   auto store = storage::OpenObjectStore(so);
   if (!store.ok()) return store.status();
   st->store = std::move(*store);
@@ -552,6 +694,7 @@ Status Server::Impl::Start() {
   port = acceptor->local_endpoint().port();
   for (const auto& rule : options.faults) st->faults.Add(rule);
   state = std::move(st);
+  if (!options.in_memory) committer = std::make_unique<GroupCommitter>(state->store.get());
   stopping = false;
   asio::co_spawn(*ioc, AcceptLoop(), asio::detached);
   if (options.abort_incomplete_after.count() > 0) {
@@ -591,6 +734,7 @@ void Server::Impl::Stop() {
   }
   for (auto& t : threads) t.join();
   threads.clear();
+  committer.reset();  // the last commit, before the io_context its waiters belong to goes
   acceptor.reset();
   reaper.reset();
   ioc.reset();

@@ -188,6 +188,12 @@ class Store final : public ObjectStore {
  public:
   Store(DirLock lock, std::unique_ptr<Registry> registry, std::unique_ptr<BlobStore> blobs)
       : lock_(std::move(lock)), registry_(std::move(registry)), blobs_(std::move(blobs)) {}
+  // The last group commits while the blob store its callbacks use still exists.
+  ~Store() override { static_cast<void>(registry_->CommitGroup()); }
+
+  uint64_t PendingGroup() override { return registry_->PendingGroup(); }
+  Status CommitGroup() override { return registry_->CommitGroup(); }
+  Status GroupStatus(uint64_t id) override { return registry_->GroupStatus(id); }
 
   // Blobs no row refers to were being written when a process died (or their
   // removal failed): nothing can reach them, so they go.
@@ -350,6 +356,7 @@ class Store final : public ObjectStore {
 
   Status Reset() override {
     Status s = registry_->Reset();
+    if (s.ok()) s = registry_->CommitGroup();  // before any blob goes
     if (!s.ok()) return s;
     Result<std::vector<std::string>> ids = blobs_->ListAll();
     if (!ids.ok()) return ids.status();
@@ -361,11 +368,16 @@ class Store final : public ObjectStore {
   }
 
  private:
-  // Runs after the registry committed. A failure only leaves an orphan, which
-  // the next open removes, so it is not reported.
+  // A failure only leaves an orphan, which the next open removes, so it is
+  // not reported.
   void RemoveBlob(const std::string& blob_id) { static_cast<void>(blobs_->Remove(blob_id)); }
+  // Blobs the registry no longer refers to go once that is committed: with
+  // group commit, a failed group would bring the old rows back.
   void RemoveBlobs(const FreedBlobs& ids) {
-    for (const std::string& id : ids) RemoveBlob(id);
+    if (ids.empty()) return;
+    registry_->AfterCommit([this, ids] {
+      for (const std::string& id : ids) RemoveBlob(id);
+    });
   }
 
   DirLock lock_;  // released last
@@ -401,7 +413,7 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options
     if (!b.ok()) return b.status();
     blobs = std::move(*b);
     Result<std::unique_ptr<Registry>> r =
-        OpenSqliteRegistry(options.data_dir + "/s2lite.db", options.fsync);
+        OpenSqliteRegistry(options.data_dir + "/s2lite.db", options.fsync, options.group_commit);
     if (!r.ok()) return r.status();
     registry = std::move(*r);
   }

@@ -50,6 +50,10 @@ struct StoreOptions {
   std::string data_dir;
   bool in_memory = false;
   bool fsync = false;
+  // Concurrent writes share commits (file-backed only; see
+  // Registry::PendingGroup). The caller must then wait for CommitGroup before
+  // acknowledging: the server does.
+  bool group_commit = false;
 };
 
 class ObjectStore {
@@ -119,6 +123,11 @@ class ObjectStore {
   // --- maintenance
   // Empties everything (tests).
   virtual Status Reset() = 0;
+
+  // Group commit, as Registry::PendingGroup / CommitGroup / GroupStatus.
+  virtual uint64_t PendingGroup() { return 0; }
+  virtual Status CommitGroup() { return Status::Ok(); }
+  virtual Status GroupStatus(uint64_t /*id*/) { return Status::Ok(); }
 };
 
 // Opens (creating if needed) the store: SQLite registry `s2lite.db` in WAL

@@ -103,6 +103,28 @@ class Registry {
   virtual Result<std::vector<std::string>> ReferencedBlobs() = 0;
   // Deletes every row.
   virtual Status Reset() = 0;
+
+  // --- group commit (opt-in; the defaults describe a registry without it)
+  // With group commit, the writes of concurrent requests share one open
+  // transaction: a write method returning OK means applied and visible to
+  // this registry, not yet committed. Whoever acknowledges a write must first
+  // see the group it landed in committed (CommitGroup, then GroupStatus).
+  //
+  // The id of the open group; 0 when nothing is uncommitted.
+  virtual uint64_t PendingGroup() { return 0; }
+  // Commits the open group (and, in fsync mode, makes it power-loss durable).
+  // Returns that group's status; OK when nothing was open.
+  virtual Status CommitGroup() { return Status::Ok(); }
+  // How group `id` ended: OK, or the error its commit failed with (every
+  // write in it was rolled back). Only meaningful once CommitGroup has run
+  // after PendingGroup() returned `id`.
+  virtual Status GroupStatus(uint64_t /*id*/) { return Status::Ok(); }
+  // Runs `fn` once everything written so far is committed: at once when
+  // nothing is pending, else after the open group commits; dropped if that
+  // commit fails. For work that must not precede durability (freeing blobs
+  // a rolled-back row would still refer to). `fn` must not call back into
+  // the registry.
+  virtual void AfterCommit(std::function<void()> fn) { fn(); }
 };
 
 }  // namespace s2lite::storage

@@ -108,13 +108,16 @@ int64_t Query::Int(int column) const { return sqlite3_column_int64(stmt_, column
 
 bool Query::IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
-Transaction::Transaction(sqlite3* db, Statement& begin, Statement& commit, Statement& rollback)
-    : db_(db), begin_(begin), commit_(commit), rollback_(rollback) {}
+Transaction::Transaction(sqlite3* db, Statement& begin, Statement& commit, Statement& rollback,
+                         Statement* after_rollback)
+    : db_(db), begin_(begin), commit_(commit), rollback_(rollback), after_rollback_(after_rollback) {}
 
 Transaction::~Transaction() {
   // Some errors (I/O, full disk) already rolled back; ROLLBACK would then fail.
   if (open_ && sqlite3_get_autocommit(db_) == 0) {
-    static_cast<void>(Query(rollback_).Run());
+    if (Query(rollback_).Run().ok() && after_rollback_ != nullptr) {
+      static_cast<void>(Query(*after_rollback_).Run());
+    }
   }
 }
 

@@ -85,10 +85,13 @@ class Query {
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back by the destructor unless committed.
 // IMMEDIATE takes the write lock up front, so a transaction never fails halfway
-// through on a read-to-write lock upgrade.
+// through on a read-to-write lock upgrade. Also used as SAVEPOINT ... RELEASE
+// inside an open transaction: then `after_rollback` (RELEASE) pops the
+// savepoint once it has been rolled back to.
 class Transaction {
  public:
-  Transaction(sqlite3* db, Statement& begin, Statement& commit, Statement& rollback);
+  Transaction(sqlite3* db, Statement& begin, Statement& commit, Statement& rollback,
+              Statement* after_rollback = nullptr);
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   ~Transaction();
@@ -101,6 +104,7 @@ class Transaction {
   Statement& begin_;
   Statement& commit_;
   Statement& rollback_;
+  Statement* after_rollback_;
   bool open_ = false;
 };
 

@@ -1,6 +1,8 @@
 #include "storage/sqlite_registry.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -320,7 +322,9 @@ int64_t PageLimit(int max) { return static_cast<int64_t>(std::max(max, 0)) + 1; 
 
 class SqliteRegistry final : public Registry {
  public:
-  static Result<std::unique_ptr<Registry>> Open(const std::string& path, bool fsync);
+  static Result<std::unique_ptr<Registry>> Open(const std::string& path, bool fsync,
+                                                bool group_commit);
+  ~SqliteRegistry() override;
 
   Status InsertBucket(const BucketInfo& bucket) override;
   Result<BucketInfo> GetBucket(const std::string& name) override;
@@ -351,9 +355,15 @@ class SqliteRegistry final : public Registry {
   Result<std::vector<std::string>> ReferencedBlobs() override;
   Status Reset() override;
 
+  uint64_t PendingGroup() override;
+  Status CommitGroup() override;
+  Status GroupStatus(uint64_t id) override;
+  void AfterCommit(std::function<void()> fn) override;
+
  private:
   struct Statements {
     Statement begin, commit, rollback;
+    Statement savepoint, release, rollback_to;  // one write inside an open group
     Statement insert_bucket, get_bucket, list_buckets, delete_bucket;
     Statement bucket_has_objects, bucket_has_uploads;
     Statement insert_upload, get_upload, list_uploads, upload_created, uploads_created_before;
@@ -368,9 +378,17 @@ class SqliteRegistry final : public Registry {
 
   Status Migrate();
   Status PrepareStatements();
+  // A write's own atomic unit: a transaction, or a savepoint inside the open group.
   Transaction NewTransaction() {
+    if (group_open_) {
+      return Transaction(db_.get(), st_.savepoint, st_.release, st_.rollback_to, &st_.release);
+    }
     return Transaction(db_.get(), st_.begin, st_.commit, st_.rollback);
   }
+  // Write methods call this first (mu_ held): opens the group's transaction.
+  // If BEGIN fails the write runs on its own, committed as before.
+  void JoinGroupLocked();
+  Status SyncWal();
 
   // The *Locked helpers expect mu_ held.
   Status CheckBucketLocked(const std::string& name);
@@ -388,9 +406,21 @@ class SqliteRegistry final : public Registry {
   std::mutex mu_;
   sqlite::DbHandle db_;  // declared before st_: statements are finalized first
   Statements st_;
+
+  // Group commit state (guarded by mu_, except as noted).
+  bool group_commit_ = false;
+  bool fsync_ = false;
+  std::string wal_path_;
+  bool group_open_ = false;
+  uint64_t group_id_ = 0;  // the open group, or the last one
+  std::vector<std::function<void()>> after_commit_;
+  std::vector<std::pair<uint64_t, Status>> failed_groups_;  // the most recent few
+  std::mutex commit_mu_;   // one CommitGroup at a time; taken before mu_
+  int wal_fd_ = -1;        // guarded by commit_mu_
 };
 
-Result<std::unique_ptr<Registry>> SqliteRegistry::Open(const std::string& path, bool fsync) {
+Result<std::unique_ptr<Registry>> SqliteRegistry::Open(const std::string& path, bool fsync,
+                                                       bool group_commit) {
   sqlite3* raw = nullptr;
   // One connection serialized by mu_, so SQLite's own mutexes are not needed.
   int rc =
@@ -403,10 +433,15 @@ Result<std::unique_ptr<Registry>> SqliteRegistry::Open(const std::string& path, 
   // foreign_keys is per connection and a no-op inside a transaction: set first.
   Status s = sqlite::ExecScript(
       db.get(), std::string("PRAGMA journal_mode = WAL; ") + "PRAGMA foreign_keys = ON; " +
-                    "PRAGMA synchronous = " + (fsync ? "FULL" : "NORMAL") + ";");
+                    // With group commit, CommitGroup syncs the WAL itself,
+                    // outside the registry lock.
+                    "PRAGMA synchronous = " + (fsync && !group_commit ? "FULL" : "NORMAL") + ";");
   if (!s.ok()) return s;
 
   std::unique_ptr<SqliteRegistry> registry(new SqliteRegistry(std::move(db)));
+  registry->group_commit_ = group_commit;
+  registry->fsync_ = fsync;
+  registry->wal_path_ = path + "-wal";
   s = registry->Migrate();
   if (!s.ok()) return s;
   s = registry->PrepareStatements();
@@ -425,6 +460,15 @@ Status SqliteRegistry::Migrate() {
   st_.begin = std::move(*begin);
   st_.commit = std::move(*commit);
   st_.rollback = std::move(*rollback);
+  auto savepoint = Statement::Prepare(db_.get(), "SAVEPOINT op");
+  auto release = Statement::Prepare(db_.get(), "RELEASE op");
+  auto rollback_to = Statement::Prepare(db_.get(), "ROLLBACK TO op");
+  for (auto* r : {&savepoint, &release, &rollback_to}) {
+    if (!r->ok()) return r->status();
+  }
+  st_.savepoint = std::move(*savepoint);
+  st_.release = std::move(*release);
+  st_.rollback_to = std::move(*rollback_to);
 
   // The version is read inside the write transaction so two processes opening
   // a fresh database cannot both apply the same migration.
@@ -646,6 +690,7 @@ Result<FreedBlobs> SqliteRegistry::UnreferencedLocked(std::vector<std::string> c
 
 Status SqliteRegistry::InsertBucket(const BucketInfo& bucket) {
   std::lock_guard lock(mu_);
+  JoinGroupLocked();
   Query q(st_.insert_bucket);
   q.BindText(1, bucket.name)
       .BindText(2, bucket.owner)
@@ -683,6 +728,7 @@ Result<std::vector<BucketInfo>> SqliteRegistry::ListBuckets(const std::string& o
 
 Status SqliteRegistry::DeleteBucket(const std::string& name) {
   std::lock_guard lock(mu_);
+  JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -707,6 +753,7 @@ Status SqliteRegistry::DeleteBucket(const std::string& name) {
 
 Status SqliteRegistry::InsertUpload(const UploadInfo& upload) {
   std::lock_guard lock(mu_);
+  JoinGroupLocked();
   Status s = CheckBucketLocked(upload.bucket);
   if (!s.ok()) return s;
   Query q(st_.insert_upload);
@@ -794,6 +841,7 @@ Result<std::vector<std::string>> SqliteRegistry::ListUploadsCreatedBefore(TimeMs
 
 Result<FreedBlobs> SqliteRegistry::DeleteUpload(const std::string& upload_id) {
   std::lock_guard lock(mu_);
+  JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -819,6 +867,7 @@ Result<FreedBlobs> SqliteRegistry::DeleteUpload(const std::string& upload_id) {
 
 Status SqliteRegistry::PurgeCompletedUploads(TimeMs cutoff) {
   std::lock_guard lock(mu_);
+  JoinGroupLocked();
   Query q(st_.purge_completed);
   q.BindInt(1, cutoff);
   return q.Run();
@@ -828,6 +877,7 @@ Status SqliteRegistry::PurgeCompletedUploads(TimeMs cutoff) {
 
 Result<FreedBlobs> SqliteRegistry::PutPart(const std::string& upload_id, const PartInfo& part) {
   std::lock_guard lock(mu_);
+  JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -884,6 +934,7 @@ Result<FreedBlobs> SqliteRegistry::CompleteUpload(const std::string& upload_id,
                                                   const std::vector<CompletePart>& listed,
                                                   const CompletePlanner& plan) {
   std::lock_guard lock(mu_);
+  JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -959,6 +1010,7 @@ Result<CompletedUpload> SqliteRegistry::GetCompletedUpload(const std::string& up
 
 Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object) {
   std::lock_guard lock(mu_);
+  JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -995,6 +1047,7 @@ Result<ObjectInfo> SqliteRegistry::GetObject(const std::string& bucket, const st
 
 Result<FreedBlobs> SqliteRegistry::DeleteObject(const std::string& bucket, const std::string& key) {
   std::lock_guard lock(mu_);
+  JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1058,6 +1111,7 @@ Result<std::vector<std::string>> SqliteRegistry::ReferencedBlobs() {
 
 Status SqliteRegistry::Reset() {
   std::lock_guard lock(mu_);
+  JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1066,6 +1120,90 @@ Status SqliteRegistry::Reset() {
                          "DELETE FROM uploads; DELETE FROM buckets;");
   if (!s.ok()) return s;
   return tx.Commit();
+}
+
+// --- group commit
+
+SqliteRegistry::~SqliteRegistry() {
+  static_cast<void>(CommitGroup());
+  if (wal_fd_ >= 0) ::close(wal_fd_);
+}
+
+void SqliteRegistry::JoinGroupLocked() {
+  if (!group_commit_ || group_open_) return;
+  if (Query(st_.begin).Run().ok()) {
+    group_open_ = true;
+    ++group_id_;
+  }
+}
+
+uint64_t SqliteRegistry::PendingGroup() {
+  std::lock_guard lock(mu_);
+  return group_open_ ? group_id_ : 0;
+}
+
+Status SqliteRegistry::SyncWal() {
+  if (wal_fd_ < 0) {
+    wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_fd_ < 0) return Status(ErrorCode::kInternalError, "open " + wal_path_ + " failed");
+  }
+  if (::fdatasync(wal_fd_) != 0) {
+    return Status(ErrorCode::kInternalError, "fdatasync " + wal_path_ + " failed");
+  }
+  return Status::Ok();
+}
+
+Status SqliteRegistry::CommitGroup() {
+  std::lock_guard commit_lock(commit_mu_);
+  uint64_t id = 0;
+  Status s;
+  std::vector<std::function<void()>> callbacks;
+  {
+    std::lock_guard lock(mu_);
+    if (!group_open_) return Status::Ok();
+    id = group_id_;
+    group_open_ = false;
+    callbacks.swap(after_commit_);
+    if (sqlite3_get_autocommit(db_.get()) != 0) {
+      // An I/O error or a full disk already rolled the whole group back.
+      s = Status(ErrorCode::kInternalError, "registry transaction was rolled back");
+    } else {
+      s = Query(st_.commit).Run();
+      if (!s.ok() && sqlite3_get_autocommit(db_.get()) == 0) {
+        static_cast<void>(Query(st_.rollback).Run());
+      }
+    }
+  }
+  // The WAL is synced outside mu_: requests keep writing the next group meanwhile.
+  if (s.ok() && fsync_) s = SyncWal();
+  if (!s.ok()) {
+    std::lock_guard lock(mu_);
+    failed_groups_.emplace_back(id, s);
+    constexpr size_t kKeepFailures = 64;
+    if (failed_groups_.size() > kKeepFailures) failed_groups_.erase(failed_groups_.begin());
+    return s;
+  }
+  for (auto& fn : callbacks) fn();
+  return Status::Ok();
+}
+
+Status SqliteRegistry::GroupStatus(uint64_t id) {
+  std::lock_guard lock(mu_);
+  for (const auto& [failed, status] : failed_groups_) {
+    if (failed == id) return status;
+  }
+  return Status::Ok();
+}
+
+void SqliteRegistry::AfterCommit(std::function<void()> fn) {
+  {
+    std::lock_guard lock(mu_);
+    if (group_open_) {
+      after_commit_.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn();
 }
 
 int HexValue(char c) {
@@ -1105,8 +1243,9 @@ std::string Unescape(std::string_view in) {
 
 }  // namespace
 
-Result<std::unique_ptr<Registry>> OpenSqliteRegistry(const std::string& path, bool fsync) {
-  return SqliteRegistry::Open(path, fsync);
+Result<std::unique_ptr<Registry>> OpenSqliteRegistry(const std::string& path, bool fsync,
+                                                     bool group_commit) {
+  return SqliteRegistry::Open(path, fsync, group_commit);
 }
 
 std::string EncodeMetadata(const std::vector<std::pair<std::string, std::string>>& metadata) {

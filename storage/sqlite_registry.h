@@ -19,7 +19,10 @@ inline constexpr int kRegistrySchemaVersion = 1;
 // kRegistrySchemaVersion. A database written by a newer s2lite is refused.
 // `fsync`: synchronous=FULL (power-loss durability) instead of NORMAL (which
 // already survives a process crash in WAL mode).
-Result<std::unique_ptr<Registry>> OpenSqliteRegistry(const std::string& path, bool fsync);
+// group_commit: see Registry::PendingGroup. Off, every write commits before it
+// returns.
+Result<std::unique_ptr<Registry>> OpenSqliteRegistry(const std::string& path, bool fsync,
+                                                     bool group_commit = false);
 
 // The reversible text form of x-amz-meta-* pairs kept in one column:
 // `name=value&name=value`, with '%', '&' and '=' percent-escaped. Order and
