@@ -157,6 +157,46 @@ class GroupCommitter {
   std::thread thread_;
 };
 
+// Cancels a body read that made no progress for `timeout`, leaving the socket
+// open so the RequestTimeout answer can still be written. Runs on the
+// session's strand; disarmed before the socket can go away.
+class StallWatchdog : public std::enable_shared_from_this<StallWatchdog> {
+ public:
+  StallWatchdog(asio::any_io_executor ex, tcp::socket* socket, std::chrono::milliseconds timeout)
+      : timer_(std::move(ex)), socket_(socket), timeout_(timeout) {}
+  void Arm() {
+    deadline_ = std::chrono::steady_clock::now() + timeout_;
+    Wait();
+  }
+  void Progress() { deadline_ = std::chrono::steady_clock::now() + timeout_; }
+  void Disarm() {
+    socket_ = nullptr;
+    timer_.cancel();
+  }
+  bool fired() const { return fired_; }
+
+ private:
+  void Wait() {
+    timer_.expires_at(deadline_);
+    timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
+      if (ec || self->socket_ == nullptr) return;
+      if (std::chrono::steady_clock::now() < self->deadline_) {
+        self->Wait();  // progress was made meanwhile
+        return;
+      }
+      self->fired_ = true;
+      beast::error_code ignored;
+      self->socket_->cancel(ignored);
+    });
+  }
+
+  asio::steady_timer timer_;
+  tcp::socket* socket_;
+  std::chrono::milliseconds timeout_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool fired_ = false;
+};
+
 // Creates a configured bucket owned by the first user; an existing one is kept.
 Status EnsureBucket(server::ServerState& st, const std::string& name) {
   if (!server::IsValidBucketName(name))
@@ -491,14 +531,27 @@ asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
       if (on) b.shrink_to_fit();
     }
   } shrink{buffer, grown};
+  // A body that stops arriving for read_timeout gets S3's 400 RequestTimeout.
+  // Beast's own deadline would close the socket before we could answer, so
+  // body reads run without it and a watchdog cancels the read instead.
+  auto watchdog = std::make_shared<StallWatchdog>(stream.get_executor(),
+                                                  &beast::get_lowest_layer(stream).socket(),
+                                                  options.read_timeout);
+  struct Disarm {
+    std::shared_ptr<StallWatchdog> w;
+    ~Disarm() { w->Disarm(); }
+  } disarm{watchdog};
+  beast::get_lowest_layer(stream).expires_never();
+  watchdog->Arm();
   while (!bp.is_done()) {
     bp.get().body().data = chunk.get();
     bp.get().body().size = kBodyChunk;
-    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, bp, kTuple);
+    watchdog->Progress();
+    // read_some: returns after each recv, so every byte counts as progress.
+    auto [ec, n] = co_await http::async_read_some(stream, buffer, bp, kTuple);
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) co_return Status(too_large);
-    if (ec == beast::error::timeout) co_return Status(ErrorCode::kRequestTimeout);
+    if (watchdog->fired()) co_return Status(ErrorCode::kRequestTimeout);
     if (ec) co_return Status(ErrorCode::kIncompleteBody);
     size_t got = kBodyChunk - bp.get().body().size;
     if (got > 0) {

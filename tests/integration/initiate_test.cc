@@ -1,7 +1,9 @@
 // CreateMultipartUpload over real sockets: the seed's answer, the recorded
 // metadata, and every error case with its S3 code.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <atomic>
 #include <regex>
 #include <set>
 #include <thread>
@@ -165,6 +167,44 @@ TEST_F(InitiateTest, TwoHundredConcurrentInitiatesGetDistinctIds) {
   std::set<std::string> unique(ids.begin(), ids.end());
   for (int s : statuses) EXPECT_EQ(s, 200);
   EXPECT_EQ(unique.size(), 200u);
+}
+
+// Group commit must not acknowledge early: the moment a 200 arrives, another
+// process reading the registry already sees the upload, under concurrency.
+TEST_F(InitiateTest, EveryAcknowledgedInitiateIsAlreadyCommitted) {
+  constexpr int kThreads = 8, kEach = 25;
+  std::atomic<int> acknowledged{0}, missing{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      TestClient c(server_->port(), "AKIAALICE", "alice-secret");
+      sqlite3* db = nullptr;
+      ASSERT_EQ(sqlite3_open_v2((dir_.path() + "/s2lite.db").c_str(), &db, SQLITE_OPEN_READONLY,
+                                nullptr),
+                SQLITE_OK);
+      sqlite3_stmt* stmt = nullptr;
+      ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM uploads WHERE upload_id = ?1", -1,
+                                   &stmt, nullptr),
+                SQLITE_OK);
+      for (int i = 0; i < kEach; ++i) {
+        HttpRequest r;
+        r.method = "POST";
+        r.target = "/alice-bucket/t" + std::to_string(t) + "-" + std::to_string(i) + "?uploads";
+        HttpResponse resp = c.Send(r, true);
+        if (resp.status != 200) continue;
+        ++acknowledged;
+        std::string id = resp.Xml("UploadId");
+        sqlite3_bind_text(stmt, 1, id.c_str(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
+        if (sqlite3_step(stmt) != SQLITE_ROW || sqlite3_column_int(stmt, 0) != 1) ++missing;
+        sqlite3_reset(stmt);
+      }
+      sqlite3_finalize(stmt);
+      sqlite3_close(db);
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(acknowledged.load(), kThreads * kEach);
+  EXPECT_EQ(missing.load(), 0) << "acknowledged uploads not yet committed";
 }
 
 struct ErrorCase {

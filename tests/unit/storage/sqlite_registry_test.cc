@@ -146,6 +146,98 @@ TEST(SqliteRegistryTest, ReferencedBlobsCoversPartsAndObjects) {
   EXPECT_EQ(*ids, (std::vector<std::string>{"object-blob", "part-blob"}));
 }
 
+// Group commit: writes share one open transaction; nothing is visible to
+// another connection (or survives a crash) until CommitGroup.
+TEST(SqliteRegistryGroupCommitTest, WritesAreCommittedTogetherByCommitGroup) {
+  TempDir dir;
+  std::string path = dir.path() + "/s2lite.db";
+  Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false, true);
+  ASSERT_TRUE(registry.ok()) << registry.status().message();
+  Registry& r = **registry;
+  EXPECT_EQ(r.PendingGroup(), 0u);
+  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+  UploadInfo upload;
+  upload.upload_id = "u1";
+  upload.bucket = "b";
+  upload.key = "k";
+  ASSERT_TRUE(r.InsertUpload(upload).ok());
+  uint64_t group = r.PendingGroup();
+  EXPECT_NE(group, 0u);
+  // Visible to this registry, not to an outside reader yet.
+  EXPECT_TRUE(r.GetUpload("u1").ok());
+  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM uploads"), "0");
+
+  ASSERT_TRUE(r.CommitGroup().ok());
+  EXPECT_TRUE(r.GroupStatus(group).ok());
+  EXPECT_EQ(r.PendingGroup(), 0u);
+  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM uploads"), "1");
+  EXPECT_EQ(QueryText(path, "SELECT name FROM buckets"), "b");
+  // Reads open no group.
+  EXPECT_TRUE(r.GetUpload("u1").ok());
+  EXPECT_EQ(r.PendingGroup(), 0u);
+  // The next write starts the next group.
+  ASSERT_TRUE(r.DeleteUpload("u1").ok());
+  EXPECT_GT(r.PendingGroup(), group);
+}
+
+TEST(SqliteRegistryGroupCommitTest, FailedWriteRollsBackOnlyItselfInsideTheGroup) {
+  TempDir dir;
+  std::string path = dir.path() + "/s2lite.db";
+  Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false, true);
+  ASSERT_TRUE(registry.ok());
+  Registry& r = **registry;
+  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+  UploadInfo upload;
+  upload.upload_id = "u1";
+  upload.bucket = "b";
+  upload.key = "k";
+  ASSERT_TRUE(r.InsertUpload(upload).ok());
+  PartInfo part;
+  part.part_number = 1;
+  part.blob = {"0123456789abcdef0123456789abcdef", 3};
+  part.md5_hex = "00";
+  ASSERT_TRUE(r.PutPart("u1", part).ok());
+  // A Complete whose planner refuses rolls back to its savepoint...
+  Result<FreedBlobs> freed = r.CompleteUpload(
+      "u1", {{1, "00"}},
+      [](const UploadInfo&, const std::vector<PartInfo>&) {
+        return Result<ObjectInfo>(ErrorCode::kInvalidPart);
+      });
+  EXPECT_EQ(freed.status().code(), ErrorCode::kInvalidPart);
+  // ...and the writes before it in the same group still commit.
+  ASSERT_TRUE(r.CommitGroup().ok());
+  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM parts WHERE upload_id = 'u1'"), "1");
+  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM objects"), "0");
+  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM uploads WHERE completed_ms IS NULL"), "1");
+}
+
+TEST(SqliteRegistryGroupCommitTest, AfterCommitWaitsForTheGroup) {
+  TempDir dir;
+  Result<std::unique_ptr<Registry>> registry =
+      OpenSqliteRegistry(dir.path() + "/s2lite.db", true, true);
+  ASSERT_TRUE(registry.ok());
+  Registry& r = **registry;
+  int ran = 0;
+  r.AfterCommit([&] { ++ran; });
+  EXPECT_EQ(ran, 1);  // nothing pending: at once
+  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+  r.AfterCommit([&] { ++ran; });
+  EXPECT_EQ(ran, 1);
+  ASSERT_TRUE(r.CommitGroup().ok());  // fsync mode: the WAL is synced here
+  EXPECT_EQ(ran, 2);
+}
+
+TEST(SqliteRegistryGroupCommitTest, DestructionCommitsTheOpenGroup) {
+  TempDir dir;
+  std::string path = dir.path() + "/s2lite.db";
+  {
+    Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false, true);
+    ASSERT_TRUE(registry.ok());
+    ASSERT_TRUE((*registry)->InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+  }
+  EXPECT_EQ(QueryText(path, "SELECT name FROM buckets"), "b");
+}
+
 TEST(MetadataCodecTest, RoundTripsTrickyPairsInOrder) {
   const std::vector<Metadata> cases = {
       {},
