@@ -32,7 +32,8 @@ std::optional<std::string> Base64Decode(std::string_view data);
 // True when equal; time depends only on the lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
-// `n` bytes from RAND_bytes, base64url without padding. Aborts if the CSPRNG fails.
+// `n` bytes from the kernel CSPRNG (getrandom), base64url without padding.
+// Aborts if it fails.
 std::string RandomUrlSafe(size_t n);
 // `n` random bytes as lower-case hex.
 std::string RandomHex(size_t n);

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "storage/errors.h"
@@ -389,6 +391,8 @@ class SqliteRegistry final : public Registry {
   // If BEGIN fails the write runs on its own, committed as before.
   void JoinGroupLocked();
   Status SyncWal();
+  void CheckpointIfLong();
+  void RunCheckpointer();
 
   // The *Locked helpers expect mu_ held.
   Status CheckBucketLocked(const std::string& name);
@@ -410,13 +414,20 @@ class SqliteRegistry final : public Registry {
   // Group commit state (guarded by mu_, except as noted).
   bool group_commit_ = false;
   bool fsync_ = false;
-  std::string wal_path_;
+  std::string path_;
+  int wal_frames_ = 0;     // WAL length after the last commit (mu_)
   bool group_open_ = false;
   uint64_t group_id_ = 0;  // the open group, or the last one
   std::vector<std::function<void()>> after_commit_;
   std::vector<std::pair<uint64_t, Status>> failed_groups_;  // the most recent few
   std::mutex commit_mu_;   // one CommitGroup at a time; taken before mu_
   int wal_fd_ = -1;        // guarded by commit_mu_
+  // Checkpoints run on their own thread and connection: copying the WAL into
+  // the database (and, under --fsync, syncing it) never holds up a commit.
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  bool ckpt_wanted_ = false, ckpt_stop_ = false;
+  std::thread ckpt_thread_;
 };
 
 Result<std::unique_ptr<Registry>> SqliteRegistry::Open(const std::string& path, bool fsync,
@@ -441,7 +452,21 @@ Result<std::unique_ptr<Registry>> SqliteRegistry::Open(const std::string& path, 
   std::unique_ptr<SqliteRegistry> registry(new SqliteRegistry(std::move(db)));
   registry->group_commit_ = group_commit;
   registry->fsync_ = fsync;
-  registry->wal_path_ = path + "-wal";
+  registry->path_ = path;
+  if (group_commit) {
+    // Checkpoints move out of the commit path: CommitGroup runs them on a
+    // second connection, outside the registry lock, while requests go on
+    // writing the next group.
+    s = sqlite::ExecScript(registry->db_.get(), "PRAGMA wal_autocheckpoint = 0;");
+    if (!s.ok()) return s;
+    sqlite3_wal_hook(
+        registry->db_.get(),
+        [](void* self, sqlite3*, const char*, int frames) {
+          static_cast<SqliteRegistry*>(self)->wal_frames_ = frames;
+          return SQLITE_OK;
+        },
+        registry.get());
+  }
   s = registry->Migrate();
   if (!s.ok()) return s;
   s = registry->PrepareStatements();
@@ -1126,7 +1151,59 @@ Status SqliteRegistry::Reset() {
 
 SqliteRegistry::~SqliteRegistry() {
   static_cast<void>(CommitGroup());
+  if (ckpt_thread_.joinable()) {
+    {
+      std::lock_guard lock(ckpt_mu_);
+      ckpt_stop_ = true;
+    }
+    ckpt_cv_.notify_one();
+    ckpt_thread_.join();
+  }
   if (wal_fd_ >= 0) ::close(wal_fd_);
+  // The main connection, closing last, checkpoints and removes the WAL.
+}
+
+void SqliteRegistry::CheckpointIfLong() {
+  constexpr int kCheckpointFrames = 4000;  // 16 MiB of 4 KiB pages
+  {
+    std::lock_guard lock(mu_);
+    if (wal_frames_ < kCheckpointFrames) return;
+    wal_frames_ = 0;
+  }
+  std::lock_guard lock(ckpt_mu_);
+  ckpt_wanted_ = true;
+  if (!ckpt_thread_.joinable()) ckpt_thread_ = std::thread([this] { RunCheckpointer(); });
+  ckpt_cv_.notify_one();
+}
+
+void SqliteRegistry::RunCheckpointer() {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  sqlite::DbHandle db(raw);
+  if (rc != SQLITE_OK) return;  // the WAL then only grows; the next open checkpoints it
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  // A connection learns the database is in WAL mode by reading it; until then
+  // a checkpoint is a no-op. Without --fsync, durability is against process
+  // crashes, which the OS page cache already survives: no syncs.
+  if (!sqlite::ExecScript(db.get(), std::string("SELECT 1 FROM sqlite_master LIMIT 1; ") +
+                                        "PRAGMA synchronous = " + (fsync_ ? "NORMAL" : "OFF") +
+                                        ";")
+           .ok()) {
+    return;
+  }
+  for (;;) {
+    {
+      std::unique_lock lock(ckpt_mu_);
+      ckpt_cv_.wait(lock, [this] { return ckpt_stop_ || ckpt_wanted_; });
+      if (ckpt_stop_) return;
+      ckpt_wanted_ = false;
+    }
+    // PASSIVE: copies what no reader still needs and never waits for the
+    // writer; the WAL rewinds once a checkpoint has copied all of it.
+    static_cast<void>(sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                                nullptr, nullptr));
+  }
 }
 
 void SqliteRegistry::JoinGroupLocked() {
@@ -1143,12 +1220,13 @@ uint64_t SqliteRegistry::PendingGroup() {
 }
 
 Status SqliteRegistry::SyncWal() {
+  const std::string wal_path = path_ + "-wal";
   if (wal_fd_ < 0) {
-    wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (wal_fd_ < 0) return Status(ErrorCode::kInternalError, "open " + wal_path_ + " failed");
+    wal_fd_ = ::open(wal_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_fd_ < 0) return Status(ErrorCode::kInternalError, "open " + wal_path + " failed");
   }
   if (::fdatasync(wal_fd_) != 0) {
-    return Status(ErrorCode::kInternalError, "fdatasync " + wal_path_ + " failed");
+    return Status(ErrorCode::kInternalError, "fdatasync " + wal_path + " failed");
   }
   return Status::Ok();
 }
@@ -1184,6 +1262,7 @@ Status SqliteRegistry::CommitGroup() {
     return s;
   }
   for (auto& fn : callbacks) fn();
+  CheckpointIfLong();
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -236,6 +237,31 @@ TEST(SqliteRegistryGroupCommitTest, DestructionCommitsTheOpenGroup) {
     ASSERT_TRUE((*registry)->InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
   }
   EXPECT_EQ(QueryText(path, "SELECT name FROM buckets"), "b");
+}
+
+TEST(SqliteRegistryGroupCommitTest, CheckpointsKeepTheWalBounded) {
+  TempDir dir;
+  std::string path = dir.path() + "/s2lite.db";
+  Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false, true);
+  ASSERT_TRUE(registry.ok());
+  Registry& r = **registry;
+  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+  // Each commit appends a few pages; without checkpoints (auto-checkpoint is
+  // off on the writing connection) 4,000 commits grow the WAL past 40 MiB.
+  for (int i = 0; i < 4000; ++i) {
+    UploadInfo upload;
+    upload.upload_id = "u" + std::to_string(i);
+    upload.bucket = "b";
+    upload.key = "k" + std::to_string(i % 97);
+    upload.created = i;
+    ASSERT_TRUE(r.InsertUpload(upload).ok());
+    ASSERT_TRUE(r.CommitGroup().ok());
+  }
+  std::error_code ec;
+  auto wal = std::filesystem::file_size(path + "-wal", ec);
+  ASSERT_FALSE(ec);
+  EXPECT_LT(wal, 40u << 20) << "WAL not checkpointed";
+  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM uploads"), "4000");
 }
 
 TEST(MetadataCodecTest, RoundTripsTrickyPairsInOrder) {
