@@ -1163,13 +1163,28 @@ SqliteRegistry::~SqliteRegistry() {
   // The main connection, closing last, checkpoints and removes the WAL.
 }
 
+// WAL upkeep, after each group commit (commit_mu_ held). A background
+// thread copies the WAL into the database on its own connection (PASSIVE),
+// outside the registry lock. But a writer that never pauses keeps the WAL
+// from ever being copied entirely, and SQLite rewinds it only then: so once
+// it is long, the commit path itself finishes the copy while no group is
+// open (mu_ held, usually a few frames plus one database sync) and the next
+// group starts the WAL from its beginning again.
 void SqliteRegistry::CheckpointIfLong() {
-  constexpr int kCheckpointFrames = 4000;  // 16 MiB of 4 KiB pages
+  constexpr int kBackgroundFrames = 2000;  // 8 MiB of 4 KiB pages
+  constexpr int kRewindFrames = 4000;
+  bool background = false;
   {
     std::lock_guard lock(mu_);
-    if (wal_frames_ < kCheckpointFrames) return;
-    wal_frames_ = 0;
+    if (wal_frames_ >= kRewindFrames && !group_open_) {
+      int log = 0, copied = 0;
+      int rc = sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE, &log,
+                                         &copied);
+      if (rc == SQLITE_OK && copied == log) wal_frames_ = 0;
+    }
+    background = wal_frames_ >= kBackgroundFrames;
   }
+  if (!background) return;
   std::lock_guard lock(ckpt_mu_);
   ckpt_wanted_ = true;
   if (!ckpt_thread_.joinable()) ckpt_thread_ = std::thread([this] { RunCheckpointer(); });
