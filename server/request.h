@@ -62,6 +62,17 @@ class BodySource {
  public:
   virtual ~BodySource() = default;
   virtual Result<size_t> Read(char* data, size_t n) = 0;
+
+  // For zero-copy sends (sendfile): the file and range holding the next at
+  // most `max` bytes, without reading them; then Consume(n) for the n bytes
+  // actually sent. fd -1: these bytes are not in a file, use Read.
+  struct FileSpan {
+    int fd = -1;
+    uint64_t offset = 0;
+    size_t length = 0;
+  };
+  virtual Result<FileSpan> NextFileSpan(size_t /*max*/) { return FileSpan{}; }
+  virtual void Consume(size_t /*n*/) {}
 };
 
 struct Response {

@@ -22,6 +22,8 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/http/span_body.hpp>
+#include <sys/sendfile.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -599,8 +601,46 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext
     auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(r.body.data(), n), kTuple);
     co_return !wec;
   }
-  std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
   uint64_t left = truncate ? r.source_length / 2 : r.source_length;
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    // Plain TCP: blobs go from the page cache to the socket with sendfile,
+    // as nginx does; a watchdog bounds a stalled reader.
+    tcp::socket& sock = beast::get_lowest_layer(stream).socket();
+    beast::error_code ignored;
+    sock.native_non_blocking(true, ignored);
+    auto watchdog = std::make_shared<StallWatchdog>(stream.get_executor(), &sock,
+                                                    options.read_timeout);
+    struct Disarm {
+      std::shared_ptr<StallWatchdog> w;
+      ~Disarm() { w->Disarm(); }
+    } disarm{watchdog};
+    watchdog->Arm();
+    constexpr size_t kSendfileMax = 8 << 20;
+    while (left > 0) {
+      auto span = r.source->NextFileSpan(static_cast<size_t>(std::min<uint64_t>(left, kSendfileMax)));
+      if (!span.ok() || span->fd < 0) break;  // not in a file (or failing): Read reports it below
+      off_t offset = static_cast<off_t>(span->offset);
+      ssize_t sent = ::sendfile(sock.native_handle(), span->fd, &offset, span->length);
+      if (sent > 0) {
+        r.source->Consume(static_cast<size_t>(sent));
+        left -= static_cast<uint64_t>(sent);
+        watchdog->Progress();
+      } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        auto [wec] = co_await sock.async_wait(tcp::socket::wait_write, kTuple);
+        if (wec || watchdog->fired()) co_return false;
+      } else if (sent < 0 && errno == EINTR) {
+        continue;
+      } else {
+        if (sent == 0) {
+          state->logger->error("request {}: blob shorter than its manifest after headers were sent",
+                               ctx.request_id);
+        }
+        co_return false;
+      }
+    }
+    if (left == 0) co_return true;
+  }
+  std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
   while (left > 0) {
     auto got = r.source->Read(chunk.get(), static_cast<size_t>(std::min<uint64_t>(left, kBodyChunk)));
     if (!got.ok() || *got == 0) {

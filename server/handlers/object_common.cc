@@ -203,6 +203,22 @@ Result<size_t> ManifestReader::Read(char* data, size_t n) {
   return *got;
 }
 
+Result<BodySource::FileSpan> ManifestReader::NextFileSpan(size_t max) {
+  FileSpan span;
+  if (left_ == 0 || max == 0) return span;
+  if (Status s = Advance(); !s.ok()) return s;
+  const storage::BlobRef& blob = manifest_[index_];
+  span.fd = reader_->fd();
+  span.offset = blob_offset_;
+  span.length = static_cast<size_t>(std::min<uint64_t>({max, left_, blob.size - blob_offset_}));
+  return span;
+}
+
+void ManifestReader::Consume(size_t n) {
+  blob_offset_ += n;
+  left_ -= n;
+}
+
 Result<WrittenBody> CopyManifestRange(storage::ObjectStore* store,
                                       const std::vector<storage::BlobRef>& manifest,
                                       uint64_t offset, uint64_t length,

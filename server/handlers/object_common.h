@@ -89,6 +89,8 @@ class ManifestReader final : public BodySource {
   // Up to n bytes; 0 once `length` bytes have been read. kInternalError when
   // a blob is missing or shorter than the manifest says.
   Result<size_t> Read(char* data, size_t n) override;
+  Result<FileSpan> NextFileSpan(size_t max) override;
+  void Consume(size_t n) override;
 
  private:
   // Moves to the blob holding the next byte, opening it.

@@ -203,6 +203,30 @@ TEST_F(LimitsTest, SlowButSteadyBodyIsNotAStall) {
   EXPECT_EQ(alice_->Send(get).body, req.body);
 }
 
+TEST_F(LimitsTest, ReaderThatStopsReadingIsCutOffAfterTheReadTimeout) {
+  // Bigger than what loopback socket buffers absorb, so the send blocks.
+  HttpRequest put;
+  put.method = "PUT";
+  put.target = "/alice-bucket/big";
+  put.body = std::string(48 << 20, 'g');
+  put.unsigned_payload = true;
+  ASSERT_EQ(alice_->Send(put).status, 200);
+  HttpRequest get;
+  get.target = "/alice-bucket/big";
+  RawSocket s(server_->port());
+  ASSERT_TRUE(s.Send(alice_->Serialize(get)));
+  std::this_thread::sleep_for(2s);  // reads nothing: over three read timeouts
+  std::string got;
+  EXPECT_TRUE(s.WaitClosed(5s, &got)) << "a stalled reader kept the connection";
+  EXPECT_EQ(StatusOf(got), 200);
+  EXPECT_LT(got.size(), put.body.size());
+  // The server goes on serving.
+  HttpRequest head;
+  head.method = "HEAD";
+  head.target = "/alice-bucket/big";
+  EXPECT_EQ(alice_->Send(head).status, 200);
+}
+
 class IdleTimeoutTest : public ServerTest {
  protected:
   Options MakeOptions() override {
