@@ -492,8 +492,13 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   if (stopping) keep_alive = false;
   server::Finalize(ctx, response);
   uint64_t bytes_out = response.source ? response.source_length : response.body.size();
+  // Counted before the answer leaves, so a client that reads /metrics right
+  // after its response sees its request; a streamed body is counted once sent,
+  // so its duration covers the transfer.
+  bool streamed = response.source != nullptr;
+  if (!streamed) AccessLog(ctx, response, bytes_in, bytes_out, start);
   bool ok = co_await WriteResponse(stream, ctx, response, keep_alive, truncate);
-  AccessLog(ctx, response, bytes_in, bytes_out, start);
+  if (streamed) AccessLog(ctx, response, bytes_in, bytes_out, start);
   co_return ok && keep_alive && !truncate;
 }
 
