@@ -102,6 +102,16 @@ class GroupCommitter {
     GroupCommitter* c_;
   };
 
+  // True when the caller's is the only open connection and nobody waits: it
+  // may as well commit on its own thread, sparing two thread hand-offs (a
+  // lone client's sequential requests). With more connections, committing
+  // here would block a thread others need and shrink the groups.
+  bool Alone(uint32_t open_connections) {
+    if (open_connections > 1) return false;
+    std::lock_guard lock(mu_);
+    return waiters_.empty();
+  }
+
   // Completes with the status of group `id` once it has been committed.
   asio::awaitable<Status> Wait(uint64_t id) {
     co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
@@ -479,7 +489,13 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   in_flight.Leave();
   if (committer) {
     if (uint64_t group = state->store->PendingGroup(); group != 0) {
-      Status committed = co_await committer->Wait(group);
+      Status committed;
+      if (committer->Alone(connections.load())) {
+        static_cast<void>(state->store->CommitGroup());
+        committed = state->store->GroupStatus(group);
+      } else {
+        committed = co_await committer->Wait(group);
+      }
       if (!committed.ok()) {
         state->logger->error("request {}: registry commit failed: {}", ctx.request_id,
                              committed.message());
