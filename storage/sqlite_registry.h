@@ -17,10 +17,10 @@ inline constexpr int kRegistrySchemaVersion = 1;
 // Opens (creating if needed) the registry database at `path` (":memory:" for a
 // private in-memory database), in WAL mode, and brings its schema up to
 // kRegistrySchemaVersion. A database written by a newer s2lite is refused.
-// `fsync`: synchronous=FULL (power-loss durability) instead of NORMAL (which
-// already survives a process crash in WAL mode).
-// group_commit: see Registry::PendingGroup. Off, every write commits before it
-// returns.
+// `fsync`: power-loss durability: synchronous=FULL, or with group commit a
+// WAL sync in CommitGroup (NORMAL alone already survives a process crash in
+// WAL mode). group_commit: see Registry::PendingGroup; off, every write
+// commits before it returns.
 Result<std::unique_ptr<Registry>> OpenSqliteRegistry(const std::string& path, bool fsync,
                                                      bool group_commit = false);
 

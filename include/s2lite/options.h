@@ -99,8 +99,9 @@ struct Options {
   // clock. S3: 15 minutes.
   std::chrono::seconds max_clock_skew{15 * 60};
 
-  // fsync data files and use synchronous=FULL (power-loss durability). Off by
-  // default: a 2xx already survives a process crash (kill -9) without it.
+  // fsync part/object files and the registry's WAL before a 2xx (power-loss
+  // durability; concurrent requests share one WAL sync). Off by default: a
+  // 2xx already survives a process crash (kill -9) without it.
   bool fsync = false;
 
   // Faults to inject from the start (see faults.h). Default none.
