@@ -636,7 +636,7 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext
       ~Disarm() { w->Disarm(); }
     } disarm{watchdog};
     watchdog->Arm();
-    constexpr size_t kSendfileMax = 8 << 20;
+    constexpr size_t kSendfileMax = 2 << 20;  // nginx's sendfile_max_chunk
     while (left > 0) {
       auto span = r.source->NextFileSpan(static_cast<size_t>(std::min<uint64_t>(left, kSendfileMax)));
       if (!span.ok() || span->fd < 0) break;  // not in a file (or failing): Read reports it below
