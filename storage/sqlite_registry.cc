@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -427,6 +428,7 @@ class SqliteRegistry final : public Registry {
   std::mutex ckpt_mu_;
   std::condition_variable ckpt_cv_;
   bool ckpt_wanted_ = false, ckpt_stop_ = false;
+  std::atomic<bool> rewind_pending_{false};
   std::thread ckpt_thread_;
 };
 
@@ -1177,12 +1179,18 @@ void SqliteRegistry::CheckpointIfLong() {
   {
     std::lock_guard lock(mu_);
     if (wal_frames_ >= kRewindFrames && !group_open_) {
+      // The background thread starts no new pass meanwhile; one in progress
+      // makes this BUSY, and the next commit tries again.
+      rewind_pending_ = true;
       int log = 0, copied = 0;
       int rc = sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE, &log,
                                          &copied);
-      if (rc == SQLITE_OK && copied == log) wal_frames_ = 0;
+      if (rc == SQLITE_OK && copied == log) {
+        wal_frames_ = 0;
+        rewind_pending_ = false;
+      }
     }
-    background = wal_frames_ >= kBackgroundFrames;
+    background = wal_frames_ >= kBackgroundFrames && !rewind_pending_;
   }
   if (!background) return;
   std::lock_guard lock(ckpt_mu_);
@@ -1215,6 +1223,7 @@ void SqliteRegistry::RunCheckpointer() {
       if (ckpt_stop_) return;
       ckpt_wanted_ = false;
     }
+    if (rewind_pending_) continue;  // the commit path is finishing the copy
     // PASSIVE: copies what no reader still needs and never waits for the
     // writer; the WAL rewinds once a checkpoint has copied all of it.
     static_cast<void>(sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_PASSIVE,

@@ -261,7 +261,7 @@ TEST(SqliteRegistryGroupCommitTest, CheckpointsKeepTheWalBounded) {
   std::error_code ec;
   auto wal = std::filesystem::file_size(path + "-wal", ec);
   ASSERT_FALSE(ec);
-  EXPECT_LT(wal, 48u << 20) << "WAL not rewound";
+  EXPECT_LT(wal, 32u << 20) << "WAL not rewound";
   EXPECT_EQ(QueryText(path, "SELECT count(*) FROM uploads"), "8000");
 }
 
