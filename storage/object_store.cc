@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <string_view>
 #include <system_error>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -339,6 +341,24 @@ class Store final : public ObjectStore {
     return registry_->GetObject(bucket, key);
   }
 
+  // lease_mu_ is held across the registry read: a removal either ran before
+  // it (then the read already sees the new manifest) or finds the lease.
+  Result<LeasedObject> GetObjectForRead(const std::string& bucket,
+                                        const std::string& key) override {
+    std::lock_guard lock(lease_mu_);
+    Result<ObjectInfo> o = registry_->GetObject(bucket, key);
+    if (!o.ok()) return o.status();
+    std::vector<std::string> ids;
+    ids.reserve(o->manifest.size());
+    for (const BlobRef& blob : o->manifest) {
+      ++leases_[blob.blob_id];
+      ids.push_back(blob.blob_id);
+    }
+    std::shared_ptr<const void> lease(static_cast<const void*>(this),
+                                      [this, ids = std::move(ids)](const void*) { Release(ids); });
+    return LeasedObject{std::move(*o), std::move(lease)};
+  }
+
   Status DeleteObject(const std::string& bucket, const std::string& key) override {
     Result<FreedBlobs> freed = registry_->DeleteObject(bucket, key);
     if (!freed.ok()) return freed.status();
@@ -370,7 +390,30 @@ class Store final : public ObjectStore {
  private:
   // A failure only leaves an orphan, which the next open removes, so it is
   // not reported.
-  void RemoveBlob(const std::string& blob_id) { static_cast<void>(blobs_->Remove(blob_id)); }
+  // A leased blob is removed when its last lease goes.
+  void RemoveBlob(const std::string& blob_id) {
+    {
+      std::lock_guard lock(lease_mu_);
+      if (leases_.count(blob_id) != 0) {
+        doomed_.insert(blob_id);
+        return;
+      }
+    }
+    static_cast<void>(blobs_->Remove(blob_id));
+  }
+  void Release(const std::vector<std::string>& ids) {
+    std::vector<std::string> remove;
+    {
+      std::lock_guard lock(lease_mu_);
+      for (const std::string& id : ids) {
+        auto it = leases_.find(id);
+        if (it == leases_.end() || --it->second > 0) continue;
+        leases_.erase(it);
+        if (doomed_.erase(id) != 0) remove.push_back(id);
+      }
+    }
+    for (const std::string& id : remove) static_cast<void>(blobs_->Remove(id));
+  }
   // Blobs the registry no longer refers to go once that is committed: with
   // group commit, a failed group would bring the old rows back.
   void RemoveBlobs(const FreedBlobs& ids) {
@@ -383,6 +426,9 @@ class Store final : public ObjectStore {
   DirLock lock_;  // released last
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<BlobStore> blobs_;
+  std::mutex lease_mu_;
+  std::unordered_map<std::string, int> leases_;  // blob id -> GETs reading it
+  std::unordered_set<std::string> doomed_;       // leased blobs to remove at release
 };
 
 }  // namespace

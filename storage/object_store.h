@@ -120,6 +120,21 @@ class ObjectStore {
   virtual Result<ListObjectsResult> ListObjects(const ListObjectsQuery& q) = 0;
   virtual Result<std::unique_ptr<BlobReader>> OpenBlob(const std::string& blob_id) = 0;
 
+  // GetObject for streaming its bytes: while `lease` is held, the blobs of
+  // `info.manifest` stay readable even if the object is replaced or deleted
+  // meanwhile (their removal waits for the last lease), as a GET in flight on
+  // S3 completes with the version it started with.
+  struct LeasedObject {
+    ObjectInfo info;
+    std::shared_ptr<const void> lease;
+  };
+  virtual Result<LeasedObject> GetObjectForRead(const std::string& bucket,
+                                                const std::string& key) {
+    Result<ObjectInfo> o = GetObject(bucket, key);
+    if (!o.ok()) return o.status();
+    return LeasedObject{std::move(*o), nullptr};
+  }
+
   // --- maintenance
   // Empties everything (tests).
   virtual Status Reset() = 0;

@@ -181,14 +181,23 @@ Result<Slice> SelectBytes(const RequestContext& ctx, const storage::ObjectInfo& 
   return Slice{0, o.size, false};
 }
 
+// A GET leases the blobs it will stream, so an overwrite meanwhile cannot cut
+// it short; a HEAD streams nothing.
+Result<storage::ObjectStore::LeasedObject> FindObject(RequestContext& ctx, bool head) {
+  if (!head) return ctx.state->store->GetObjectForRead(ctx.route.bucket, ctx.route.key);
+  auto info = ctx.state->store->GetObject(ctx.route.bucket, ctx.route.key);
+  if (!info.ok()) return info.status();
+  return storage::ObjectStore::LeasedObject{std::move(*info), nullptr};
+}
+
 Response ReadObject(RequestContext& ctx, bool head) {
   if (Status s = CheckNullVersionId(ctx); !s.ok()) return Response::Error(std::move(s));
-  auto object = ctx.state->store->GetObject(ctx.route.bucket, ctx.route.key);
+  auto object = FindObject(ctx, head);
   if (!object.ok()) {
     Status s = object.status();
     return Response::Error(s.code() == ErrorCode::kNoSuchKey ? NoSuchKeyError(ctx.route.key) : s);
   }
-  const storage::ObjectInfo& o = *object;
+  const storage::ObjectInfo& o = object->info;
   PreconditionResult pre = EvaluatePreconditions(ctx, "", o.etag, o.last_modified);
   if (pre.outcome == Precondition::kFailed) return Response::Error(PreconditionFailedError(pre));
   if (pre.outcome == Precondition::kNotModified) return NotModified(o);
@@ -216,7 +225,7 @@ Response ReadObject(RequestContext& ctx, bool head) {
   }
   if (slice->length > 0) {
     auto reader = std::make_unique<ManifestReader>(ctx.state->store.get(), o.manifest, slice->first,
-                                                   slice->length);
+                                                   slice->length, std::move(object->lease));
     if (Status s = reader->Open(); !s.ok()) return Response::Error(std::move(s));
     r.source = std::move(reader);
     r.source_length = slice->length;

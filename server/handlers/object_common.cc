@@ -166,8 +166,12 @@ Status CheckCopySize(const RequestContext& ctx, uint64_t bytes) {
 }
 
 ManifestReader::ManifestReader(storage::ObjectStore* store, std::vector<storage::BlobRef> manifest,
-                               uint64_t offset, uint64_t length)
-    : store_(store), manifest_(std::move(manifest)), blob_offset_(offset), left_(length) {
+                               uint64_t offset, uint64_t length, std::shared_ptr<const void> lease)
+    : store_(store),
+      manifest_(std::move(manifest)),
+      blob_offset_(offset),
+      left_(length),
+      lease_(std::move(lease)) {
   while (index_ < manifest_.size() && blob_offset_ >= manifest_[index_].size) {
     blob_offset_ -= manifest_[index_].size;
     ++index_;

@@ -79,8 +79,9 @@ Status CheckCopySize(const RequestContext& ctx, uint64_t bytes);
 class ManifestReader final : public BodySource {
  public:
   // Precondition: offset + length <= the manifest's total size.
+  // `lease` (GetObjectForRead) keeps the blobs from being removed meanwhile.
   ManifestReader(storage::ObjectStore* store, std::vector<storage::BlobRef> manifest,
-                 uint64_t offset, uint64_t length);
+                 uint64_t offset, uint64_t length, std::shared_ptr<const void> lease = nullptr);
 
   // Opens the first blob, so that a blob gone missing (the object was
   // replaced meanwhile) is reported before a response header is sent.
@@ -102,6 +103,7 @@ class ManifestReader final : public BodySource {
   uint64_t blob_offset_ = 0;  // next byte within the current blob
   uint64_t left_;
   std::unique_ptr<storage::BlobReader> reader_;
+  std::shared_ptr<const void> lease_;
 };
 
 // Copies [offset, offset + length) of an object's bytes into a new committed

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <barrier>
+#include <filesystem>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -14,6 +15,7 @@
 
 #include "auth/checksum.h"
 #include "auth/crypto.h"
+#include "raw_socket.h"
 #include "server_fixture.h"
 
 namespace s2lite::testing {
@@ -825,6 +827,51 @@ TEST_F(StaleUploadTest, StopIsPromptWithTheReaperRunning) {
   auto start = std::chrono::steady_clock::now();
   server_->Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+// S3 finishes a GET that started before an overwrite with the old bytes. The
+// parts of the old object are removed only when that GET is done with them.
+TEST_F(MultipartTest, GetInFlightSurvivesAnOverwriteOfItsObject) {
+  // 8 parts of 4 MiB: far more than loopback socket buffers hold, so most
+  // parts are still unopened when the overwrite commits.
+  std::vector<std::string> parts;
+  for (int i = 0; i < 8; ++i) parts.push_back(Bytes(4 << 20, static_cast<char>('a' + i)));
+  std::string id = Initiate("busy");
+  std::vector<std::string> etags = PutParts("busy", id, parts);
+  ASSERT_EQ(Complete("busy", id, CompleteBody(Numbered(etags))).status, 200);
+  std::string old;
+  for (const std::string& p : parts) old += p;
+
+  HttpRequest get;
+  get.target = "/alice-bucket/busy";
+  RawSocket reader(server_->port());
+  ASSERT_TRUE(reader.Send(alice_->Serialize(get)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // headers out, sends blocked
+
+  ASSERT_EQ(Send("PUT", "/alice-bucket/busy", "new").status, 200);
+  // The replaced parts' files would be gone by now without the GET's lease.
+
+  std::string got = reader.ReadResponse(std::chrono::seconds(30));
+  size_t body = got.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos);
+  EXPECT_EQ(got.substr(0, 12), "HTTP/1.1 200");
+  EXPECT_TRUE(got.compare(body + 4, std::string::npos, old) == 0)
+      << "GET cut short or corrupted: " << got.size() - body - 4 << " of " << old.size()
+      << " bytes";
+  EXPECT_EQ(ReadObject("busy"), "new");
+  // Once the GET is done, the old parts go: only the new object's blob is left.
+  auto blob_files = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path() + "/blobs")) {
+      if (e.is_regular_file() && e.path().parent_path().filename() != "tmp") ++n;
+    }
+    return n;
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (blob_files() != 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(blob_files(), 1u);
 }
 
 }  // namespace
