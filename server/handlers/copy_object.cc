@@ -75,7 +75,8 @@ Response HandleCopyObject(RequestContext& ctx) {
         "changing the object's metadata, storage class, website redirect location or "
         "encryption attributes."));
   }
-  auto source = LoadCopySource(ctx, *src);
+  std::shared_ptr<const void> lease;  // held until the copy is written
+  auto source = LoadCopySource(ctx, *src, &lease);
   if (!source.ok()) return Response::Error(source.status());
   auto attrs = TargetAttrs(ctx, *source);
   if (!attrs.ok()) return Response::Error(attrs.status());

@@ -134,7 +134,8 @@ Result<CopySource> ParseCopySource(std::string_view header) {
   return CopySource{std::string(d.substr(0, slash)), std::string(d.substr(slash + 1))};
 }
 
-Result<storage::ObjectInfo> LoadCopySource(const RequestContext& ctx, const CopySource& source) {
+Result<storage::ObjectInfo> LoadCopySource(const RequestContext& ctx, const CopySource& source,
+                                           std::shared_ptr<const void>* lease) {
   storage::ObjectStore& store = *ctx.state->store;
   Result<storage::BucketInfo> bucket = store.GetBucket(source.bucket);
   if (!bucket.ok()) {
@@ -143,10 +144,13 @@ Result<storage::ObjectInfo> LoadCopySource(const RequestContext& ctx, const Copy
     return s;
   }
   if (bucket->owner != ctx.user->name) return Status(ErrorCode::kAccessDenied);
-  Result<storage::ObjectInfo> object = store.GetObject(source.bucket, source.key);
-  if (!object.ok() && object.status().code() == ErrorCode::kNoSuchKey)
-    return NoSuchKeyError(source.key);
-  return object;
+  auto object = store.GetObjectForRead(source.bucket, source.key);
+  if (!object.ok()) {
+    if (object.status().code() == ErrorCode::kNoSuchKey) return NoSuchKeyError(source.key);
+    return object.status();
+  }
+  *lease = std::move(object->lease);
+  return std::move(object->info);
 }
 
 Status CheckCopySourceConditions(const RequestContext& ctx, const storage::ObjectInfo& source) {

@@ -61,9 +61,12 @@ struct CopySource {
 // query other than one versionId) or versionId (another version).
 Result<CopySource> ParseCopySource(std::string_view header);
 
-// The source object; its bucket must be the caller's. Errors: kNoSuchBucket
-// (with BucketName), kAccessDenied, kNoSuchKey (with Key), store errors.
-Result<storage::ObjectInfo> LoadCopySource(const RequestContext& ctx, const CopySource& source);
+// The source object; its bucket must be the caller's. `lease` keeps its blobs
+// readable while the copy runs, even if the source is replaced meanwhile.
+// Errors: kNoSuchBucket (with BucketName), kAccessDenied, kNoSuchKey (with
+// Key), store errors.
+Result<storage::ObjectInfo> LoadCopySource(const RequestContext& ctx, const CopySource& source,
+                                           std::shared_ptr<const void>* lease);
 
 // The x-amz-copy-source-if-* conditions against the source's ETag and
 // Last-Modified. Errors: PreconditionFailed (also for what a GET would answer

@@ -69,7 +69,8 @@ Response HandleUploadPartCopy(RequestContext& ctx) {
   if (!upload.ok()) return Response::Error(upload.status());
   Result<CopySource> source = ParseCopySource(ctx.HeaderOr("x-amz-copy-source"));
   if (!source.ok()) return Response::Error(source.status());
-  Result<storage::ObjectInfo> src = LoadCopySource(ctx, *source);
+  std::shared_ptr<const void> lease;  // held until the copy is written
+  Result<storage::ObjectInfo> src = LoadCopySource(ctx, *source, &lease);
   if (!src.ok()) return Response::Error(src.status());
   if (Status s = CheckCopySourceConditions(ctx, *src); !s.ok())
     return Response::Error(std::move(s));
