@@ -37,6 +37,7 @@
 #include "server/http_request.h"
 #include "server/logging.h"
 #include "server/state.h"
+#include "server/strings.h"
 
 namespace s2lite {
 namespace {
@@ -131,17 +132,16 @@ class GroupCommitter {
     asio::any_completion_handler<void(Status)> handler;
   };
 
+  // Sleeps until a request waits: writes made outside requests (configured
+  // buckets, the stale-upload sweep) commit themselves.
   void Run() {
-    // Background writes (the stale-upload sweep) have no waiter: they are
-    // committed within this period.
-    constexpr auto kIdleCommit = std::chrono::milliseconds(10);
     constexpr auto kGather = std::chrono::microseconds(200);
     for (;;) {
       std::vector<Waiter> batch;
       bool last = false;
       {
         std::unique_lock lock(mu_);
-        cv_.wait_for(lock, kIdleCommit, [this] { return stop_ || !waiters_.empty(); });
+        cv_.wait(lock, [this] { return stop_ || !waiters_.empty(); });
         if (!waiters_.empty()) {
           cv_.wait_for(lock, kGather, [this] { return stop_ || in_flight_ == 0; });
         }
@@ -169,44 +169,55 @@ class GroupCommitter {
   std::thread thread_;
 };
 
-// Cancels a body read that made no progress for `timeout`, leaving the socket
-// open so the RequestTimeout answer can still be written. Runs on the
-// session's strand; disarmed before the socket can go away.
-class StallWatchdog : public std::enable_shared_from_this<StallWatchdog> {
+// Cancels a socket operation that made no progress for `timeout` (a body
+// that stops arriving, a reader that stops reading), leaving the socket open
+// so an answer can still be written. Armed on construction, disarmed on
+// destruction (before the socket can go away); the timer runs on the
+// session's strand.
+class StallWatchdog {
  public:
   StallWatchdog(asio::any_io_executor ex, tcp::socket* socket, std::chrono::milliseconds timeout)
-      : timer_(std::move(ex)), socket_(socket), timeout_(timeout) {}
-  void Arm() {
-    deadline_ = std::chrono::steady_clock::now() + timeout_;
-    Wait();
+      : state_(std::make_shared<State>(std::move(ex), socket, timeout)) {
+    Progress();
+    Wait(state_);
   }
-  void Progress() { deadline_ = std::chrono::steady_clock::now() + timeout_; }
-  void Disarm() {
-    socket_ = nullptr;
-    timer_.cancel();
+  ~StallWatchdog() {
+    state_->socket = nullptr;
+    state_->timer.cancel();
   }
-  bool fired() const { return fired_; }
+  StallWatchdog(const StallWatchdog&) = delete;
+  StallWatchdog& operator=(const StallWatchdog&) = delete;
+
+  void Progress() { state_->deadline = std::chrono::steady_clock::now() + state_->timeout; }
+  bool fired() const { return state_->fired; }
 
  private:
-  void Wait() {
-    timer_.expires_at(deadline_);
-    timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
-      if (ec || self->socket_ == nullptr) return;
-      if (std::chrono::steady_clock::now() < self->deadline_) {
-        self->Wait();  // progress was made meanwhile
+  // Shared with the pending wait, which may complete after the guard is gone.
+  struct State {
+    State(asio::any_io_executor ex, tcp::socket* s, std::chrono::milliseconds t)
+        : timer(std::move(ex)), socket(s), timeout(t) {}
+    asio::steady_timer timer;
+    tcp::socket* socket;
+    std::chrono::milliseconds timeout;
+    std::chrono::steady_clock::time_point deadline;
+    bool fired = false;
+  };
+
+  static void Wait(std::shared_ptr<State> st) {
+    st->timer.expires_at(st->deadline);
+    st->timer.async_wait([st](const beast::error_code& ec) {
+      if (ec || st->socket == nullptr) return;
+      if (std::chrono::steady_clock::now() < st->deadline) {
+        Wait(st);  // progress was made meanwhile
         return;
       }
-      self->fired_ = true;
+      st->fired = true;
       beast::error_code ignored;
-      self->socket_->cancel(ignored);
+      st->socket->cancel(ignored);
     });
   }
 
-  asio::steady_timer timer_;
-  tcp::socket* socket_;
-  std::chrono::milliseconds timeout_;
-  std::chrono::steady_clock::time_point deadline_;
-  bool fired_ = false;
+  std::shared_ptr<State> state_;
 };
 
 // Creates a configured bucket owned by the first user; an existing one is kept.
@@ -218,14 +229,15 @@ Status EnsureBucket(server::ServerState& st, const std::string& name) {
   Status s = st.store->CreateBucket(b);
   if (s.code() == ErrorCode::kBucketAlreadyOwnedByYou || s.code() == ErrorCode::kBucketAlreadyExists)
     return Status::Ok();
+  // Not a request: nobody waits on the committer for it, so commit here.
+  if (s.ok()) s = st.store->CommitGroup();
   return s;
 }
 
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
+// Whether the client waits for "100 Continue" before sending its body.
+bool ExpectsContinue(const http::request_header<>& h) {
+  auto it = h.find(http::field::expect);
+  return it != h.end() && server::EqualsIgnoreCase(it->value(), "100-continue");
 }
 
 }  // namespace
@@ -273,6 +285,9 @@ struct Server::Impl {
   asio::awaitable<bool> WriteResponse(Stream& stream, RequestContext& ctx,
                                       Response& r, bool keep_alive, bool truncate = false);
   std::optional<FaultRule> MatchFault(RequestContext& ctx);
+  // "HTTP/1.1 100 Continue"; returns the write's error.
+  template <class Stream>
+  asio::awaitable<beast::error_code> WriteContinue(Stream& stream);
   template <class Stream>
   asio::awaitable<void> ResetConnection(Stream& stream, beast::flat_buffer& buffer,
                                         http::request_parser<http::empty_body>& hp);
@@ -529,14 +544,8 @@ asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
   bp.body_limit(limit);
   // Header-first reading lets us answer Expect: 100-continue only once we
   // know we want the body (boto3 waits for it before sending parts).
-  if (!bp.is_done()) {
-    if (auto it = bp.get().find(http::field::expect);
-        it != bp.get().end() && ToLower(it->value()) == "100-continue") {
-      http::response<http::empty_body> cont{http::status::continue_, 11};
-      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
-      auto [ec, n] = co_await http::async_write(stream, cont, kTuple);
-      if (ec) co_return Status(ErrorCode::kIncompleteBody);
-    }
+  if (!bp.is_done() && ExpectsContinue(bp.get())) {
+    if (co_await WriteContinue(stream)) co_return Status(ErrorCode::kIncompleteBody);
   }
   std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
   // The connection's buffer starts at 4 KiB, and Beast reads no more than its
@@ -557,24 +566,18 @@ asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
   // A body that stops arriving for read_timeout gets S3's 400 RequestTimeout.
   // Beast's own deadline would close the socket before we could answer, so
   // body reads run without it and a watchdog cancels the read instead.
-  auto watchdog = std::make_shared<StallWatchdog>(stream.get_executor(),
-                                                  &beast::get_lowest_layer(stream).socket(),
-                                                  options.read_timeout);
-  struct Disarm {
-    std::shared_ptr<StallWatchdog> w;
-    ~Disarm() { w->Disarm(); }
-  } disarm{watchdog};
   beast::get_lowest_layer(stream).expires_never();
-  watchdog->Arm();
+  StallWatchdog watchdog(stream.get_executor(), &beast::get_lowest_layer(stream).socket(),
+                         options.read_timeout);
   while (!bp.is_done()) {
     bp.get().body().data = chunk.get();
     bp.get().body().size = kBodyChunk;
-    watchdog->Progress();
+    watchdog.Progress();
     // read_some: returns after each recv, so every byte counts as progress.
     auto [ec, n] = co_await http::async_read_some(stream, buffer, bp, kTuple);
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) co_return Status(too_large);
-    if (watchdog->fired()) co_return Status(ErrorCode::kRequestTimeout);
+    if (watchdog.fired()) co_return Status(ErrorCode::kRequestTimeout);
     if (ec) co_return Status(ErrorCode::kIncompleteBody);
     size_t got = kBodyChunk - bp.get().body().size;
     if (got > 0) {
@@ -629,13 +632,7 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext
     tcp::socket& sock = beast::get_lowest_layer(stream).socket();
     beast::error_code ignored;
     sock.native_non_blocking(true, ignored);
-    auto watchdog = std::make_shared<StallWatchdog>(stream.get_executor(), &sock,
-                                                    options.read_timeout);
-    struct Disarm {
-      std::shared_ptr<StallWatchdog> w;
-      ~Disarm() { w->Disarm(); }
-    } disarm{watchdog};
-    watchdog->Arm();
+    StallWatchdog watchdog(stream.get_executor(), &sock, options.read_timeout);
     constexpr size_t kSendfileMax = 2 << 20;  // nginx's sendfile_max_chunk
     while (left > 0) {
       auto span = r.source->NextFileSpan(static_cast<size_t>(std::min<uint64_t>(left, kSendfileMax)));
@@ -645,10 +642,10 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext
       if (sent > 0) {
         r.source->Consume(static_cast<size_t>(sent));
         left -= static_cast<uint64_t>(sent);
-        watchdog->Progress();
+        watchdog.Progress();
       } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         auto [wec] = co_await sock.async_wait(tcp::socket::wait_write, kTuple);
-        if (wec || watchdog->fired()) co_return false;
+        if (wec || watchdog.fired()) co_return false;
       } else if (sent < 0 && errno == EINTR) {
         continue;
       } else {
@@ -691,6 +688,14 @@ std::optional<FaultRule> Server::Impl::MatchFault(RequestContext& ctx) {
   return fault;
 }
 
+template <class Stream>
+asio::awaitable<beast::error_code> Server::Impl::WriteContinue(Stream& stream) {
+  http::response<http::empty_body> cont{http::status::continue_, 11};
+  beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+  auto [ec, n] = co_await http::async_write(stream, cont, kTuple);
+  co_return ec;
+}
+
 // An injected connection reset: take some of the body (so the client is
 // mid-upload), then close with RST (SO_LINGER 0).
 template <class Stream>
@@ -699,11 +704,7 @@ asio::awaitable<void> Server::Impl::ResetConnection(Stream& stream,
                                                     http::request_parser<http::empty_body>& hp) {
   beast::error_code ec;
   if (!hp.is_done()) {
-    if (auto it = hp.get().find(http::field::expect);
-        it != hp.get().end() && ToLower(it->value()) == "100-continue") {
-      http::response<http::empty_body> cont{http::status::continue_, 11};
-      co_await http::async_write(stream, cont, kTuple);
-    }
+    if (ExpectsContinue(hp.get())) co_await WriteContinue(stream);
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_read_some(buffer.prepare(64 * 1024), kTuple);
   }
@@ -738,6 +739,10 @@ asio::awaitable<void> Server::Impl::ReapStaleUploads() {
   while (!stopping) {
     auto cutoff = std::chrono::system_clock::now() - age;
     auto aborted = state->store->AbortUploadsOlderThan(server::ToTimeMs(cutoff));
+    // Not a request: nobody waits on the committer for it, so commit here.
+    if (aborted.ok()) {
+      if (Status s = state->store->CommitGroup(); !s.ok()) aborted = s;
+    }
     if (!aborted.ok()) {
       state->logger->warn("stale upload sweep failed: {}", aborted.status().message());
     } else if (*aborted > 0) {

@@ -388,9 +388,8 @@ class Store final : public ObjectStore {
   }
 
  private:
-  // A failure only leaves an orphan, which the next open removes, so it is
-  // not reported.
-  // A leased blob is removed when its last lease goes.
+  // A leased blob is removed when its last lease goes. A failure only leaves
+  // an orphan, which the next open removes, so it is not reported.
   void RemoveBlob(const std::string& blob_id) {
     {
       std::lock_guard lock(lease_mu_);

@@ -392,7 +392,8 @@ class SqliteRegistry final : public Registry {
   // If BEGIN fails the write runs on its own, committed as before.
   void JoinGroupLocked();
   Status SyncWal();
-  void CheckpointIfLong();
+  void RewindWalIfLongLocked();
+  void WakeCheckpointer();
   void RunCheckpointer();
 
   // The *Locked helpers expect mu_ held.
@@ -1165,34 +1166,34 @@ SqliteRegistry::~SqliteRegistry() {
   // The main connection, closing last, checkpoints and removes the WAL.
 }
 
-// WAL upkeep, after each group commit (commit_mu_ held). A background
-// thread copies the WAL into the database on its own connection (PASSIVE),
-// outside the registry lock. But a writer that never pauses keeps the WAL
-// from ever being copied entirely, and SQLite rewinds it only then: so once
-// it is long, the commit path itself finishes the copy while no group is
-// open (mu_ held, usually a few frames plus one database sync) and the next
-// group starts the WAL from its beginning again.
-void SqliteRegistry::CheckpointIfLong() {
-  constexpr int kBackgroundFrames = 2000;  // 8 MiB of 4 KiB pages
-  constexpr int kRewindFrames = 4000;
-  bool background = false;
+// WAL upkeep. A background thread copies the WAL into the database on its
+// own connection (PASSIVE), outside the registry lock, once it passes
+// kBackgroundFrames. But a writer that never pauses keeps the WAL from ever
+// being copied entirely, and SQLite rewinds it only then: so past
+// kRewindFrames, the commit itself finishes the copy right after COMMIT,
+// while no group can be open (mu_ held: usually a few frames plus one
+// database sync), and the next group starts the WAL from its beginning.
+constexpr int kBackgroundFrames = 2000;  // 8 MiB of 4 KiB pages
+constexpr int kRewindFrames = 4000;
+
+void SqliteRegistry::RewindWalIfLongLocked() {
+  if (wal_frames_ < kRewindFrames) return;
+  // The background thread starts no new pass meanwhile; one in progress makes
+  // this BUSY, and the next commit tries again.
+  rewind_pending_ = true;
+  int log = 0, copied = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  if (rc == SQLITE_OK && copied == log) {
+    wal_frames_ = 0;
+    rewind_pending_ = false;
+  }
+}
+
+void SqliteRegistry::WakeCheckpointer() {
   {
     std::lock_guard lock(mu_);
-    if (wal_frames_ >= kRewindFrames && !group_open_) {
-      // The background thread starts no new pass meanwhile; one in progress
-      // makes this BUSY, and the next commit tries again.
-      rewind_pending_ = true;
-      int log = 0, copied = 0;
-      int rc = sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE, &log,
-                                         &copied);
-      if (rc == SQLITE_OK && copied == log) {
-        wal_frames_ = 0;
-        rewind_pending_ = false;
-      }
-    }
-    background = wal_frames_ >= kBackgroundFrames && !rewind_pending_;
+    if (wal_frames_ < kBackgroundFrames || rewind_pending_) return;
   }
-  if (!background) return;
   std::lock_guard lock(ckpt_mu_);
   ckpt_wanted_ = true;
   if (!ckpt_thread_.joinable()) ckpt_thread_ = std::thread([this] { RunCheckpointer(); });
@@ -1272,7 +1273,9 @@ Status SqliteRegistry::CommitGroup() {
       s = Status(ErrorCode::kInternalError, "registry transaction was rolled back");
     } else {
       s = Query(st_.commit).Run();
-      if (!s.ok() && sqlite3_get_autocommit(db_.get()) == 0) {
+      if (s.ok()) {
+        RewindWalIfLongLocked();
+      } else if (sqlite3_get_autocommit(db_.get()) == 0) {
         static_cast<void>(Query(st_.rollback).Run());
       }
     }
@@ -1287,7 +1290,7 @@ Status SqliteRegistry::CommitGroup() {
     return s;
   }
   for (auto& fn : callbacks) fn();
-  CheckpointIfLong();
+  WakeCheckpointer();
   return Status::Ok();
 }
 
