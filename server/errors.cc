@@ -41,8 +41,9 @@ constexpr Entry kTable[] = {
       "You did not provide the number of bytes specified by the Content-Length HTTP header"}},
     {ErrorCode::kRequestTimeout,
      {"RequestTimeout", 400,
+      // As S3 sends it (the API reference's table drops the second sentence).
       "Your socket connection to the server was not read from or written to within the "
-      "timeout period."}},
+      "timeout period. Idle connections will be closed."}},
     {ErrorCode::kKeyTooLongError, {"KeyTooLongError", 400, "Your key is too long"}},
     {ErrorCode::kMetadataTooLarge,
      {"MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size."}},

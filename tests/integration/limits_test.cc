@@ -32,6 +32,24 @@ std::string CodeOf(const std::string& response) {
   return a == std::string::npos || b == std::string::npos ? "" : response.substr(a + 6, b - a - 6);
 }
 
+// PUT of `body` at /alice-bucket/<key>, signed with UNSIGNED-PAYLOAD (so it
+// can be sent in pieces).
+HttpRequest UnsignedPut(const std::string& key, std::string body) {
+  HttpRequest req;
+  req.method = "PUT";
+  req.target = "/alice-bucket/" + key;
+  req.body = std::move(body);
+  req.unsigned_payload = true;
+  return req;
+}
+
+HttpRequest Head(const std::string& key) {
+  HttpRequest req;
+  req.method = "HEAD";
+  req.target = "/alice-bucket/" + key;
+  return req;
+}
+
 // Short timeouts so the slow-client tests run in about a second.
 class LimitsTest : public ServerTest {
  protected:
@@ -158,11 +176,7 @@ TEST_F(LimitsTest, IdleKeepAliveConnectionWaitsIdleTimeoutNotReadTimeout) {
 }
 
 TEST_F(LimitsTest, StalledBodyIsRequestTimeoutAndClosed) {
-  HttpRequest req;
-  req.method = "PUT";
-  req.target = "/alice-bucket/stalled";
-  req.body = std::string(1000, 'b');
-  req.unsigned_payload = true;
+  HttpRequest req = UnsignedPut("stalled", std::string(1000, 'b'));
   std::string bytes = alice_->Serialize(req);
   RawSocket s(server_->port());
   ASSERT_TRUE(s.Send(std::string_view(bytes).substr(0, bytes.size() - 900)));
@@ -174,11 +188,12 @@ TEST_F(LimitsTest, StalledBodyIsRequestTimeoutAndClosed) {
   // taken for the next request).
   EXPECT_EQ(StatusOf(got), 400) << got;
   EXPECT_EQ(CodeOf(got), "RequestTimeout") << got;
+  EXPECT_NE(got.find("<Message>Your socket connection to the server was not read from or written "
+                     "to within the timeout period. Idle connections will be closed.</Message>"),
+            std::string::npos)
+      << got;
   EXPECT_NE(got.find("Connection: close"), std::string::npos) << got;
-  HttpRequest head;
-  head.method = "HEAD";
-  head.target = "/alice-bucket/stalled";
-  EXPECT_EQ(alice_->Send(head).status, 404);
+  EXPECT_EQ(alice_->Send(Head("stalled")).status, 404);
 }
 
 // Its own read timeout, with a wide margin over the send interval, so a loaded
@@ -194,11 +209,7 @@ class SlowBodyTest : public ServerTest {
 
 TEST_F(SlowBodyTest, SlowButSteadyBodyIsNotAStall) {
   // 3 s in all (twice the read timeout), but never 1.5 s without a byte.
-  HttpRequest req;
-  req.method = "PUT";
-  req.target = "/alice-bucket/trickled";
-  req.body = std::string(1200, 't');
-  req.unsigned_payload = true;
+  HttpRequest req = UnsignedPut("trickled", std::string(1200, 't'));
   std::string bytes = alice_->Serialize(req);
   RawSocket s(server_->port());
   size_t head = bytes.size() - req.body.size();
@@ -216,11 +227,7 @@ TEST_F(SlowBodyTest, SlowButSteadyBodyIsNotAStall) {
 
 TEST_F(LimitsTest, ReaderThatStopsReadingIsCutOffAfterTheReadTimeout) {
   // Bigger than what loopback socket buffers absorb, so the send blocks.
-  HttpRequest put;
-  put.method = "PUT";
-  put.target = "/alice-bucket/big";
-  put.body = std::string(48 << 20, 'g');
-  put.unsigned_payload = true;
+  HttpRequest put = UnsignedPut("big", std::string(48 << 20, 'g'));
   ASSERT_EQ(alice_->Send(put).status, 200);
   HttpRequest get;
   get.target = "/alice-bucket/big";
@@ -232,10 +239,7 @@ TEST_F(LimitsTest, ReaderThatStopsReadingIsCutOffAfterTheReadTimeout) {
   EXPECT_EQ(StatusOf(got), 200);
   EXPECT_LT(got.size(), put.body.size());
   // The server goes on serving.
-  HttpRequest head;
-  head.method = "HEAD";
-  head.target = "/alice-bucket/big";
-  EXPECT_EQ(alice_->Send(head).status, 200);
+  EXPECT_EQ(alice_->Send(Head("big")).status, 200);
 }
 
 class IdleTimeoutTest : public ServerTest {

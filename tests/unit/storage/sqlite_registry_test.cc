@@ -34,6 +34,26 @@ std::string QueryText(const std::string& path, const std::string& sql) {
   return out;
 }
 
+// A pending upload in bucket "b".
+UploadInfo Upload(std::string id, std::string key, TimeMs created = 0) {
+  UploadInfo upload;
+  upload.upload_id = std::move(id);
+  upload.bucket = "b";
+  upload.key = std::move(key);
+  upload.created = created;
+  return upload;
+}
+
+PartInfo Part(int number, std::string blob_id, uint64_t size, std::string md5_hex = "") {
+  PartInfo part;
+  part.part_number = number;
+  part.blob = {std::move(blob_id), size};
+  part.md5_hex = std::move(md5_hex);
+  return part;
+}
+
+constexpr char kBlobId[] = "0123456789abcdef0123456789abcdef";
+
 TEST(SqliteRegistryTest, FileDatabaseIsWalWithCurrentSchemaVersion) {
   TempDir dir;
   std::string path = dir.path() + "/s2lite.db";
@@ -94,17 +114,8 @@ TEST(SqliteRegistryTest, PlannerErrorLeavesUploadUntouched) {
   ASSERT_TRUE(registry.ok());
   Registry& r = **registry;
   ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  UploadInfo upload;
-  upload.upload_id = "u1";
-  upload.bucket = "b";
-  upload.key = "k";
-  upload.created = 5;
-  ASSERT_TRUE(r.InsertUpload(upload).ok());
-  PartInfo part;
-  part.part_number = 1;
-  part.blob = {"0123456789abcdef0123456789abcdef", 3};
-  part.md5_hex = "00";
-  ASSERT_TRUE(r.PutPart("u1", part).ok());
+  ASSERT_TRUE(r.InsertUpload(Upload("u1", "k", 5)).ok());
+  ASSERT_TRUE(r.PutPart("u1", Part(1, kBlobId, 3, "00")).ok());
 
   Result<FreedBlobs> freed = r.CompleteUpload(
       "u1", {{1, "00"}}, [](const UploadInfo&, const std::vector<PartInfo>& parts) {
@@ -126,15 +137,8 @@ TEST(SqliteRegistryTest, ReferencedBlobsCoversPartsAndObjects) {
   ASSERT_TRUE(registry.ok());
   Registry& r = **registry;
   ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  UploadInfo upload;
-  upload.upload_id = "u1";
-  upload.bucket = "b";
-  upload.key = "k";
-  ASSERT_TRUE(r.InsertUpload(upload).ok());
-  PartInfo part;
-  part.part_number = 1;
-  part.blob = {"part-blob", 1};
-  ASSERT_TRUE(r.PutPart("u1", part).ok());
+  ASSERT_TRUE(r.InsertUpload(Upload("u1", "k")).ok());
+  ASSERT_TRUE(r.PutPart("u1", Part(1, "part-blob", 1)).ok());
   ObjectInfo object;
   object.bucket = "b";
   object.key = "o";
@@ -157,11 +161,7 @@ TEST(SqliteRegistryGroupCommitTest, WritesAreCommittedTogetherByCommitGroup) {
   Registry& r = **registry;
   EXPECT_EQ(r.PendingGroup(), 0u);
   ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  UploadInfo upload;
-  upload.upload_id = "u1";
-  upload.bucket = "b";
-  upload.key = "k";
-  ASSERT_TRUE(r.InsertUpload(upload).ok());
+  ASSERT_TRUE(r.InsertUpload(Upload("u1", "k")).ok());
   uint64_t group = r.PendingGroup();
   EXPECT_NE(group, 0u);
   // Visible to this registry, not to an outside reader yet.
@@ -188,16 +188,8 @@ TEST(SqliteRegistryGroupCommitTest, FailedWriteRollsBackOnlyItselfInsideTheGroup
   ASSERT_TRUE(registry.ok());
   Registry& r = **registry;
   ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  UploadInfo upload;
-  upload.upload_id = "u1";
-  upload.bucket = "b";
-  upload.key = "k";
-  ASSERT_TRUE(r.InsertUpload(upload).ok());
-  PartInfo part;
-  part.part_number = 1;
-  part.blob = {"0123456789abcdef0123456789abcdef", 3};
-  part.md5_hex = "00";
-  ASSERT_TRUE(r.PutPart("u1", part).ok());
+  ASSERT_TRUE(r.InsertUpload(Upload("u1", "k")).ok());
+  ASSERT_TRUE(r.PutPart("u1", Part(1, kBlobId, 3, "00")).ok());
   // A Complete whose planner refuses rolls back to its savepoint...
   Result<FreedBlobs> freed = r.CompleteUpload(
       "u1", {{1, "00"}},
@@ -250,12 +242,7 @@ TEST(SqliteRegistryGroupCommitTest, CheckpointsKeepTheWalBounded) {
   // off on the writing connection), or if the WAL never rewound, 8,000
   // commits would grow it to about 150 MB.
   for (int i = 0; i < 8000; ++i) {
-    UploadInfo upload;
-    upload.upload_id = "u" + std::to_string(i);
-    upload.bucket = "b";
-    upload.key = "k" + std::to_string(i % 97);
-    upload.created = i;
-    ASSERT_TRUE(r.InsertUpload(upload).ok());
+    ASSERT_TRUE(r.InsertUpload(Upload("u" + std::to_string(i), "k" + std::to_string(i % 97), i)).ok());
     ASSERT_TRUE(r.CommitGroup().ok());
   }
   std::error_code ec;
