@@ -43,7 +43,7 @@ for stage in "${STAGES[@]}"; do
       configure build-tsan thread
       cmake --build build-tsan -j"$JOBS" --target s2lite_integration_tests s2lite_daemon
       export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
-      build-tsan/tests/s2lite_integration_tests --gtest_filter="$TSAN_FILTER" --gtest_brief=1
+      build-tsan/tests/s2lite_integration_tests --gtest_filter="$TSAN_FILTER"
       ;;
     *) echo "unknown stage $stage (asan|tsan)" >&2; exit 2 ;;
   esac

@@ -800,7 +800,9 @@ Status Server::Impl::Start() {
   auto address = asio::ip::make_address(host, ec);
   if (ec) return Status(ErrorCode::kInvalidArgument, "invalid listen address: " + options.listen_host);
   tcp::endpoint ep(address, options.listen_port);
-  acceptor = std::make_unique<tcp::acceptor>(*ioc);
+  // On a strand: Stop() posts the close to it, which must never run while
+  // the accept loop, on another thread, is arming its next accept.
+  acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc));
   acceptor->open(ep.protocol(), ec);
   if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor->bind(ep, ec);
@@ -815,7 +817,7 @@ Status Server::Impl::Start() {
   state = std::move(st);
   if (!options.in_memory) committer = std::make_unique<GroupCommitter>(state->store.get());
   stopping = false;
-  asio::co_spawn(*ioc, AcceptLoop(), asio::detached);
+  asio::co_spawn(acceptor->get_executor(), AcceptLoop(), asio::detached);
   if (options.abort_incomplete_after.count() > 0) {
     reaper = std::make_unique<asio::steady_timer>(asio::make_strand(*ioc));
     asio::co_spawn(reaper->get_executor(), ReapStaleUploads(), asio::detached);

@@ -2,8 +2,12 @@
 // fixture, health and metrics.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <regex>
+#include <thread>
+
+#include <boost/asio/ip/tcp.hpp>
 
 #include "s2lite/testing/gtest.h"
 #include "test_client.h"
@@ -99,6 +103,37 @@ TEST(InMemoryTest, StartReportsAPortInUse) {
   Status s = b.Start();
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("cannot listen"), std::string::npos) << s.message();
+}
+
+// Stop() closes the listener while, on another worker thread, the accept
+// loop may be arming its next accept for a connection that just arrived: the
+// two must be serialized (TSan found a crash in CI before they were).
+TEST(InMemoryTest, StopWhileClientsKeepConnecting) {
+  for (int round = 0; round < 50; ++round) {
+    Options o = DefaultTestOptions();
+    o.threads = 4;
+    Server s(o);
+    ASSERT_TRUE(s.Start().ok());
+    const uint16_t port = s.port();
+    std::atomic<bool> done{false};
+    std::atomic<int> connected{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 2; ++t) {
+      clients.emplace_back([&] {
+        boost::asio::io_context io;
+        while (!done) {
+          boost::asio::ip::tcp::socket sock(io);
+          boost::system::error_code ec;
+          sock.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+          if (!ec) ++connected;
+        }
+      });
+    }
+    while (connected < 20) std::this_thread::yield();
+    s.Stop();
+    done = true;
+    for (auto& t : clients) t.join();
+  }
 }
 
 class OperationalTest : public FixtureTest {};
