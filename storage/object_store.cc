@@ -189,7 +189,13 @@ class DirLock {
 class Store final : public ObjectStore {
  public:
   Store(DirLock lock, std::unique_ptr<Registry> registry, std::unique_ptr<BlobStore> blobs)
-      : lock_(std::move(lock)), registry_(std::move(registry)), blobs_(std::move(blobs)) {}
+      : lock_(std::move(lock)), registry_(std::move(registry)), blobs_(std::move(blobs)) {
+    // A group that fails to commit leaves its new parts' and objects' bytes
+    // unreferenced: they go now, not at the next open.
+    registry_->OnFailedGroup([this](const FreedBlobs& ids) {
+      for (const std::string& id : ids) RemoveBlob(id);
+    });
+  }
   // The last group commits while the blob store its callbacks use still exists.
   ~Store() override { static_cast<void>(registry_->CommitGroup()); }
 

@@ -125,6 +125,11 @@ class Registry {
   // a rolled-back row would still refer to). `fn` must not call back into
   // the registry.
   virtual void AfterCommit(std::function<void()> fn) { fn(); }
+  // Set once, before any write: called (outside the registry's locks) after
+  // a group fails to commit, with the new blobs its PutPart/PutObject rows
+  // referred to that no committed row refers to. Nothing can reach them, so
+  // their owner removes them now rather than at the next open.
+  virtual void OnFailedGroup(std::function<void(const FreedBlobs&)> /*fn*/) {}
 };
 
 }  // namespace s2lite::storage

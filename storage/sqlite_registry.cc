@@ -362,8 +362,16 @@ class SqliteRegistry final : public Registry {
   Status CommitGroup() override;
   Status GroupStatus(uint64_t id) override;
   void AfterCommit(std::function<void()> fn) override;
+  void OnFailedGroup(std::function<void(const FreedBlobs&)> fn) override {
+    on_failed_group_ = std::move(fn);
+  }
 
  private:
+  // Notes the blobs a write in the open group introduced (for OnFailedGroup).
+  void NoteNewBlobsLocked(const std::vector<std::string>& ids) {
+    if (group_open_ && on_failed_group_) group_blobs_.insert(group_blobs_.end(), ids.begin(), ids.end());
+  }
+
   struct Statements {
     Statement begin, commit, rollback;
     Statement savepoint, release, rollback_to;  // one write inside an open group
@@ -421,6 +429,8 @@ class SqliteRegistry final : public Registry {
   bool group_open_ = false;
   uint64_t group_id_ = 0;  // the open group, or the last one
   std::vector<std::function<void()>> after_commit_;
+  std::vector<std::string> group_blobs_;  // new blobs the open group's rows refer to
+  std::function<void(const FreedBlobs&)> on_failed_group_;  // set before any write
   std::vector<std::pair<uint64_t, Status>> failed_groups_;  // the most recent few
   std::mutex commit_mu_;   // one CommitGroup at a time; taken before mu_
   int wal_fd_ = -1;        // guarded by commit_mu_
@@ -938,6 +948,7 @@ Result<FreedBlobs> SqliteRegistry::PutPart(const std::string& upload_id, const P
   if (!freed.ok()) return freed;
   s = tx.Commit();
   if (!s.ok()) return s;
+  NoteNewBlobsLocked({part.blob.blob_id});
   return freed;
 }
 
@@ -1051,6 +1062,10 @@ Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object) {
   if (!freed.ok()) return freed;
   s = tx.Commit();
   if (!s.ok()) return s;
+  std::vector<std::string> added;
+  added.reserve(object.manifest.size());
+  for (const BlobRef& blob : object.manifest) added.push_back(blob.blob_id);
+  NoteNewBlobsLocked(added);
   return freed;
 }
 
@@ -1262,12 +1277,15 @@ Status SqliteRegistry::CommitGroup() {
   uint64_t id = 0;
   Status s;
   std::vector<std::function<void()>> callbacks;
+  FreedBlobs orphans;
   {
     std::lock_guard lock(mu_);
     if (!group_open_) return Status::Ok();
     id = group_id_;
     group_open_ = false;
     callbacks.swap(after_commit_);
+    std::vector<std::string> added;
+    added.swap(group_blobs_);
     if (sqlite3_get_autocommit(db_.get()) != 0) {
       // An I/O error or a full disk already rolled the whole group back.
       s = Status(ErrorCode::kInternalError, "registry transaction was rolled back");
@@ -1279,14 +1297,23 @@ Status SqliteRegistry::CommitGroup() {
         static_cast<void>(Query(st_.rollback).Run());
       }
     }
+    if (!s.ok() && !added.empty()) {
+      // Checked against what is committed now: after an automatic rollback
+      // mid-group, later writes ran (and committed) on their own.
+      Result<FreedBlobs> unreferenced = UnreferencedLocked(std::move(added));
+      if (unreferenced.ok()) orphans = std::move(*unreferenced);
+    }
   }
   // The WAL is synced outside mu_: requests keep writing the next group meanwhile.
   if (s.ok() && fsync_) s = SyncWal();
   if (!s.ok()) {
-    std::lock_guard lock(mu_);
-    failed_groups_.emplace_back(id, s);
-    constexpr size_t kKeepFailures = 64;
-    if (failed_groups_.size() > kKeepFailures) failed_groups_.erase(failed_groups_.begin());
+    {
+      std::lock_guard lock(mu_);
+      failed_groups_.emplace_back(id, s);
+      constexpr size_t kKeepFailures = 64;
+      if (failed_groups_.size() > kKeepFailures) failed_groups_.erase(failed_groups_.begin());
+    }
+    if (!orphans.empty()) on_failed_group_(orphans);
     return s;
   }
   for (auto& fn : callbacks) fn();

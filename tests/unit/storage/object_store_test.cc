@@ -1,6 +1,9 @@
 #include "storage/object_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <atomic>
@@ -1046,6 +1049,57 @@ TEST_P(FileObjectStoreTest, FsyncModeWorks) {
   Result<ObjectInfo> got = store_->GetObject(kBucket, "k");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(ReadObjectBytes(*store_, *got), "durable");
+}
+
+// With group commit, a group whose COMMIT fails (here: a file-size limit
+// standing in for a full disk) is rolled back whole, and the bytes its new
+// parts and objects referred to are removed at once, not left as orphans
+// until the next open.
+TEST_P(FileObjectStoreTest, FailedGroupCommitRemovesTheBytesOfItsNewRows) {
+  store_.reset();
+  StoreOptions options;
+  options.data_dir = data_dir();
+  options.group_commit = true;
+  Result<std::unique_ptr<ObjectStore>> store = OpenObjectStore(options);
+  ASSERT_TRUE(store.ok());
+  store_ = std::move(*store);
+  ObjectInfo kept = PutObject("kept", "kept bytes");
+  std::string upload = CreateUpload("k", "u1");
+  ASSERT_TRUE(store_->CommitGroup().ok());
+
+  PartInfo part = PutPart(upload, 1, "part bytes");
+  ObjectInfo lost = PutObject("lost", "lost bytes");
+  const uint64_t group = store_->PendingGroup();
+  ASSERT_NE(group, 0u);
+  ASSERT_TRUE(BlobExists(*store_, part.blob.blob_id));
+  ASSERT_TRUE(BlobExists(*store_, lost.manifest[0].blob_id));
+
+  struct sigaction ignore {}, old_action {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);
+  rlimit old_limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  rlimit tiny = old_limit;
+  tiny.rlim_cur = 1;  // every write past the first byte of a file fails
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+  Status committed = store_->CommitGroup();
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  sigaction(SIGXFSZ, &old_action, nullptr);
+
+  ASSERT_FALSE(committed.ok());
+  EXPECT_FALSE(store_->GroupStatus(group).ok());
+  EXPECT_FALSE(BlobExists(*store_, part.blob.blob_id));
+  EXPECT_FALSE(BlobExists(*store_, lost.manifest[0].blob_id));
+  EXPECT_EQ(store_->GetObject(kBucket, "lost").status().code(), ErrorCode::kNoSuchKey);
+  Result<std::vector<PartInfo>> parts = store_->ListParts(upload, 0, 10, nullptr);
+  ASSERT_TRUE(parts.ok());
+  EXPECT_TRUE(parts->empty());
+  // What was committed before is untouched, and the store goes on working.
+  EXPECT_EQ(ReadBlob(*store_, kept.manifest[0].blob_id), "kept bytes");
+  PartInfo again = PutPart(upload, 1, "part bytes");
+  ASSERT_TRUE(store_->CommitGroup().ok());
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  EXPECT_EQ(ReadBlob(*store_, again.blob.blob_id), "part bytes");
 }
 
 TEST_P(FileObjectStoreTest, DataDirectoryIsCreatedWithParents) {
