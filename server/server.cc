@@ -120,7 +120,10 @@ class GroupCommitter {
           auto work = asio::make_work_guard(asio::get_associated_executor(handler));
           std::lock_guard lock(mu_);
           waiters_.push_back(Waiter{id, std::move(work), std::move(handler)});
-          cv_.notify_one();
+          // Only the first waiter wakes the committer; while it gathers it
+          // waits for in-flight requests to finish (InFlight::Leave), not
+          // for each waiter.
+          if (waiters_.size() == 1) cv_.notify_one();
         },
         asio::use_awaitable);
   }
@@ -149,13 +152,26 @@ class GroupCommitter {
         last = stop_ && batch.empty();
       }
       static_cast<void>(store_->CommitGroup());
+      // One hand-off per worker thread, not per request: each post from this
+      // thread may have to wake the worker out of epoll_wait.
+      struct Completions {
+        asio::any_io_executor executor;
+        std::vector<std::pair<asio::any_completion_handler<void(Status)>, Status>> handlers;
+      };
+      std::vector<Completions> by_thread;
       for (Waiter& w : batch) {
-        Status s = store_->GroupStatus(w.id);
         auto ex = w.work.get_executor();
-        asio::post(ex, [h = std::move(w.handler), s = std::move(s)]() mutable {
-          std::move(h)(std::move(s));
+        auto it = std::find_if(by_thread.begin(), by_thread.end(),
+                               [&](const Completions& c) { return c.executor == ex; });
+        if (it == by_thread.end()) it = by_thread.insert(by_thread.end(), Completions{ex, {}});
+        it->handlers.emplace_back(std::move(w.handler), store_->GroupStatus(w.id));
+      }
+      for (Completions& c : by_thread) {
+        asio::post(c.executor, [handlers = std::move(c.handlers)]() mutable {
+          for (auto& [handler, status] : handlers) std::move(handler)(std::move(status));
         });
       }
+      batch.clear();  // the work guards go once every post is queued
       if (last) return;
     }
   }
@@ -245,7 +261,14 @@ bool ExpectsContinue(const http::request_header<>& h) {
 struct Server::Impl {
   Options options;
   std::unique_ptr<server::ServerState> state;
-  std::unique_ptr<asio::io_context> ioc;
+  // One single-threaded io_context per worker thread (the nginx model): a
+  // connection lives on one of them, so its handlers need no strand and the
+  // threads never hand work to each other. The acceptor is on the first and
+  // deals connections round-robin.
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  // Keep each worker's run() going while it has no connection yet.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle_guards;
+  size_t next_ioc = 0;  // touched by the accept loop only
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<asio::ssl::context> tls;  // set when serving HTTPS
   std::vector<std::thread> threads;
@@ -297,7 +320,7 @@ struct Server::Impl {
 
 asio::awaitable<void> Server::Impl::AcceptLoop() {
   for (;;) {
-    tcp::socket peer(asio::make_strand(*ioc));
+    tcp::socket peer(*iocs[next_ioc++ % iocs.size()]);
     auto [ec] = co_await acceptor->async_accept(peer, kTuple);
     if (stopping) co_return;
     if (ec) {
@@ -794,15 +817,16 @@ Status Server::Impl::Start() {
     tls = std::move(ctx);
   }
   unsigned n = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  ioc = std::make_unique<asio::io_context>(static_cast<int>(n));
+  iocs.clear();
+  for (unsigned i = 0; i < n; ++i) iocs.push_back(std::make_unique<asio::io_context>(1));
   beast::error_code ec;
   std::string host = options.listen_host == "localhost" ? "127.0.0.1" : options.listen_host;
   auto address = asio::ip::make_address(host, ec);
   if (ec) return Status(ErrorCode::kInvalidArgument, "invalid listen address: " + options.listen_host);
   tcp::endpoint ep(address, options.listen_port);
-  // On a strand: Stop() posts the close to it, which must never run while
-  // the accept loop, on another thread, is arming its next accept.
-  acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc));
+  // On the first worker's (single-threaded) io_context: Stop() posts the
+  // close to it, so it never runs while the accept loop arms its next accept.
+  acceptor = std::make_unique<tcp::acceptor>(*iocs.front());
   acceptor->open(ep.protocol(), ec);
   if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor->bind(ep, ec);
@@ -819,10 +843,13 @@ Status Server::Impl::Start() {
   stopping = false;
   asio::co_spawn(acceptor->get_executor(), AcceptLoop(), asio::detached);
   if (options.abort_incomplete_after.count() > 0) {
-    reaper = std::make_unique<asio::steady_timer>(asio::make_strand(*ioc));
+    reaper = std::make_unique<asio::steady_timer>(*iocs.front());
     asio::co_spawn(reaper->get_executor(), ReapStaleUploads(), asio::detached);
   }
-  for (unsigned i = 0; i < n; ++i) threads.emplace_back([this] { ioc->run(); });
+  for (auto& ioc : iocs) {
+    idle_guards.push_back(asio::make_work_guard(*ioc));
+    threads.emplace_back([ctx = ioc.get()] { ctx->run(); });
+  }
   running = true;
   state->ready = true;
   return Status::Ok();
@@ -837,6 +864,7 @@ void Server::Impl::Stop() {
     beast::error_code ec;
     acceptor->close(ec);
   });
+  idle_guards.clear();  // each run() returns once its connections are gone
   {
     std::unique_lock lock(mu);
     for (const auto& track : sessions) {
@@ -850,7 +878,7 @@ void Server::Impl::Stop() {
     }
     if (!cv.wait_for(lock, std::chrono::seconds(10), [this] { return sessions.empty(); })) {
       state->logger->warn("stop: {} connections still busy, closing them", sessions.size());
-      ioc->stop();
+      for (auto& ioc : iocs) ioc->stop();
     }
   }
   for (auto& t : threads) t.join();
@@ -858,7 +886,7 @@ void Server::Impl::Stop() {
   committer.reset();  // the last commit, before the io_context its waiters belong to goes
   acceptor.reset();
   reaper.reset();
-  ioc.reset();
+  iocs.clear();
   state->logger->flush();
   state.reset();  // closes the registry cleanly
   running = false;

@@ -18,6 +18,7 @@
 
 #include "storage/errors.h"
 #include "storage/sqlite_db.h"
+#include "storage/spin_mutex.h"
 
 namespace s2lite::storage {
 namespace {
@@ -417,7 +418,7 @@ class SqliteRegistry final : public Registry {
   // The candidates no row refers to any more.
   Result<FreedBlobs> UnreferencedLocked(std::vector<std::string> candidates);
 
-  std::mutex mu_;
+  SpinThenSleepMutex mu_;
   sqlite::DbHandle db_;  // declared before st_: statements are finalized first
   Statements st_;
 
