@@ -456,6 +456,7 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
                                               http::request_parser<http::empty_body>& hp) {
   auto start = std::chrono::steady_clock::now();
   GroupCommitter::InFlight in_flight(committer.get());
+  if (committer) state->store->TakeTouchedGroup();  // not ours: an earlier request's
   RequestContext ctx;
   ctx.state = state.get();
   ctx.now = std::chrono::system_clock::now();
@@ -526,9 +527,11 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   // Nothing this request did or saw is acknowledged before it is committed.
   in_flight.Leave();
   if (committer) {
-    if (uint64_t group = state->store->PendingGroup(); group != 0) {
+    if (uint64_t group = state->store->TakeTouchedGroup(); group != 0) {
       Status committed;
-      if (committer->Alone(connections.load())) {
+      if (std::optional<Status> done = state->store->FinishedGroupStatus(group)) {
+        committed = std::move(*done);  // committed (or failed) already
+      } else if (committer->Alone(connections.load())) {
         static_cast<void>(state->store->CommitGroup());
         committed = state->store->GroupStatus(group);
       } else {

@@ -200,6 +200,10 @@ class Store final : public ObjectStore {
   ~Store() override { static_cast<void>(registry_->CommitGroup()); }
 
   uint64_t PendingGroup() override { return registry_->PendingGroup(); }
+  uint64_t TakeTouchedGroup() override { return registry_->TakeTouchedGroup(); }
+  std::optional<Status> FinishedGroupStatus(uint64_t id) override {
+    return registry_->FinishedGroupStatus(id);
+  }
   Status CommitGroup() override { return registry_->CommitGroup(); }
   Status GroupStatus(uint64_t id) override { return registry_->GroupStatus(id); }
 

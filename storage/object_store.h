@@ -141,6 +141,8 @@ class ObjectStore {
 
   // Group commit, as Registry::PendingGroup / CommitGroup / GroupStatus.
   virtual uint64_t PendingGroup() { return 0; }
+  virtual uint64_t TakeTouchedGroup() { return 0; }
+  virtual std::optional<Status> FinishedGroupStatus(uint64_t /*id*/) { return Status::Ok(); }
   virtual Status CommitGroup() { return Status::Ok(); }
   virtual Status GroupStatus(uint64_t /*id*/) { return Status::Ok(); }
 };

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,14 @@ class Registry {
   //
   // The id of the open group; 0 when nothing is uncommitted.
   virtual uint64_t PendingGroup() { return 0; }
+  // The newest group the calling thread's registry calls touched since the
+  // last TakeTouchedGroup (a write joined it, or a read ran while it was
+  // open, so may have seen its rows), then forgets it; 0 when none. What a
+  // request must see committed before it answers.
+  virtual uint64_t TakeTouchedGroup() { return 0; }
+  // Group `id`'s final status once it has one (committed, or failed), else
+  // nullopt: the caller has to wait for a CommitGroup.
+  virtual std::optional<Status> FinishedGroupStatus(uint64_t /*id*/) { return Status::Ok(); }
   // Commits the open group (and, in fsync mode, makes it power-loss durable).
   // Returns that group's status; OK when nothing was open.
   virtual Status CommitGroup() { return Status::Ok(); }

@@ -360,6 +360,8 @@ class SqliteRegistry final : public Registry {
   Status Reset() override;
 
   uint64_t PendingGroup() override;
+  uint64_t TakeTouchedGroup() override;
+  std::optional<Status> FinishedGroupStatus(uint64_t id) override;
   Status CommitGroup() override;
   Status GroupStatus(uint64_t id) override;
   void AfterCommit(std::function<void()> fn) override;
@@ -368,6 +370,32 @@ class SqliteRegistry final : public Registry {
   }
 
  private:
+  // The newest open group this thread's calls touched (a write joined it or a
+  // read saw its rows), for TakeTouchedGroup. Thread-local: a request's
+  // registry calls and its TakeTouchedGroup run on one thread with no other
+  // request's calls in between (a body read in between only adds a later group).
+  // Registries are told apart by a serial, not their address (a new one
+  // may be allocated where a destroyed one was).
+  struct Touch {
+    uint64_t registry = 0;
+    uint64_t group = 0;
+  };
+  static thread_local Touch touched_;
+  static std::atomic<uint64_t> next_serial_;
+  const uint64_t serial_ = ++next_serial_;
+  void NoteTouchLocked() {
+    if (!group_open_) return;
+    if (touched_.registry != serial_ || touched_.group < group_id_) touched_ = {serial_, group_id_};
+  }
+  // mu_ for the data methods: notes the open group they may read from.
+  class DataLock {
+   public:
+    explicit DataLock(SqliteRegistry* r) : lock_(r->mu_) { r->NoteTouchLocked(); }
+
+   private:
+    std::lock_guard<SpinThenSleepMutex> lock_;
+  };
+
   // Notes the blobs a write in the open group introduced (for OnFailedGroup).
   void NoteNewBlobsLocked(const std::vector<std::string>& ids) {
     if (group_open_ && on_failed_group_) group_blobs_.insert(group_blobs_.end(), ids.begin(), ids.end());
@@ -429,6 +457,9 @@ class SqliteRegistry final : public Registry {
   int wal_frames_ = 0;     // WAL length after the last commit (mu_)
   bool group_open_ = false;
   uint64_t group_id_ = 0;  // the open group, or the last one
+  // Every group up to this one has its final status (set once it is recorded).
+  std::atomic<uint64_t> finished_upto_{0};
+  std::atomic<bool> ever_failed_{false};  // GroupStatus's lock-free common case
   std::vector<std::function<void()>> after_commit_;
   std::vector<std::string> group_blobs_;  // new blobs the open group's rows refer to
   std::function<void(const FreedBlobs&)> on_failed_group_;  // set before any write
@@ -728,7 +759,7 @@ Result<FreedBlobs> SqliteRegistry::UnreferencedLocked(std::vector<std::string> c
 // --- buckets
 
 Status SqliteRegistry::InsertBucket(const BucketInfo& bucket) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   JoinGroupLocked();
   Query q(st_.insert_bucket);
   q.BindText(1, bucket.name)
@@ -743,7 +774,7 @@ Status SqliteRegistry::InsertBucket(const BucketInfo& bucket) {
 }
 
 Result<BucketInfo> SqliteRegistry::GetBucket(const std::string& name) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   Query q(st_.get_bucket);
   q.BindText(1, name);
   Result<bool> row = q.Step();
@@ -753,7 +784,7 @@ Result<BucketInfo> SqliteRegistry::GetBucket(const std::string& name) {
 }
 
 Result<std::vector<BucketInfo>> SqliteRegistry::ListBuckets(const std::string& owner) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   Query q(st_.list_buckets);
   q.BindText(1, owner);
   std::vector<BucketInfo> buckets;
@@ -766,7 +797,7 @@ Result<std::vector<BucketInfo>> SqliteRegistry::ListBuckets(const std::string& o
 }
 
 Status SqliteRegistry::DeleteBucket(const std::string& name) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
@@ -791,7 +822,7 @@ Status SqliteRegistry::DeleteBucket(const std::string& name) {
 // --- uploads
 
 Status SqliteRegistry::InsertUpload(const UploadInfo& upload) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   JoinGroupLocked();
   Status s = CheckBucketLocked(upload.bucket);
   if (!s.ok()) return s;
@@ -811,7 +842,7 @@ Status SqliteRegistry::InsertUpload(const UploadInfo& upload) {
 }
 
 Result<UploadInfo> SqliteRegistry::GetUpload(const std::string& upload_id) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   Result<std::optional<UploadInfo>> upload = PendingUploadLocked(upload_id);
   if (!upload.ok()) return upload.status();
   if (!upload->has_value()) return NoSuchUploadError(upload_id);
@@ -819,7 +850,7 @@ Result<UploadInfo> SqliteRegistry::GetUpload(const std::string& upload_id) {
 }
 
 Result<ListUploadsResult> SqliteRegistry::ListUploads(const ListUploadsQuery& query) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   Status s = CheckBucketLocked(query.bucket);
   if (!s.ok()) return s;
 
@@ -866,7 +897,7 @@ Result<ListUploadsResult> SqliteRegistry::ListUploads(const ListUploadsQuery& qu
 }
 
 Result<std::vector<std::string>> SqliteRegistry::ListUploadsCreatedBefore(TimeMs cutoff) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   Query q(st_.uploads_created_before);
   q.BindInt(1, cutoff);
   std::vector<std::string> ids;
@@ -879,7 +910,7 @@ Result<std::vector<std::string>> SqliteRegistry::ListUploadsCreatedBefore(TimeMs
 }
 
 Result<FreedBlobs> SqliteRegistry::DeleteUpload(const std::string& upload_id) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
@@ -905,7 +936,7 @@ Result<FreedBlobs> SqliteRegistry::DeleteUpload(const std::string& upload_id) {
 }
 
 Status SqliteRegistry::PurgeCompletedUploads(TimeMs cutoff) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   JoinGroupLocked();
   Query q(st_.purge_completed);
   q.BindInt(1, cutoff);
@@ -915,7 +946,7 @@ Status SqliteRegistry::PurgeCompletedUploads(TimeMs cutoff) {
 // --- parts
 
 Result<FreedBlobs> SqliteRegistry::PutPart(const std::string& upload_id, const PartInfo& part) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
@@ -955,7 +986,7 @@ Result<FreedBlobs> SqliteRegistry::PutPart(const std::string& upload_id, const P
 
 Result<std::vector<PartInfo>> SqliteRegistry::ListParts(const std::string& upload_id, int marker,
                                                         int max_parts, bool* truncated) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   Result<std::optional<UploadInfo>> upload = PendingUploadLocked(upload_id);
   if (!upload.ok()) return upload.status();
   if (!upload->has_value()) return NoSuchUploadError(upload_id);
@@ -973,7 +1004,7 @@ Result<std::vector<PartInfo>> SqliteRegistry::ListParts(const std::string& uploa
 Result<FreedBlobs> SqliteRegistry::CompleteUpload(const std::string& upload_id,
                                                   const std::vector<CompletePart>& listed,
                                                   const CompletePlanner& plan) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
@@ -1014,7 +1045,7 @@ Result<FreedBlobs> SqliteRegistry::CompleteUpload(const std::string& upload_id,
 }
 
 Result<CompletedUpload> SqliteRegistry::GetCompletedUpload(const std::string& upload_id) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   CompletedUpload done;
   {
     Query q(st_.get_upload);
@@ -1049,7 +1080,7 @@ Result<CompletedUpload> SqliteRegistry::GetCompletedUpload(const std::string& up
 // --- objects
 
 Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
@@ -1071,7 +1102,7 @@ Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object) {
 }
 
 Result<ObjectInfo> SqliteRegistry::GetObject(const std::string& bucket, const std::string& key) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   Status s = CheckBucketLocked(bucket);
   if (!s.ok()) return s;
   ObjectInfo object;
@@ -1090,7 +1121,7 @@ Result<ObjectInfo> SqliteRegistry::GetObject(const std::string& bucket, const st
 }
 
 Result<FreedBlobs> SqliteRegistry::DeleteObject(const std::string& bucket, const std::string& key) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
@@ -1115,7 +1146,7 @@ Result<FreedBlobs> SqliteRegistry::DeleteObject(const std::string& bucket, const
 }
 
 Result<ListObjectsResult> SqliteRegistry::ListObjects(const ListObjectsQuery& query) {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   Status s = CheckBucketLocked(query.bucket);
   if (!s.ok()) return s;
   Query q(st_.list_objects);
@@ -1142,7 +1173,7 @@ Result<ListObjectsResult> SqliteRegistry::ListObjects(const ListObjectsQuery& qu
 // --- maintenance
 
 Result<std::vector<std::string>> SqliteRegistry::ReferencedBlobs() {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   Query q(st_.referenced_blobs);
   std::vector<std::string> ids;
   for (;;) {
@@ -1154,7 +1185,7 @@ Result<std::vector<std::string>> SqliteRegistry::ReferencedBlobs() {
 }
 
 Status SqliteRegistry::Reset() {
-  std::lock_guard lock(mu_);
+  DataLock lock(this);
   JoinGroupLocked();
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
@@ -1249,11 +1280,27 @@ void SqliteRegistry::RunCheckpointer() {
 }
 
 void SqliteRegistry::JoinGroupLocked() {
-  if (!group_commit_ || group_open_) return;
-  if (Query(st_.begin).Run().ok()) {
+  if (!group_commit_) return;
+  if (!group_open_ && Query(st_.begin).Run().ok()) {
     group_open_ = true;
     ++group_id_;
   }
+  NoteTouchLocked();
+}
+
+thread_local SqliteRegistry::Touch SqliteRegistry::touched_;
+std::atomic<uint64_t> SqliteRegistry::next_serial_{0};
+
+uint64_t SqliteRegistry::TakeTouchedGroup() {
+  if (touched_.registry != serial_) return 0;
+  uint64_t id = touched_.group;
+  touched_ = {};
+  return id;
+}
+
+std::optional<Status> SqliteRegistry::FinishedGroupStatus(uint64_t id) {
+  if (id > finished_upto_.load(std::memory_order_acquire)) return std::nullopt;
+  return GroupStatus(id);
 }
 
 uint64_t SqliteRegistry::PendingGroup() {
@@ -1291,6 +1338,7 @@ Status SqliteRegistry::CommitGroup() {
       // An I/O error or a full disk already rolled the whole group back.
       s = Status(ErrorCode::kInternalError, "registry transaction was rolled back");
     } else {
+      SpinThenSleepMutex::LongHold writing_wal(mu_);
       s = Query(st_.commit).Run();
       if (s.ok()) {
         RewindWalIfLongLocked();
@@ -1310,19 +1358,23 @@ Status SqliteRegistry::CommitGroup() {
   if (!s.ok()) {
     {
       std::lock_guard lock(mu_);
+      ever_failed_.store(true, std::memory_order_release);
       failed_groups_.emplace_back(id, s);
       constexpr size_t kKeepFailures = 64;
       if (failed_groups_.size() > kKeepFailures) failed_groups_.erase(failed_groups_.begin());
     }
+    finished_upto_.store(id, std::memory_order_release);
     if (!orphans.empty()) on_failed_group_(orphans);
     return s;
   }
+  finished_upto_.store(id, std::memory_order_release);
   for (auto& fn : callbacks) fn();
   WakeCheckpointer();
   return Status::Ok();
 }
 
 Status SqliteRegistry::GroupStatus(uint64_t id) {
+  if (!ever_failed_.load(std::memory_order_acquire)) return Status::Ok();
   std::lock_guard lock(mu_);
   for (const auto& [failed, status] : failed_groups_) {
     if (failed == id) return status;

@@ -1088,6 +1088,13 @@ TEST_P(FileObjectStoreTest, FailedGroupCommitRemovesTheBytesOfItsNewRows) {
 
   ASSERT_FALSE(committed.ok());
   EXPECT_FALSE(store_->GroupStatus(group).ok());
+  // This thread's writes were in that group: whoever answers for them learns
+  // it failed, though the group is no longer pending.
+  EXPECT_EQ(store_->PendingGroup(), 0u);
+  EXPECT_EQ(store_->TakeTouchedGroup(), group);
+  std::optional<Status> finished = store_->FinishedGroupStatus(group);
+  ASSERT_TRUE(finished.has_value());
+  EXPECT_FALSE(finished->ok());
   EXPECT_FALSE(BlobExists(*store_, part.blob.blob_id));
   EXPECT_FALSE(BlobExists(*store_, lost.manifest[0].blob_id));
   EXPECT_EQ(store_->GetObject(kBucket, "lost").status().code(), ErrorCode::kNoSuchKey);

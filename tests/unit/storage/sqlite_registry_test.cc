@@ -1,6 +1,8 @@
 #include "storage/sqlite_registry.h"
 
 #include <gtest/gtest.h>
+
+#include <thread>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -179,6 +181,44 @@ TEST(SqliteRegistryGroupCommitTest, WritesAreCommittedTogetherByCommitGroup) {
   // The next write starts the next group.
   ASSERT_TRUE(r.DeleteUpload("u1").ok());
   EXPECT_GT(r.PendingGroup(), group);
+}
+
+// What a request must see committed before answering: the group its writes
+// joined, or one that was open while it read (it may have seen those rows).
+TEST(SqliteRegistryGroupCommitTest, TakeTouchedGroupNamesTheGroupACallerWroteOrReadIn) {
+  TempDir dir;
+  Result<std::unique_ptr<Registry>> registry =
+      OpenSqliteRegistry(dir.path() + "/s2lite.db", false, true);
+  ASSERT_TRUE(registry.ok());
+  Registry& r = **registry;
+  EXPECT_EQ(r.TakeTouchedGroup(), 0u);
+  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+  const uint64_t g1 = r.PendingGroup();
+  ASSERT_NE(g1, 0u);
+  EXPECT_FALSE(r.FinishedGroupStatus(g1).has_value());
+  EXPECT_EQ(r.TakeTouchedGroup(), g1);
+  EXPECT_EQ(r.TakeTouchedGroup(), 0u);  // taken
+
+  // Another thread writes; this one only reads while that group is open.
+  std::thread writer([&] {
+    ASSERT_TRUE(r.InsertUpload(Upload("u1", "k")).ok());
+    EXPECT_EQ(r.TakeTouchedGroup(), g1);  // still the open group
+  });
+  writer.join();
+  EXPECT_TRUE(r.GetUpload("u1").ok());
+  EXPECT_EQ(r.TakeTouchedGroup(), g1);
+
+  ASSERT_TRUE(r.CommitGroup().ok());
+  ASSERT_TRUE(r.FinishedGroupStatus(g1).has_value());
+  EXPECT_TRUE(r.FinishedGroupStatus(g1)->ok());
+  // Reads with no group open touch none.
+  EXPECT_TRUE(r.GetUpload("u1").ok());
+  EXPECT_EQ(r.TakeTouchedGroup(), 0u);
+  // The next write joins the next group.
+  ASSERT_TRUE(r.DeleteUpload("u1").ok());
+  const uint64_t g2 = r.TakeTouchedGroup();
+  EXPECT_GT(g2, g1);
+  EXPECT_FALSE(r.FinishedGroupStatus(g2).has_value());
 }
 
 TEST(SqliteRegistryGroupCommitTest, FailedWriteRollsBackOnlyItselfInsideTheGroup) {
