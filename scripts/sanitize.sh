@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sanitizer stage of CI (run after scripts/test.sh):
 #   1. the unit and integration tests under ASan+UBSan (build-asan);
-#   2. the concurrency-relevant integration tests under TSan (build-tsan).
+#   2. the integration tests and the storage unit tests under TSan (build-tsan).
 # Any sanitizer report fails the run. Usage: scripts/sanitize.sh [asan|tsan]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,8 +41,12 @@ for stage in "${STAGES[@]}"; do
       ;;
     tsan)
       configure build-tsan thread
-      cmake --build build-tsan -j"$JOBS" --target s2lite_integration_tests s2lite_daemon
+      cmake --build build-tsan -j"$JOBS" --target s2lite_integration_tests s2lite_storage_tests \
+        s2lite_daemon
       export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+      # The storage tests too: the registry's lock and group commit are
+      # driven there from several threads directly.
+      build-tsan/tests/s2lite_storage_tests --gtest_brief=1
       build-tsan/tests/s2lite_integration_tests --gtest_filter="$TSAN_FILTER"
       ;;
     *) echo "unknown stage $stage (asan|tsan)" >&2; exit 2 ;;

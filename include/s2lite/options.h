@@ -55,7 +55,8 @@ struct Options {
   // Buckets created at start (owned by users[0]) if they don't exist.
   std::vector<std::string> buckets;
 
-  // Worker threads running the I/O context. 0 = one per hardware core.
+  // I/O threads, each running its own event loop; a connection stays on the
+  // one it was given. 0 = one per hardware core.
   unsigned threads = 0;
 
   // Smallest allowed size of every part but the last at Complete. S3: 5 MiB.
