@@ -113,6 +113,12 @@ class GroupCommitter {
     return waiters_.empty();
   }
 
+  // Commits on the caller's thread (see Alone) and returns how `id` ended.
+  Status CommitHere(uint64_t id) {
+    static_cast<void>(store_->CommitGroup());
+    return EndOf(id);
+  }
+
   // Completes with the status of group `id` once it has been committed.
   asio::awaitable<Status> Wait(uint64_t id) {
     co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
@@ -164,7 +170,7 @@ class GroupCommitter {
         auto it = std::find_if(by_thread.begin(), by_thread.end(),
                                [&](const Completions& c) { return c.executor == ex; });
         if (it == by_thread.end()) it = by_thread.insert(by_thread.end(), Completions{ex, {}});
-        it->handlers.emplace_back(std::move(w.handler), store_->GroupStatus(w.id));
+        it->handlers.emplace_back(std::move(w.handler), EndOf(w.id));
       }
       for (Completions& c : by_thread) {
         asio::post(c.executor, [handlers = std::move(c.handlers)]() mutable {
@@ -177,6 +183,11 @@ class GroupCommitter {
   }
 
   storage::ObjectStore* store_;
+  // How group `id` ended, after a CommitGroup that started once it was touched.
+  Status EndOf(uint64_t id) {
+    return store_->GroupStatus(id).value_or(
+        Status(ErrorCode::kInternalError, "registry group not committed"));
+  }
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Waiter> waiters_;
@@ -529,11 +540,10 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   if (committer) {
     if (uint64_t group = state->store->TakeTouchedGroup(); group != 0) {
       Status committed;
-      if (std::optional<Status> done = state->store->FinishedGroupStatus(group)) {
+      if (std::optional<Status> done = state->store->GroupStatus(group)) {
         committed = std::move(*done);  // committed (or failed) already
       } else if (committer->Alone(connections.load())) {
-        static_cast<void>(state->store->CommitGroup());
-        committed = state->store->GroupStatus(group);
+        committed = committer->CommitHere(group);
       } else {
         committed = co_await committer->Wait(group);
       }

@@ -199,13 +199,9 @@ class Store final : public ObjectStore {
   // The last group commits while the blob store its callbacks use still exists.
   ~Store() override { static_cast<void>(registry_->CommitGroup()); }
 
-  uint64_t PendingGroup() override { return registry_->PendingGroup(); }
   uint64_t TakeTouchedGroup() override { return registry_->TakeTouchedGroup(); }
-  std::optional<Status> FinishedGroupStatus(uint64_t id) override {
-    return registry_->FinishedGroupStatus(id);
-  }
+  std::optional<Status> GroupStatus(uint64_t id) override { return registry_->GroupStatus(id); }
   Status CommitGroup() override { return registry_->CommitGroup(); }
-  Status GroupStatus(uint64_t id) override { return registry_->GroupStatus(id); }
 
   // Blobs no row refers to were being written when a process died (or their
   // removal failed): nothing can reach them, so they go.

@@ -50,8 +50,8 @@ struct StoreOptions {
   std::string data_dir;
   bool in_memory = false;
   bool fsync = false;
-  // Concurrent writes share commits (file-backed only; see
-  // Registry::PendingGroup). The caller must then wait for CommitGroup before
+  // Concurrent writes share commits (file-backed only; see Registry's
+  // group commit). The caller must then wait for CommitGroup before
   // acknowledging: the server does.
   bool group_commit = false;
 };
@@ -139,12 +139,10 @@ class ObjectStore {
   // Empties everything (tests).
   virtual Status Reset() = 0;
 
-  // Group commit, as Registry::PendingGroup / CommitGroup / GroupStatus.
-  virtual uint64_t PendingGroup() { return 0; }
+  // Group commit, as Registry::TakeTouchedGroup / GroupStatus / CommitGroup.
   virtual uint64_t TakeTouchedGroup() { return 0; }
-  virtual std::optional<Status> FinishedGroupStatus(uint64_t /*id*/) { return Status::Ok(); }
+  virtual std::optional<Status> GroupStatus(uint64_t /*id*/) { return Status::Ok(); }
   virtual Status CommitGroup() { return Status::Ok(); }
-  virtual Status GroupStatus(uint64_t /*id*/) { return Status::Ok(); }
 };
 
 // Opens (creating if needed) the store: SQLite registry `s2lite.db` in WAL

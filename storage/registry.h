@@ -109,25 +109,23 @@ class Registry {
   // With group commit, the writes of concurrent requests share one open
   // transaction: a write method returning OK means applied and visible to
   // this registry, not yet committed. Whoever acknowledges a write must first
-  // see the group it landed in committed (CommitGroup, then GroupStatus).
+  // see the group it landed in committed (TakeTouchedGroup, then GroupStatus,
+  // waiting for a CommitGroup while it has none).
   //
-  // The id of the open group; 0 when nothing is uncommitted.
+  // The id of the open group; 0 when nothing is uncommitted (inspection).
   virtual uint64_t PendingGroup() { return 0; }
   // The newest group the calling thread's registry calls touched since the
   // last TakeTouchedGroup (a write joined it, or a read ran while it was
   // open, so may have seen its rows), then forgets it; 0 when none. What a
   // request must see committed before it answers.
   virtual uint64_t TakeTouchedGroup() { return 0; }
-  // Group `id`'s final status once it has one (committed, or failed), else
-  // nullopt: the caller has to wait for a CommitGroup.
-  virtual std::optional<Status> FinishedGroupStatus(uint64_t /*id*/) { return Status::Ok(); }
+  // How group `id` ended: OK, or the error its commit failed with (every
+  // write in it was rolled back); nullopt while it has not ended. Once a
+  // CommitGroup that started after `id` was touched returns, it has.
+  virtual std::optional<Status> GroupStatus(uint64_t /*id*/) { return Status::Ok(); }
   // Commits the open group (and, in fsync mode, makes it power-loss durable).
   // Returns that group's status; OK when nothing was open.
   virtual Status CommitGroup() { return Status::Ok(); }
-  // How group `id` ended: OK, or the error its commit failed with (every
-  // write in it was rolled back). Only meaningful once CommitGroup has run
-  // after PendingGroup() returned `id`.
-  virtual Status GroupStatus(uint64_t /*id*/) { return Status::Ok(); }
   // Runs `fn` once everything written so far is committed: at once when
   // nothing is pending, else after the open group commits; dropped if that
   // commit fails. For work that must not precede durability (freeing blobs

@@ -361,9 +361,8 @@ class SqliteRegistry final : public Registry {
 
   uint64_t PendingGroup() override;
   uint64_t TakeTouchedGroup() override;
-  std::optional<Status> FinishedGroupStatus(uint64_t id) override;
+  std::optional<Status> GroupStatus(uint64_t id) override;
   Status CommitGroup() override;
-  Status GroupStatus(uint64_t id) override;
   void AfterCommit(std::function<void()> fn) override;
   void OnFailedGroup(std::function<void(const FreedBlobs&)> fn) override {
     on_failed_group_ = std::move(fn);
@@ -395,6 +394,11 @@ class SqliteRegistry final : public Registry {
    private:
     std::lock_guard<SpinThenSleepMutex> lock_;
   };
+  // mu_ for the write methods: also joins (opening if needed) the group.
+  class WriteLock : DataLock {
+   public:
+    explicit WriteLock(SqliteRegistry* r) : DataLock(r) { r->JoinGroupLocked(); }
+  };
 
   // Notes the blobs a write in the open group introduced (for OnFailedGroup).
   void NoteNewBlobsLocked(const std::vector<std::string>& ids) {
@@ -425,9 +429,12 @@ class SqliteRegistry final : public Registry {
     }
     return Transaction(db_.get(), st_.begin, st_.commit, st_.rollback);
   }
-  // Write methods call this first (mu_ held): opens the group's transaction.
-  // If BEGIN fails the write runs on its own, committed as before.
+  // Write methods call this first (mu_ held, via WriteLock): opens the
+  // group's transaction. If BEGIN fails the write runs on its own, committed
+  // as before.
   void JoinGroupLocked();
+  // The error group `id` failed with, else OK.
+  Status FailureOf(uint64_t id);
   Status SyncWal();
   void RewindWalIfLongLocked();
   void WakeCheckpointer();
@@ -459,7 +466,7 @@ class SqliteRegistry final : public Registry {
   uint64_t group_id_ = 0;  // the open group, or the last one
   // Every group up to this one has its final status (set once it is recorded).
   std::atomic<uint64_t> finished_upto_{0};
-  std::atomic<bool> ever_failed_{false};  // GroupStatus's lock-free common case
+  std::atomic<bool> ever_failed_{false};  // FailureOf's lock-free common case
   std::vector<std::function<void()>> after_commit_;
   std::vector<std::string> group_blobs_;  // new blobs the open group's rows refer to
   std::function<void(const FreedBlobs&)> on_failed_group_;  // set before any write
@@ -759,8 +766,7 @@ Result<FreedBlobs> SqliteRegistry::UnreferencedLocked(std::vector<std::string> c
 // --- buckets
 
 Status SqliteRegistry::InsertBucket(const BucketInfo& bucket) {
-  DataLock lock(this);
-  JoinGroupLocked();
+  WriteLock lock(this);
   Query q(st_.insert_bucket);
   q.BindText(1, bucket.name)
       .BindText(2, bucket.owner)
@@ -797,8 +803,7 @@ Result<std::vector<BucketInfo>> SqliteRegistry::ListBuckets(const std::string& o
 }
 
 Status SqliteRegistry::DeleteBucket(const std::string& name) {
-  DataLock lock(this);
-  JoinGroupLocked();
+  WriteLock lock(this);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -822,8 +827,7 @@ Status SqliteRegistry::DeleteBucket(const std::string& name) {
 // --- uploads
 
 Status SqliteRegistry::InsertUpload(const UploadInfo& upload) {
-  DataLock lock(this);
-  JoinGroupLocked();
+  WriteLock lock(this);
   Status s = CheckBucketLocked(upload.bucket);
   if (!s.ok()) return s;
   Query q(st_.insert_upload);
@@ -910,8 +914,7 @@ Result<std::vector<std::string>> SqliteRegistry::ListUploadsCreatedBefore(TimeMs
 }
 
 Result<FreedBlobs> SqliteRegistry::DeleteUpload(const std::string& upload_id) {
-  DataLock lock(this);
-  JoinGroupLocked();
+  WriteLock lock(this);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -936,8 +939,7 @@ Result<FreedBlobs> SqliteRegistry::DeleteUpload(const std::string& upload_id) {
 }
 
 Status SqliteRegistry::PurgeCompletedUploads(TimeMs cutoff) {
-  DataLock lock(this);
-  JoinGroupLocked();
+  WriteLock lock(this);
   Query q(st_.purge_completed);
   q.BindInt(1, cutoff);
   return q.Run();
@@ -946,8 +948,7 @@ Status SqliteRegistry::PurgeCompletedUploads(TimeMs cutoff) {
 // --- parts
 
 Result<FreedBlobs> SqliteRegistry::PutPart(const std::string& upload_id, const PartInfo& part) {
-  DataLock lock(this);
-  JoinGroupLocked();
+  WriteLock lock(this);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1004,8 +1005,7 @@ Result<std::vector<PartInfo>> SqliteRegistry::ListParts(const std::string& uploa
 Result<FreedBlobs> SqliteRegistry::CompleteUpload(const std::string& upload_id,
                                                   const std::vector<CompletePart>& listed,
                                                   const CompletePlanner& plan) {
-  DataLock lock(this);
-  JoinGroupLocked();
+  WriteLock lock(this);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1080,8 +1080,7 @@ Result<CompletedUpload> SqliteRegistry::GetCompletedUpload(const std::string& up
 // --- objects
 
 Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object) {
-  DataLock lock(this);
-  JoinGroupLocked();
+  WriteLock lock(this);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1121,8 +1120,7 @@ Result<ObjectInfo> SqliteRegistry::GetObject(const std::string& bucket, const st
 }
 
 Result<FreedBlobs> SqliteRegistry::DeleteObject(const std::string& bucket, const std::string& key) {
-  DataLock lock(this);
-  JoinGroupLocked();
+  WriteLock lock(this);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1185,8 +1183,7 @@ Result<std::vector<std::string>> SqliteRegistry::ReferencedBlobs() {
 }
 
 Status SqliteRegistry::Reset() {
-  DataLock lock(this);
-  JoinGroupLocked();
+  WriteLock lock(this);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1298,9 +1295,9 @@ uint64_t SqliteRegistry::TakeTouchedGroup() {
   return id;
 }
 
-std::optional<Status> SqliteRegistry::FinishedGroupStatus(uint64_t id) {
+std::optional<Status> SqliteRegistry::GroupStatus(uint64_t id) {
   if (id > finished_upto_.load(std::memory_order_acquire)) return std::nullopt;
-  return GroupStatus(id);
+  return FailureOf(id);
 }
 
 uint64_t SqliteRegistry::PendingGroup() {
@@ -1356,24 +1353,23 @@ Status SqliteRegistry::CommitGroup() {
   // The WAL is synced outside mu_: requests keep writing the next group meanwhile.
   if (s.ok() && fsync_) s = SyncWal();
   if (!s.ok()) {
-    {
-      std::lock_guard lock(mu_);
-      ever_failed_.store(true, std::memory_order_release);
-      failed_groups_.emplace_back(id, s);
-      constexpr size_t kKeepFailures = 64;
-      if (failed_groups_.size() > kKeepFailures) failed_groups_.erase(failed_groups_.begin());
-    }
-    finished_upto_.store(id, std::memory_order_release);
+    std::lock_guard lock(mu_);
+    ever_failed_.store(true, std::memory_order_release);
+    failed_groups_.emplace_back(id, s);
+    constexpr size_t kKeepFailures = 64;
+    if (failed_groups_.size() > kKeepFailures) failed_groups_.erase(failed_groups_.begin());
+  }
+  finished_upto_.store(id, std::memory_order_release);  // after the failure is on record
+  if (!s.ok()) {
     if (!orphans.empty()) on_failed_group_(orphans);
     return s;
   }
-  finished_upto_.store(id, std::memory_order_release);
   for (auto& fn : callbacks) fn();
   WakeCheckpointer();
   return Status::Ok();
 }
 
-Status SqliteRegistry::GroupStatus(uint64_t id) {
+Status SqliteRegistry::FailureOf(uint64_t id) {
   if (!ever_failed_.load(std::memory_order_acquire)) return Status::Ok();
   std::lock_guard lock(mu_);
   for (const auto& [failed, status] : failed_groups_) {

@@ -19,7 +19,7 @@ inline constexpr int kRegistrySchemaVersion = 1;
 // kRegistrySchemaVersion. A database written by a newer s2lite is refused.
 // `fsync`: power-loss durability: synchronous=FULL, or with group commit a
 // WAL sync in CommitGroup (NORMAL alone already survives a process crash in
-// WAL mode). group_commit: see Registry::PendingGroup; off, every write
+// WAL mode). group_commit: see Registry's group commit; off, every write
 // commits before it returns.
 Result<std::unique_ptr<Registry>> OpenSqliteRegistry(const std::string& path, bool fsync,
                                                      bool group_commit = false);

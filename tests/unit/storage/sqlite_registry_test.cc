@@ -171,7 +171,8 @@ TEST(SqliteRegistryGroupCommitTest, WritesAreCommittedTogetherByCommitGroup) {
   EXPECT_EQ(QueryText(path, "SELECT count(*) FROM uploads"), "0");
 
   ASSERT_TRUE(r.CommitGroup().ok());
-  EXPECT_TRUE(r.GroupStatus(group).ok());
+  ASSERT_TRUE(r.GroupStatus(group).has_value());
+  EXPECT_TRUE(r.GroupStatus(group)->ok());
   EXPECT_EQ(r.PendingGroup(), 0u);
   EXPECT_EQ(QueryText(path, "SELECT count(*) FROM uploads"), "1");
   EXPECT_EQ(QueryText(path, "SELECT name FROM buckets"), "b");
@@ -195,7 +196,7 @@ TEST(SqliteRegistryGroupCommitTest, TakeTouchedGroupNamesTheGroupACallerWroteOrR
   ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
   const uint64_t g1 = r.PendingGroup();
   ASSERT_NE(g1, 0u);
-  EXPECT_FALSE(r.FinishedGroupStatus(g1).has_value());
+  EXPECT_FALSE(r.GroupStatus(g1).has_value());
   EXPECT_EQ(r.TakeTouchedGroup(), g1);
   EXPECT_EQ(r.TakeTouchedGroup(), 0u);  // taken
 
@@ -209,8 +210,8 @@ TEST(SqliteRegistryGroupCommitTest, TakeTouchedGroupNamesTheGroupACallerWroteOrR
   EXPECT_EQ(r.TakeTouchedGroup(), g1);
 
   ASSERT_TRUE(r.CommitGroup().ok());
-  ASSERT_TRUE(r.FinishedGroupStatus(g1).has_value());
-  EXPECT_TRUE(r.FinishedGroupStatus(g1)->ok());
+  ASSERT_TRUE(r.GroupStatus(g1).has_value());
+  EXPECT_TRUE(r.GroupStatus(g1)->ok());
   // Reads with no group open touch none.
   EXPECT_TRUE(r.GetUpload("u1").ok());
   EXPECT_EQ(r.TakeTouchedGroup(), 0u);
@@ -218,7 +219,7 @@ TEST(SqliteRegistryGroupCommitTest, TakeTouchedGroupNamesTheGroupACallerWroteOrR
   ASSERT_TRUE(r.DeleteUpload("u1").ok());
   const uint64_t g2 = r.TakeTouchedGroup();
   EXPECT_GT(g2, g1);
-  EXPECT_FALSE(r.FinishedGroupStatus(g2).has_value());
+  EXPECT_FALSE(r.GroupStatus(g2).has_value());
 }
 
 TEST(SqliteRegistryGroupCommitTest, FailedWriteRollsBackOnlyItselfInsideTheGroup) {
