@@ -13,7 +13,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -52,7 +51,7 @@ using server::Response;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kBodyChunk = 256 * 1024;
 
-// One connection's shutdown handle, touched only on the session's strand
+// One connection's shutdown handle, touched only on the session's thread
 // (stream/busy) or under Impl::mu (the set).
 struct SessionTrack {
   asio::any_io_executor executor;
@@ -200,7 +199,7 @@ class GroupCommitter {
 // that stops arriving, a reader that stops reading), leaving the socket open
 // so an answer can still be written. Armed on construction, disarmed on
 // destruction (before the socket can go away); the timer runs on the
-// session's strand.
+// session's thread.
 class StallWatchdog {
  public:
   StallWatchdog(asio::any_io_executor ex, tcp::socket* socket, std::chrono::milliseconds timeout)

@@ -181,18 +181,11 @@ Result<Slice> SelectBytes(const RequestContext& ctx, const storage::ObjectInfo& 
   return Slice{0, o.size, false};
 }
 
-// A GET leases the blobs it will stream, so an overwrite meanwhile cannot cut
-// it short; a HEAD streams nothing.
-Result<storage::ObjectStore::LeasedObject> FindObject(RequestContext& ctx, bool head) {
-  if (!head) return ctx.state->store->GetObjectForRead(ctx.route.bucket, ctx.route.key);
-  auto info = ctx.state->store->GetObject(ctx.route.bucket, ctx.route.key);
-  if (!info.ok()) return info.status();
-  return storage::ObjectStore::LeasedObject{std::move(*info), nullptr};
-}
-
 Response ReadObject(RequestContext& ctx, bool head) {
   if (Status s = CheckNullVersionId(ctx); !s.ok()) return Response::Error(std::move(s));
-  auto object = FindObject(ctx, head);
+  // The lease keeps the blobs a GET streams readable should the object be
+  // overwritten meanwhile (a HEAD's goes when it returns).
+  auto object = ctx.state->store->GetObjectForRead(ctx.route.bucket, ctx.route.key);
   if (!object.ok()) {
     Status s = object.status();
     return Response::Error(s.code() == ErrorCode::kNoSuchKey ? NoSuchKeyError(ctx.route.key) : s);
