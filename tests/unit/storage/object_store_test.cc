@@ -103,8 +103,8 @@ class ObjectStoreTest : public ::testing::TestWithParam<Backend> {
 
   std::string data_dir() const { return dir_.path() + "/data"; }
 
-  void Open() {
-    StoreOptions options;
+  // `options` with the backend's location filled in.
+  void Open(StoreOptions options = {}) {
     if (GetParam() == Backend::kFile) {
       options.data_dir = data_dir();
     } else {
@@ -1039,12 +1039,9 @@ TEST_P(FileObjectStoreTest, SecondStoreOnTheSameDirectoryIsRefused) {
 
 TEST_P(FileObjectStoreTest, FsyncModeWorks) {
   store_.reset();
-  StoreOptions options;
-  options.data_dir = data_dir();
-  options.fsync = true;
-  Result<std::unique_ptr<ObjectStore>> store = OpenObjectStore(options);
-  ASSERT_TRUE(store.ok());
-  store_ = std::move(*store);
+  StoreOptions fsync;
+  fsync.fsync = true;
+  ASSERT_NO_FATAL_FAILURE(Open(fsync));
   ObjectInfo object = PutObject("k", "durable");
   Result<ObjectInfo> got = store_->GetObject(kBucket, "k");
   ASSERT_TRUE(got.ok());
@@ -1057,12 +1054,9 @@ TEST_P(FileObjectStoreTest, FsyncModeWorks) {
 // until the next open.
 TEST_P(FileObjectStoreTest, FailedGroupCommitRemovesTheBytesOfItsNewRows) {
   store_.reset();
-  StoreOptions options;
-  options.data_dir = data_dir();
-  options.group_commit = true;
-  Result<std::unique_ptr<ObjectStore>> store = OpenObjectStore(options);
-  ASSERT_TRUE(store.ok());
-  store_ = std::move(*store);
+  StoreOptions grouped;
+  grouped.group_commit = true;
+  ASSERT_NO_FATAL_FAILURE(Open(grouped));
   ObjectInfo kept = PutObject("kept", "kept bytes");
   std::string upload = CreateUpload("k", "u1");
   ASSERT_TRUE(store_->CommitGroup().ok());

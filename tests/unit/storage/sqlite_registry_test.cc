@@ -155,12 +155,24 @@ TEST(SqliteRegistryTest, ReferencedBlobsCoversPartsAndObjects) {
 
 // Group commit: writes share one open transaction; nothing is visible to
 // another connection (or survives a crash) until CommitGroup.
-TEST(SqliteRegistryGroupCommitTest, WritesAreCommittedTogetherByCommitGroup) {
-  TempDir dir;
-  std::string path = dir.path() + "/s2lite.db";
-  Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false, true);
-  ASSERT_TRUE(registry.ok()) << registry.status().message();
-  Registry& r = **registry;
+class SqliteRegistryGroupCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(Open(/*fsync=*/false)); }
+  void Open(bool fsync) {
+    registry_.reset();
+    Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path_, fsync, true);
+    ASSERT_TRUE(registry.ok()) << registry.status().message();
+    registry_ = std::move(*registry);
+  }
+  Registry& r() { return *registry_; }
+
+  TempDir dir_;
+  const std::string path_ = dir_.path() + "/s2lite.db";
+  std::unique_ptr<Registry> registry_;
+};
+
+TEST_F(SqliteRegistryGroupCommitTest, WritesAreCommittedTogetherByCommitGroup) {
+  Registry& r = this->r();
   EXPECT_EQ(r.PendingGroup(), 0u);
   ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
   ASSERT_TRUE(r.InsertUpload(Upload("u1", "k")).ok());
@@ -168,14 +180,14 @@ TEST(SqliteRegistryGroupCommitTest, WritesAreCommittedTogetherByCommitGroup) {
   EXPECT_NE(group, 0u);
   // Visible to this registry, not to an outside reader yet.
   EXPECT_TRUE(r.GetUpload("u1").ok());
-  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM uploads"), "0");
+  EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM uploads"), "0");
 
   ASSERT_TRUE(r.CommitGroup().ok());
   ASSERT_TRUE(r.GroupStatus(group).has_value());
   EXPECT_TRUE(r.GroupStatus(group)->ok());
   EXPECT_EQ(r.PendingGroup(), 0u);
-  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM uploads"), "1");
-  EXPECT_EQ(QueryText(path, "SELECT name FROM buckets"), "b");
+  EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM uploads"), "1");
+  EXPECT_EQ(QueryText(path_, "SELECT name FROM buckets"), "b");
   // Reads open no group.
   EXPECT_TRUE(r.GetUpload("u1").ok());
   EXPECT_EQ(r.PendingGroup(), 0u);
@@ -186,12 +198,8 @@ TEST(SqliteRegistryGroupCommitTest, WritesAreCommittedTogetherByCommitGroup) {
 
 // What a request must see committed before answering: the group its writes
 // joined, or one that was open while it read (it may have seen those rows).
-TEST(SqliteRegistryGroupCommitTest, TakeTouchedGroupNamesTheGroupACallerWroteOrReadIn) {
-  TempDir dir;
-  Result<std::unique_ptr<Registry>> registry =
-      OpenSqliteRegistry(dir.path() + "/s2lite.db", false, true);
-  ASSERT_TRUE(registry.ok());
-  Registry& r = **registry;
+TEST_F(SqliteRegistryGroupCommitTest, TakeTouchedGroupNamesTheGroupACallerWroteOrReadIn) {
+  Registry& r = this->r();
   EXPECT_EQ(r.TakeTouchedGroup(), 0u);
   ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
   const uint64_t g1 = r.PendingGroup();
@@ -222,12 +230,8 @@ TEST(SqliteRegistryGroupCommitTest, TakeTouchedGroupNamesTheGroupACallerWroteOrR
   EXPECT_FALSE(r.GroupStatus(g2).has_value());
 }
 
-TEST(SqliteRegistryGroupCommitTest, FailedWriteRollsBackOnlyItselfInsideTheGroup) {
-  TempDir dir;
-  std::string path = dir.path() + "/s2lite.db";
-  Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false, true);
-  ASSERT_TRUE(registry.ok());
-  Registry& r = **registry;
+TEST_F(SqliteRegistryGroupCommitTest, FailedWriteRollsBackOnlyItselfInsideTheGroup) {
+  Registry& r = this->r();
   ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
   ASSERT_TRUE(r.InsertUpload(Upload("u1", "k")).ok());
   ASSERT_TRUE(r.PutPart("u1", Part(1, kBlobId, 3, "00")).ok());
@@ -240,17 +244,14 @@ TEST(SqliteRegistryGroupCommitTest, FailedWriteRollsBackOnlyItselfInsideTheGroup
   EXPECT_EQ(freed.status().code(), ErrorCode::kInvalidPart);
   // ...and the writes before it in the same group still commit.
   ASSERT_TRUE(r.CommitGroup().ok());
-  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM parts WHERE upload_id = 'u1'"), "1");
-  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM objects"), "0");
-  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM uploads WHERE completed_ms IS NULL"), "1");
+  EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM parts WHERE upload_id = 'u1'"), "1");
+  EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM objects"), "0");
+  EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM uploads WHERE completed_ms IS NULL"), "1");
 }
 
-TEST(SqliteRegistryGroupCommitTest, AfterCommitWaitsForTheGroup) {
-  TempDir dir;
-  Result<std::unique_ptr<Registry>> registry =
-      OpenSqliteRegistry(dir.path() + "/s2lite.db", true, true);
-  ASSERT_TRUE(registry.ok());
-  Registry& r = **registry;
+TEST_F(SqliteRegistryGroupCommitTest, AfterCommitWaitsForTheGroup) {
+  ASSERT_NO_FATAL_FAILURE(Open(/*fsync=*/true));
+  Registry& r = this->r();
   int ran = 0;
   r.AfterCommit([&] { ++ran; });
   EXPECT_EQ(ran, 1);  // nothing pending: at once
@@ -261,23 +262,14 @@ TEST(SqliteRegistryGroupCommitTest, AfterCommitWaitsForTheGroup) {
   EXPECT_EQ(ran, 2);
 }
 
-TEST(SqliteRegistryGroupCommitTest, DestructionCommitsTheOpenGroup) {
-  TempDir dir;
-  std::string path = dir.path() + "/s2lite.db";
-  {
-    Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false, true);
-    ASSERT_TRUE(registry.ok());
-    ASSERT_TRUE((*registry)->InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  }
-  EXPECT_EQ(QueryText(path, "SELECT name FROM buckets"), "b");
+TEST_F(SqliteRegistryGroupCommitTest, DestructionCommitsTheOpenGroup) {
+  ASSERT_TRUE(r().InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+  registry_.reset();
+  EXPECT_EQ(QueryText(path_, "SELECT name FROM buckets"), "b");
 }
 
-TEST(SqliteRegistryGroupCommitTest, CheckpointsKeepTheWalBounded) {
-  TempDir dir;
-  std::string path = dir.path() + "/s2lite.db";
-  Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false, true);
-  ASSERT_TRUE(registry.ok());
-  Registry& r = **registry;
+TEST_F(SqliteRegistryGroupCommitTest, CheckpointsKeepTheWalBounded) {
+  Registry& r = this->r();
   ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
   // Each commit appends a few pages; without checkpoints (auto-checkpoint is
   // off on the writing connection), or if the WAL never rewound, 8,000
@@ -287,10 +279,10 @@ TEST(SqliteRegistryGroupCommitTest, CheckpointsKeepTheWalBounded) {
     ASSERT_TRUE(r.CommitGroup().ok());
   }
   std::error_code ec;
-  auto wal = std::filesystem::file_size(path + "-wal", ec);
+  auto wal = std::filesystem::file_size(path_ + "-wal", ec);
   ASSERT_FALSE(ec);
   EXPECT_LT(wal, 32u << 20) << "WAL not rewound";
-  EXPECT_EQ(QueryText(path, "SELECT count(*) FROM uploads"), "8000");
+  EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM uploads"), "8000");
 }
 
 TEST(MetadataCodecTest, RoundTripsTrickyPairsInOrder) {
