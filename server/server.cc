@@ -666,7 +666,8 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext
     // as nginx does; a watchdog bounds a stalled reader.
     tcp::socket& sock = beast::get_lowest_layer(stream).socket();
     beast::error_code ignored;
-    sock.native_non_blocking(true, ignored);
+    // Already so after the session's first async operation: no ioctl per GET.
+    if (!sock.native_non_blocking()) sock.native_non_blocking(true, ignored);
     StallWatchdog watchdog(stream.get_executor(), &sock, options.read_timeout);
     constexpr size_t kSendfileMax = 2 << 20;  // nginx's sendfile_max_chunk
     while (left > 0) {
