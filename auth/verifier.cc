@@ -441,7 +441,11 @@ Result<AuthResult> VerifySigV2Query(const RequestView& req, const VerifyContext&
   long long expires_at = 0;
   const std::string& text = expires->value;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), expires_at);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+  // Checked before any date arithmetic: from_chars refuses what overflows a
+  // long long, and times outside years 1970..9999 are no date S3 signs.
+  constexpr long long kLastSecondOf9999 = 253402300799;
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || expires_at < 0 ||
+      expires_at > kLastSecondOf9999) {
     return AccessDenied("Invalid date (should be seconds since epoch): " + text);
   }
   long long now = ToEpochSeconds(ctx.now);

@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <fstream>
@@ -18,45 +19,67 @@ struct EnvName {
   bool list;  // comma-separated list
 };
 constexpr EnvName kEnv[] = {
-    {"S2LITE_LISTEN", "listen", false},         {"S2LITE_DATA_DIR", "data-dir", false},
-    {"S2LITE_IN_MEMORY", "in-memory", false},   {"S2LITE_DOMAIN", "domain", true},
-    {"S2LITE_DOMAINS", "domain", true},         {"S2LITE_REGION", "region", false},
-    {"S2LITE_BUCKET", "bucket", true},          {"S2LITE_BUCKETS", "bucket", true},
-    {"S2LITE_READY_FILE", "ready-file", false}, {"S2LITE_LOG_LEVEL", "log-level", false},
-    {"S2LITE_LOG_FORMAT", "log-format", false}, {"S2LITE_THREADS", "threads", false},
-    {"S2LITE_MIN_PART_SIZE", "min-part-size", false}, {"S2LITE_FSYNC", "fsync", false},
+    {"S2LITE_LISTEN", "listen", false},
+    {"S2LITE_DATA_DIR", "data-dir", false},
+    {"S2LITE_IN_MEMORY", "in-memory", false},
+    {"S2LITE_DOMAIN", "domain", true},
+    {"S2LITE_DOMAINS", "domain", true},
+    {"S2LITE_REGION", "region", false},
+    {"S2LITE_BUCKET", "bucket", true},
+    {"S2LITE_BUCKETS", "bucket", true},
+    {"S2LITE_READY_FILE", "ready-file", false},
+    {"S2LITE_LOG_LEVEL", "log-level", false},
+    {"S2LITE_LOG_FORMAT", "log-format", false},
+    {"S2LITE_THREADS", "threads", false},
+    {"S2LITE_MIN_PART_SIZE", "min-part-size", false},
+    {"S2LITE_FSYNC", "fsync", false},
     {"S2LITE_EXIT_WITH_PARENT", "exit-with-parent", false},
-    {"S2LITE_TLS_CERT", "tls-cert", false},     {"S2LITE_TLS_KEY", "tls-key", false},
+    {"S2LITE_TLS_CERT", "tls-cert", false},
+    {"S2LITE_TLS_KEY", "tls-key", false},
     {"S2LITE_ABORT_INCOMPLETE_AFTER", "abort-incomplete-after", false},
     {"S2LITE_MAX_CONNECTIONS", "max-connections", false},
+    {"S2LITE_ADMIN", "admin", true},
+    {"S2LITE_ADMINS", "admin", true},
 };
 
 po::options_description Describe() {
   po::options_description d("s2lite options");
   // Every option is a string here; typed parsing happens once, in Build().
-  d.add_options()
-      ("help,h", "show this help")
-      ("version", "print the version")
-      ("config", po::value<std::string>(), "config file (INI: `name = value`, flag names)")
-      ("listen", po::value<std::string>(), "HOST:PORT to listen on (default 127.0.0.1:9000; port 0 = ephemeral)")
-      ("data-dir", po::value<std::string>(), "data directory (default ./data)")
-      ("in-memory", po::value<std::string>()->implicit_value("true"), "keep everything in memory / a temp dir removed at exit")
-      ("domain", po::value<std::vector<std::string>>(), "base domain for virtual-hosted buckets (repeatable; default localhost)")
-      ("region", po::value<std::string>(), "region (default us-east-1)")
-      ("bucket", po::value<std::vector<std::string>>(), "bucket to create at start (repeatable)")
-      ("user", po::value<std::vector<std::string>>(), "NAME:ACCESS_KEY:SECRET_KEY (repeatable)")
-      ("ready-file", po::value<std::string>(), "write the endpoint URL to this file once listening")
-      ("log-level", po::value<std::string>(), "trace|debug|info|warn|error|off (default info)")
-      ("log-format", po::value<std::string>(), "text|json (default text)")
-      ("threads", po::value<std::string>(), "worker threads (default: one per core)")
-      ("min-part-size", po::value<std::string>(), "minimum size of non-final parts in bytes (default 5242880)")
-      ("abort-incomplete-after", po::value<std::string>(), "abort multipart uploads pending longer than this many seconds (default 0 = never)")
-      ("max-connections", po::value<std::string>(), "most connections served at once; more are closed at once (default 4096)")
-      ("fsync", po::value<std::string>()->implicit_value("true"), "fsync data and registry on every commit")
-      ("exit-with-parent", po::value<std::string>()->implicit_value("true"), "exit when the parent process dies")
-      ("tls-cert", po::value<std::string>(), "PEM certificate chain: serve HTTPS (with --tls-key)")
-      ("tls-key", po::value<std::string>(), "PEM private key for --tls-cert")
-      ("fault", po::value<std::vector<std::string>>(), "inject a fault: operation=OP,action=error|delay|reset|truncate,code=,status=,times=,probability=,delay_ms=,bucket=,prefix=,part= (repeatable)");
+  d.add_options()("help,h", "show this help")("version", "print the version")(
+      "config", po::value<std::string>(), "config file (INI: `name = value`, flag names)")(
+      "listen", po::value<std::string>(),
+      "HOST:PORT to listen on (default 127.0.0.1:9000; port 0 = ephemeral)")(
+      "data-dir", po::value<std::string>(), "data directory (default ./data)")(
+      "in-memory", po::value<std::string>()->implicit_value("true"),
+      "keep everything in memory / a temp dir removed at exit")(
+      "domain", po::value<std::vector<std::string>>(),
+      "base domain for virtual-hosted buckets (repeatable; default localhost)")(
+      "region", po::value<std::string>(), "region (default us-east-1)")(
+      "bucket", po::value<std::vector<std::string>>(), "bucket to create at start (repeatable)")(
+      "user", po::value<std::vector<std::string>>(),
+      "NAME:ACCESS_KEY:SECRET_KEY[:admin] (repeatable)")(
+      "admin", po::value<std::vector<std::string>>(),
+      "user NAME may change server-wide state (fault rules) over HTTP (repeatable)")(
+      "ready-file", po::value<std::string>(), "write the endpoint URL to this file once listening")(
+      "log-level", po::value<std::string>(), "trace|debug|info|warn|error|off (default info)")(
+      "log-format", po::value<std::string>(), "text|json (default text)")(
+      "threads", po::value<std::string>(), "worker threads (default: one per core)")(
+      "min-part-size", po::value<std::string>(),
+      "minimum size of non-final parts in bytes (default 5242880)")(
+      "abort-incomplete-after", po::value<std::string>(),
+      "abort multipart uploads pending longer than this many seconds (default 0 = never)")(
+      "max-connections", po::value<std::string>(),
+      "most connections served at once; more are closed at once (default 4096)")(
+      "fsync", po::value<std::string>()->implicit_value("true"),
+      "fsync data and registry on every commit")("exit-with-parent",
+                                                 po::value<std::string>()->implicit_value("true"),
+                                                 "exit when the parent process dies")(
+      "tls-cert", po::value<std::string>(), "PEM certificate chain: serve HTTPS (with --tls-key)")(
+      "tls-key", po::value<std::string>(), "PEM private key for --tls-cert")(
+      "fault", po::value<std::vector<std::string>>(),
+      "inject a fault: "
+      "operation=OP,action=error|delay|reset|truncate,code=,status=,times=,probability=,delay_ms=,"
+      "bucket=,prefix=,part= (repeatable)");
   return d;
 }
 
@@ -119,11 +142,25 @@ std::string Build(const Values& v, DaemonConfig& c) {
   if (auto it = v.find("bucket"); it != v.end()) o.buckets = it->second;
   if (auto it = v.find("user"); it != v.end()) {
     for (const auto& u : it->second) {
-      auto a = u.find(':');
-      auto b = a == std::string::npos ? a : u.find(':', a + 1);
-      if (b == std::string::npos || a == 0 || b == a + 1 || b + 1 == u.size())
-        return "invalid --user '" + u.substr(0, a) + ":...': expected NAME:ACCESS_KEY:SECRET_KEY";
-      o.users.push_back({u.substr(0, a), u.substr(a + 1, b - a - 1), u.substr(b + 1)});
+      std::string_view spec = u;
+      bool admin = spec.size() > 6 && spec.substr(spec.size() - 6) == ":admin" &&
+                   std::count(spec.begin(), spec.end(), ':') >= 3;
+      if (admin) spec.remove_suffix(6);
+      auto a = spec.find(':');
+      auto b = a == std::string::npos ? a : spec.find(':', a + 1);
+      if (b == std::string::npos || a == 0 || b == a + 1 || b + 1 == spec.size())
+        return "invalid --user '" + u.substr(0, a) +
+               ":...': expected NAME:ACCESS_KEY:SECRET_KEY[:admin]";
+      o.users.push_back({std::string(spec.substr(0, a)), std::string(spec.substr(a + 1, b - a - 1)),
+                         std::string(spec.substr(b + 1)), admin});
+    }
+  }
+  if (auto it = v.find("admin"); it != v.end()) {
+    for (const auto& name : it->second) {
+      auto user = std::find_if(o.users.begin(), o.users.end(),
+                               [&](const UserCredentials& x) { return x.name == name; });
+      if (user == o.users.end()) return "invalid --admin '" + name + "': no such user";
+      user->admin = true;
     }
   }
   if (const auto* s = get("ready-file")) c.ready_file = *s;
@@ -160,8 +197,10 @@ std::string Build(const Values& v, DaemonConfig& c) {
       return "invalid --max-connections '" + *s + "': expected a positive number";
   }
   if (o.users.empty()) {
-    o.users.push_back({kDevUser, kDevAccessKey, kDevSecretKey});
+    o.users.push_back({kDevUser, kDevAccessKey, kDevSecretKey, /*admin=*/true});
     c.dev_credentials = true;
+    // The dev secret is public: only local host names may use it (DNS rebinding).
+    o.local_hosts_only = true;
   }
   if (c.dev_credentials && !IsLoopback(o.listen_host)) {
     return "refusing to listen on non-loopback address '" + o.listen_host +

@@ -6,7 +6,9 @@
 #include "auth/crypto.h"
 #include "server/errors.h"
 #include "server/handlers/common.h"
+#include "server/logging.h"
 #include "server/state.h"
+#include "server/strings.h"
 
 namespace s2lite::server {
 namespace {
@@ -30,6 +32,7 @@ Status CheckBucket(RequestContext& ctx) {
     return s;
   }
   if (bucket->owner != ctx.user->name) return Status(ErrorCode::kAccessDenied);
+  ctx.bucket_generation = bucket->generation;
   return Status::Ok();
 }
 
@@ -133,6 +136,9 @@ Response Plain(int status, std::string body, std::string type = "text/plain; cha
 std::optional<Response> ServeOperational(RequestContext& ctx) {
   const auth::RequestView& v = ctx.view;
   if (v.method != "GET" && v.method != "HEAD") return std::nullopt;
+  // In virtual-hosted style every path is an object key: "_s2lite/metrics"
+  // is an object there.
+  if (VirtualHostBucket(ctx.host, ctx.state->options.domains)) return std::nullopt;
   std::string_view path = v.raw_path;
   bool reserved = path.rfind("/_s2lite/", 0) == 0;
   if (reserved) path.remove_prefix(std::string_view("/_s2lite").size());
@@ -160,6 +166,14 @@ std::optional<Response> ServeOperational(RequestContext& ctx) {
 
 Prepared Prepare(RequestContext& ctx) {
   ServerState& st = *ctx.state;
+  if (st.options.local_hosts_only && !IsLocalHost(ctx.host, st.options.domains)) {
+    // A web page whose own name was rebound to 127.0.0.1 sends its Host.
+    return Fail(Status(ErrorCode::kInvalidRequest,
+                       "This server runs on the public development credentials and answers "
+                       "only localhost, loopback addresses and its domains, not Host '" +
+                           ctx.host + "'; configure users to serve other names")
+                    .With("Host", ctx.host));
+  }
   if (auto r = ServeOperational(ctx)) {
     Prepared p;
     p.done = true;
@@ -224,6 +238,17 @@ Response Run(RequestContext& ctx, const OpHandler& handler) {
 
 void Finalize(RequestContext& ctx, Response& r) {
   ServerState& st = *ctx.state;
+  // The last line of defence against response splitting: values are checked
+  // where they enter, but a header carrying CR/LF or another control
+  // character is never written, whatever produced it.
+  for (const auto& [name, value] : r.headers) {
+    if (HasControlChars(name) || HasControlChars(value)) {
+      st.logger->error("request {}: response header {} holds control characters; not sent",
+                       ctx.request_id, LogQuote(name));
+      r = Response::Error(Status(ErrorCode::kInternalError));
+      break;
+    }
+  }
   if (r.fault_status) {
     r.status = r.fault_status;
     r.source.reset();

@@ -1,5 +1,6 @@
 #include "server/faults.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 
@@ -89,6 +90,15 @@ int FaultSet::Add(FaultRule rule) {
   rules_.push_back({id, std::move(rule), remaining});
   any_ = true;
   return id;
+}
+
+bool FaultSet::Remove(int id) {
+  std::lock_guard lock(mu_);
+  auto it = std::find_if(rules_.begin(), rules_.end(), [id](const Entry& e) { return e.id == id; });
+  if (it == rules_.end()) return false;
+  rules_.erase(it);
+  any_ = !rules_.empty();
+  return true;
 }
 
 void FaultSet::Clear() {

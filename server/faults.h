@@ -17,6 +17,8 @@ class FaultSet {
  public:
   FaultSet();
   int Add(FaultRule rule);
+  // Removes rule `id`; false when there is none.
+  bool Remove(int id);
   void Clear();
   // The rule that fires for this request, if any (consumes one of its `times`).
   std::optional<FaultRule> Match(std::string_view operation, std::string_view bucket,

@@ -29,6 +29,11 @@ struct RequestContext {
   std::string request_id;
   std::chrono::system_clock::time_point now;
   const UserCredentials* user = nullptr;  // set once authenticated
+  // The generation of route.bucket when the request was authorized against
+  // it (0 before): writes pass it to the store, which re-checks it where
+  // they commit, so a bucket deleted and re-created by another user meanwhile
+  // is never written to.
+  uint64_t bucket_generation = 0;
   auth::AuthResult auth;
   // Content-Length when given; nullopt for chunked or absent.
   std::optional<uint64_t> content_length;

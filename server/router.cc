@@ -154,28 +154,49 @@ bool IsValidBucketName(std::string_view name) {
   return true;
 }
 
+std::string HostName(std::string_view host) {
+  std::string h = AsciiLower(StripPort(host));
+  if (!h.empty() && h.back() == '.') h.pop_back();
+  return h;
+}
+
+std::optional<std::string> VirtualHostBucket(std::string_view host,
+                                             const std::vector<std::string>& domains) {
+  std::string h = HostName(host);
+  if (IsIpLiteral(h)) return std::nullopt;
+  for (const std::string& d : domains) {
+    if (h.size() > d.size() + 1 && h.compare(h.size() - d.size(), d.size(), d) == 0 &&
+        h[h.size() - d.size() - 1] == '.') {
+      return h.substr(0, h.size() - d.size() - 1);
+    }
+  }
+  return std::nullopt;
+}
+
+bool IsLocalHost(std::string_view host, const std::vector<std::string>& domains) {
+  std::string h = HostName(host);
+  if (h == "localhost" || h == "[::1]") return true;
+  if (IsIpLiteral(h) && h.rfind("127.", 0) == 0) return true;
+  for (const std::string& d : domains)
+    if (h == d) return true;
+  return VirtualHostBucket(h, domains).has_value();
+}
+
 Result<Route> ParseRoute(const auth::RequestView& req, std::string_view host,
                          const std::vector<std::string>& domains) {
   Route r;
-  std::string h = AsciiLower(StripPort(host));
-  if (!h.empty() && h.back() == '.') h.pop_back();
   // Virtual-hosted style: <bucket>.<domain> for a configured base domain.
-  if (!IsIpLiteral(h)) {
-    for (const std::string& d : domains) {
-      if (h.size() > d.size() + 1 && h.compare(h.size() - d.size(), d.size(), d) == 0 &&
-          h[h.size() - d.size() - 1] == '.') {
-        r.bucket = h.substr(0, h.size() - d.size() - 1);
-        r.virtual_host = true;
-        break;
-      }
-    }
+  if (auto bucket = VirtualHostBucket(host, domains)) {
+    r.bucket = std::move(*bucket);
+    r.virtual_host = true;
   }
   std::string_view path = req.raw_path;
   if (path.empty() || path.front() != '/') return Status(ErrorCode::kInvalidURI);
   // s2lite's own admin API lives under "/_s2lite/": '_' is invalid in bucket
   // names, so it can never shadow a bucket.
-  if (!r.virtual_host && path == "/_s2lite/faults") {
+  if (!r.virtual_host && (path == "/_s2lite/faults" || path.rfind("/_s2lite/faults/", 0) == 0)) {
     r.op = Op::kAdminFaults;
+    r.key = std::string(path.substr(std::string_view("/_s2lite/faults").size()));
     return r;
   }
   path.remove_prefix(1);

@@ -4,6 +4,7 @@
 // method, the query keyword (uploads, uploadId, partNumber, ...) and headers
 // (x-amz-copy-source), most specific first; path and virtual-host style alike.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,16 @@ inline constexpr size_t kMaxKeyBytes = 1024;
 // (bad %-encoding), kKeyTooLongError (with the key's size).
 Result<Route> ParseRoute(const auth::RequestView& req, std::string_view host,
                          const std::vector<std::string>& domains);
+
+// The bucket a virtual-hosted-style Host names (`<bucket>.<domain>[:port]`
+// for one of `domains`), or nullopt for a path-style request.
+std::optional<std::string> VirtualHostBucket(std::string_view host,
+                                             const std::vector<std::string>& domains);
+
+// Whether `host` (a Host header) is `localhost`, a loopback IP, one of
+// `domains` or a bucket subdomain of one: the only names the public
+// development credentials answer (Options::local_hosts_only).
+bool IsLocalHost(std::string_view host, const std::vector<std::string>& domains);
 
 // S3 bucket naming rules (3-63 chars, lower-case letters, digits, '.', '-',
 // begins and ends with a letter or digit, not an IP address, no "..",

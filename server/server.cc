@@ -2,28 +2,29 @@
 // and Server's lifecycle. Request logic lives in dispatch.cc and handlers/.
 #include "s2lite/server.h"
 
+#include <signal.h>
 #include <spdlog/logger.h>
-
-#include <boost/asio/any_completion_handler.hpp>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/http/span_body.hpp>
 #include <sys/sendfile.h>
 
 #include <algorithm>
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/http/span_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -246,6 +247,27 @@ class StallWatchdog {
   std::shared_ptr<State> state_;
 };
 
+// Threads of the worker pool that runs copies.
+constexpr size_t kWorkerThreads = 2;
+
+// Blocks SIGPIPE in the calling thread while alive, so that the threads it
+// starts meanwhile inherit the blocked mask; restores the mask after.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &saved_);
+  }
+  ~SigpipeBlocked() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t saved_;
+};
+
 // Creates a configured bucket owned by the first user; an existing one is kept.
 Status EnsureBucket(server::ServerState& st, const std::string& name) {
   if (!server::IsValidBucketName(name))
@@ -295,6 +317,8 @@ struct Server::Impl {
   std::unique_ptr<asio::steady_timer> reaper;
   // Commits the registry for file-backed stores; null in memory.
   std::unique_ptr<GroupCommitter> committer;
+  // Runs the handlers that would hold an I/O thread for long (copies).
+  std::unique_ptr<asio::thread_pool> workers;
 
   Status Start();
   void Stop();
@@ -318,6 +342,10 @@ struct Server::Impl {
   asio::awaitable<bool> WriteResponse(Stream& stream, RequestContext& ctx,
                                       Response& r, bool keep_alive, bool truncate = false);
   std::optional<FaultRule> MatchFault(RequestContext& ctx);
+  // Runs `handler` on the worker pool and resumes on the session's thread;
+  // `group` gets the registry group its writes touched there.
+  asio::awaitable<Response> RunOffLoop(RequestContext& ctx, const server::OpHandler& handler,
+                                       uint64_t& group);
   // "HTTP/1.1 100 Continue"; returns the write's error.
   template <class Stream>
   asio::awaitable<beast::error_code> WriteContinue(Stream& stream);
@@ -476,11 +504,13 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   uint64_t bytes_in = 0;
 
   Response response;
+  uint64_t off_loop_group = 0;
   bool truncate = false;
   bool body_consumed = hp.is_done();
   if (Status s = server::BuildView(hp, ctx, options.max_header_fields); !s.ok()) {
-    // Too many header fields is abuse: answer, then close.
-    if (s.code() == ErrorCode::kRequestHeaderSectionTooLarge) keep_alive = false;
+    // Too many fields is abuse, and a request whose framing or action
+    // headers are refused may have a body we cannot delimit: answer, then close.
+    keep_alive = false;
     response = Response::Error(std::move(s));
   } else {
     server::Prepared p = server::Prepare(ctx);
@@ -530,14 +560,20 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
                                          ErrorCode::kMaxMessageLengthExceeded, broken);
         body_consumed = !broken;
         bytes_in = ctx.body.size();
-        response = s.ok() ? server::Run(ctx, *p.handler) : Response::Error(std::move(s));
+        if (!s.ok()) {
+          response = Response::Error(std::move(s));
+        } else if (p.handler->off_loop) {
+          response = co_await RunOffLoop(ctx, *p.handler, off_loop_group);
+        } else {
+          response = server::Run(ctx, *p.handler);
+        }
       }
     }
   }
   // Nothing this request did or saw is acknowledged before it is committed.
   in_flight.Leave();
   if (committer) {
-    if (uint64_t group = state->store->TakeTouchedGroup(); group != 0) {
+    if (uint64_t group = std::max(state->store->TakeTouchedGroup(), off_loop_group); group != 0) {
       Status committed;
       if (std::optional<Status> done = state->store->GroupStatus(group)) {
         committed = std::move(*done);  // committed (or failed) already
@@ -712,6 +748,8 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext
 }
 
 std::optional<FaultRule> Server::Impl::MatchFault(RequestContext& ctx) {
+  // Never the admin endpoints themselves: a rule can always be removed.
+  if (ctx.route.op == server::Op::kAdminFaults) return std::nullopt;
   int part = 0;
   if (const auto* q = ctx.view.Query("partNumber")) part = std::atoi(q->value.c_str());
   auto fault = state->faults.Match(server::OpName(ctx.route.op), ctx.route.bucket, ctx.route.key,
@@ -722,6 +760,21 @@ std::optional<FaultRule> Server::Impl::MatchFault(RequestContext& ctx) {
                         fault->error_code, fault->http_status);
   }
   return fault;
+}
+
+asio::awaitable<Response> Server::Impl::RunOffLoop(RequestContext& ctx,
+                                                   const server::OpHandler& handler,
+                                                   uint64_t& group) {
+  // The registry notes touched groups per thread: collect the pool thread's.
+  co_return co_await asio::co_spawn(
+      workers->get_executor(),
+      [&]() -> asio::awaitable<Response> {
+        if (committer) state->store->TakeTouchedGroup();
+        Response r = server::Run(ctx, handler);
+        if (committer) group = state->store->TakeTouchedGroup();
+        co_return r;
+      },
+      asio::use_awaitable);
 }
 
 template <class Stream>
@@ -808,6 +861,7 @@ Status Server::Impl::Start() {
   st->request_id_prefix = auth::RandomHex(4);
   storage::StoreOptions so{options.data_dir, options.in_memory, options.fsync,
                            /*group_commit=*/!options.in_memory};
+  so.warn = [logger = st->logger](const std::string& message) { logger->warn("{}", message); };
   auto store = storage::OpenObjectStore(so);
   if (!store.ok()) return store.status();
   st->store = std::move(*store);
@@ -852,7 +906,12 @@ Status Server::Impl::Start() {
   port = acceptor->local_endpoint().port();
   for (const auto& rule : options.faults) st->faults.Add(rule);
   state = std::move(st);
+  // Every thread the library starts inherits a mask with SIGPIPE blocked: a
+  // write to a peer that reset (sendfile has no MSG_NOSIGNAL) then fails with
+  // EPIPE instead of killing a host process that keeps SIGPIPE's default.
+  SigpipeBlocked no_sigpipe;
   if (!options.in_memory) committer = std::make_unique<GroupCommitter>(state->store.get());
+  workers = std::make_unique<asio::thread_pool>(kWorkerThreads);
   stopping = false;
   asio::co_spawn(acceptor->get_executor(), AcceptLoop(), asio::detached);
   if (options.abort_incomplete_after.count() > 0) {
@@ -896,6 +955,8 @@ void Server::Impl::Stop() {
   }
   for (auto& t : threads) t.join();
   threads.clear();
+  workers->join();  // a copy still running finishes (its session is gone)
+  workers.reset();
   committer.reset();  // the last commit, before the io_context its waiters belong to goes
   acceptor.reset();
   reaper.reset();
@@ -1051,6 +1112,8 @@ int Server::AddFault(FaultRule rule) {
   }
   return impl_->state->faults.Add(std::move(rule));
 }
+
+bool Server::RemoveFault(int id) { return impl_->state ? impl_->state->faults.Remove(id) : false; }
 
 void Server::ClearFaults() {
   impl_->options.faults.clear();

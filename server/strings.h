@@ -38,4 +38,13 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
+// Whether `v` holds a byte that must never reach a response header: CR, LF,
+// NUL and every other C0 control but HTAB, and DEL (RFC 9110 field-value).
+inline bool HasControlChars(std::string_view v) {
+  return std::any_of(v.begin(), v.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && u != '\t') || u == 0x7f;
+  });
+}
+
 }  // namespace s2lite::server

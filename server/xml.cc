@@ -58,8 +58,10 @@ namespace {
 Status Malformed() { return Status(ErrorCode::kMalformedXML); }
 
 // Loads `body`; pugixml does not resolve external entities, so no XXE.
+// Whitespace-only text is data (the key " " is a key), so it is kept.
 bool Load(pugi::xml_document& doc, std::string_view body) {
-  auto r = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+  auto r = doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata,
+                           pugi::encoding_utf8);
   return static_cast<bool>(r);
 }
 

@@ -15,6 +15,7 @@
 
 #include "auth/crypto.h"
 #include "storage/blob_store.h"
+#include "storage/file_modes.h"
 
 namespace s2lite::storage {
 namespace {
@@ -134,7 +135,7 @@ class FileBlobWriter final : public BlobWriter {
     if (::rename(tmp_path_.c_str(), path.c_str()) != 0) {
       // Fan-out directories are created on first use.
       if (errno != ENOENT) return ErrnoStatus("rename", path, errno);
-      if (::mkdir(sub_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      if (::mkdir(sub_dir.c_str(), kPrivateDirMode) != 0 && errno != EEXIST) {
         return ErrnoStatus("mkdir", sub_dir, errno);
       }
       if (fsync_) {
@@ -209,7 +210,7 @@ class FileBlobStore final : public BlobStore {
   Result<std::unique_ptr<BlobWriter>> NewBlob() override {
     std::string id = auth::RandomHex(kIdBytes);
     std::string tmp_path = tmp_dir_ + "/" + id + std::string(kTmpSuffix);
-    int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kPrivateFileMode);
     if (fd < 0) return ErrnoStatus("open", tmp_path, errno);
     return std::unique_ptr<BlobWriter>(
         std::make_unique<FileBlobWriter>(std::move(id), std::move(tmp_path), dir_, fd, fsync_));
@@ -270,11 +271,8 @@ class FileBlobStore final : public BlobStore {
 
 Result<std::unique_ptr<BlobStore>> OpenFileBlobStore(const std::string& dir, bool fsync) {
   if (dir.empty()) return Status(ErrorCode::kInvalidArgument, "blob directory not set");
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(dir) / kTmpDir, ec);
-  if (ec) {
-    return Status(ErrorCode::kInternalError, "create " + dir + ": " + ec.message());
-  }
+  if (Status s = MakePrivateDir(dir); !s.ok()) return s;
+  if (Status s = MakePrivateDir(dir + "/" + std::string(kTmpDir)); !s.ok()) return s;
   auto store = std::make_unique<FileBlobStore>(dir, fsync);
   Status s = store->ClearTmp();
   if (!s.ok()) return s;

@@ -16,11 +16,20 @@
 
 #include "auth/crypto.h"
 #include "storage/errors.h"
+#include "storage/file_modes.h"
 #include "storage/registry.h"
 #include "storage/sqlite_registry.h"
 
 namespace s2lite::storage {
 namespace {
+
+// A random, non-zero bucket generation (fits SQLite's signed 64-bit integer).
+uint64_t NewGeneration() {
+  static_assert(sizeof(unsigned long long) == 8);
+  std::string hex = auth::RandomHex(8);
+  uint64_t g = std::stoull(hex, nullptr, 16) & ((uint64_t{1} << 62) - 1);
+  return g == 0 ? 1 : g;
+}
 
 TimeMs NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -166,7 +175,7 @@ class DirLock {
 
   static Result<DirLock> Acquire(const std::string& path) {
     DirLock lock;
-    lock.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    lock.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kPrivateFileMode);
     if (lock.fd_ < 0) {
       return Status(ErrorCode::kInternalError,
                     "open " + path + ": " + std::generic_category().message(errno));
@@ -224,6 +233,7 @@ class Store final : public ObjectStore {
     BucketInfo b = bucket;
     if (b.created == 0) b.created = NowMs();
     if (b.acl.empty()) b.acl = "private";
+    if (b.generation == 0) b.generation = NewGeneration();
     Status s = registry_->InsertBucket(b);
     if (s.code() != ErrorCode::kBucketAlreadyExists) return s;
     Result<BucketInfo> existing = registry_->GetBucket(b.name);
@@ -365,8 +375,9 @@ class Store final : public ObjectStore {
     return LeasedObject{std::move(*o), std::move(lease)};
   }
 
-  Status DeleteObject(const std::string& bucket, const std::string& key) override {
-    Result<FreedBlobs> freed = registry_->DeleteObject(bucket, key);
+  Status DeleteObject(const std::string& bucket, const std::string& key,
+                      uint64_t bucket_generation) override {
+    Result<FreedBlobs> freed = registry_->DeleteObject(bucket, key, bucket_generation);
     if (!freed.ok()) return freed.status();
     RemoveBlobs(*freed);
     return Status::Ok();
@@ -451,11 +462,9 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options
     if (options.data_dir.empty()) {
       return Status(ErrorCode::kInvalidArgument, "data directory not set");
     }
-    std::error_code ec;
-    std::filesystem::create_directories(options.data_dir, ec);
-    if (ec) {
-      return Status(ErrorCode::kInternalError, "create " + options.data_dir + ": " + ec.message());
-    }
+    // Private whatever the umask; an older, looser directory is tightened.
+    if (Status s = MakePrivateDir(options.data_dir); !s.ok()) return s;
+    if (Status s = TightenModes(options.data_dir, options.warn); !s.ok()) return s;
     Result<DirLock> l = DirLock::Acquire(options.data_dir + "/LOCK");
     if (!l.ok()) return l.status();
     lock = std::move(*l);
@@ -463,6 +472,8 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options
         OpenFileBlobStore(options.data_dir + "/blobs", options.fsync);
     if (!b.ok()) return b.status();
     blobs = std::move(*b);
+    // SQLite gives its -wal and -shm files the database file's mode.
+    if (Status s = MakePrivateFile(options.data_dir + "/s2lite.db"); !s.ok()) return s;
     Result<std::unique_ptr<Registry>> r =
         OpenSqliteRegistry(options.data_dir + "/s2lite.db", options.fsync, options.group_commit);
     if (!r.ok()) return r.status();

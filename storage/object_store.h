@@ -5,6 +5,7 @@
 // Thread-safe. Every mutating call that returns OK is committed: it survives a
 // process crash (kill -9) and restart.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +55,9 @@ struct StoreOptions {
   // group commit). The caller must then wait for CommitGroup before
   // acknowledging: the server does.
   bool group_commit = false;
+  // Told about what opening found and mended (a data directory readable by
+  // other users). Optional.
+  std::function<void(const std::string&)> warn;
 };
 
 class ObjectStore {
@@ -72,7 +76,8 @@ class ObjectStore {
 
   // --- multipart uploads
   // Records a pending upload. upload.upload_id must be set (unique).
-  // kNoSuchBucket if the bucket is missing.
+  // kNoSuchBucket if the bucket is missing or is not the generation
+  // upload.bucket_generation names (when set).
   virtual Status CreateUpload(const UploadInfo& upload) = 0;
   // kNoSuchUpload when unknown or finished.
   virtual Result<UploadInfo> GetUpload(const std::string& upload_id) = 0;
@@ -112,11 +117,18 @@ class ObjectStore {
 
   // --- objects
   // Stores (or replaces) an object whose bytes are object.manifest (one blob).
+  // kNoSuchBucket (the blobs are then removed) when the bucket is missing or
+  // is not the generation object.bucket_generation names (when set).
   virtual Status PutObject(const ObjectInfo& object) = 0;
   // kNoSuchKey. Manifest filled.
   virtual Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) = 0;
-  // OK also when absent (S3 semantics).
-  virtual Status DeleteObject(const std::string& bucket, const std::string& key) = 0;
+  // OK also when absent (S3 semantics). kNoSuchBucket when the bucket is
+  // missing or, for a non-zero `bucket_generation`, is another generation.
+  virtual Status DeleteObject(const std::string& bucket, const std::string& key,
+                              uint64_t bucket_generation) = 0;
+  Status DeleteObject(const std::string& bucket, const std::string& key) {
+    return DeleteObject(bucket, key, 0);
+  }
   virtual Result<ListObjectsResult> ListObjects(const ListObjectsQuery& q) = 0;
   virtual Result<std::unique_ptr<BlobReader>> OpenBlob(const std::string& blob_id) = 0;
 

@@ -56,7 +56,8 @@ class Registry {
   virtual Status DeleteBucket(const std::string& name) = 0;
 
   // --- uploads
-  // kNoSuchBucket; kInvalidArgument if the upload id is already used.
+  // kNoSuchBucket (also for another bucket_generation); kInvalidArgument if
+  // the upload id is already used.
   virtual Status InsertUpload(const UploadInfo& upload) = 0;
   // Pending uploads only: kNoSuchUpload when unknown, aborted or completed.
   virtual Result<UploadInfo> GetUpload(const std::string& upload_id) = 0;
@@ -90,12 +91,14 @@ class Registry {
   virtual Result<CompletedUpload> GetCompletedUpload(const std::string& upload_id) = 0;
 
   // --- objects
-  // Inserts or replaces the object at (bucket, key). kNoSuchBucket.
+  // Inserts or replaces the object at (bucket, key). kNoSuchBucket, also when
+  // object.bucket_generation is set and differs (checked in the transaction).
   virtual Result<FreedBlobs> PutObject(const ObjectInfo& object) = 0;
   // Manifest filled. kNoSuchBucket, kNoSuchKey.
   virtual Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) = 0;
   // OK when the key is absent. kNoSuchBucket.
-  virtual Result<FreedBlobs> DeleteObject(const std::string& bucket, const std::string& key) = 0;
+  virtual Result<FreedBlobs> DeleteObject(const std::string& bucket, const std::string& key,
+                                          uint64_t bucket_generation) = 0;
   // kNoSuchBucket. See ObjectStore::ListObjects.
   virtual Result<ListObjectsResult> ListObjects(const ListObjectsQuery& q) = 0;
 

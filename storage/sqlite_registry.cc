@@ -131,6 +131,11 @@ CREATE TABLE object_blobs (
 );
 CREATE INDEX object_blobs_by_blob ON object_blobs(blob_id);
 )sql",
+    // 2: which creation of a name a bucket is (writes re-check it when they commit).
+    R"sql(
+ALTER TABLE buckets ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+UPDATE buckets SET generation = (random() & 4611686018427387903) + 1;
+)sql",
 };
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
 static_assert(kMigrationCount == kRegistrySchemaVersion);
@@ -235,6 +240,7 @@ BucketInfo ReadBucket(const Query& q) {
   b.region = q.Text(2);
   b.created = q.Int(3);
   b.acl = q.Text(4);
+  b.generation = static_cast<uint64_t>(q.Int(5));
   return b;
 }
 
@@ -353,7 +359,8 @@ class SqliteRegistry final : public Registry {
 
   Result<FreedBlobs> PutObject(const ObjectInfo& object) override;
   Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) override;
-  Result<FreedBlobs> DeleteObject(const std::string& bucket, const std::string& key) override;
+  Result<FreedBlobs> DeleteObject(const std::string& bucket, const std::string& key,
+                                  uint64_t bucket_generation) override;
   Result<ListObjectsResult> ListObjects(const ListObjectsQuery& q) override;
 
   Result<std::vector<std::string>> ReferencedBlobs() override;
@@ -441,7 +448,8 @@ class SqliteRegistry final : public Registry {
   void RunCheckpointer();
 
   // The *Locked helpers expect mu_ held.
-  Status CheckBucketLocked(const std::string& name);
+  // kNoSuchBucket unless the bucket exists (as `generation`, when non-zero).
+  Status CheckBucketLocked(const std::string& name, uint64_t generation = 0);
   Result<std::optional<UploadInfo>> PendingUploadLocked(const std::string& upload_id);
   Result<std::vector<PartInfo>> ListPartsLocked(const std::string& upload_id, int marker,
                                                 int64_t limit);
@@ -579,11 +587,12 @@ Status SqliteRegistry::PrepareStatements() {
   const std::string object_columns = ObjectColumns();
   const std::pair<Statement*, std::string> statements[] = {
       {&st_.insert_bucket,
-       "INSERT INTO buckets (name, owner, region, created_ms, acl) VALUES (?1, ?2, ?3, ?4, ?5) "
-       "ON CONFLICT (name) DO NOTHING"},
-      {&st_.get_bucket, "SELECT name, owner, region, created_ms, acl FROM buckets WHERE name = ?1"},
+       "INSERT INTO buckets (name, owner, region, created_ms, acl, generation) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO NOTHING"},
+      {&st_.get_bucket,
+       "SELECT name, owner, region, created_ms, acl, generation FROM buckets WHERE name = ?1"},
       {&st_.list_buckets,
-       "SELECT name, owner, region, created_ms, acl FROM buckets "
+       "SELECT name, owner, region, created_ms, acl, generation FROM buckets "
        "WHERE ?1 = '' OR owner = ?1 ORDER BY name"},
       {&st_.delete_bucket, "DELETE FROM buckets WHERE name = ?1"},
       {&st_.bucket_has_objects, "SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1"},
@@ -662,12 +671,14 @@ Status SqliteRegistry::PrepareStatements() {
 
 // --- helpers (mu_ held)
 
-Status SqliteRegistry::CheckBucketLocked(const std::string& name) {
+Status SqliteRegistry::CheckBucketLocked(const std::string& name, uint64_t generation) {
   Query q(st_.get_bucket);
   q.BindText(1, name);
   Result<bool> row = q.Step();
   if (!row.ok()) return row.status();
-  return *row ? Status::Ok() : NoSuchBucketError();
+  if (!*row) return NoSuchBucketError();
+  if (generation != 0 && static_cast<uint64_t>(q.Int(5)) != generation) return NoSuchBucketError();
+  return Status::Ok();
 }
 
 Result<std::optional<UploadInfo>> SqliteRegistry::PendingUploadLocked(
@@ -772,7 +783,8 @@ Status SqliteRegistry::InsertBucket(const BucketInfo& bucket) {
       .BindText(2, bucket.owner)
       .BindText(3, bucket.region)
       .BindInt(4, bucket.created)
-      .BindText(5, bucket.acl);
+      .BindText(5, bucket.acl)
+      .BindInt(6, static_cast<int64_t>(bucket.generation));
   Status s = q.Run();
   if (!s.ok()) return s;
   if (sqlite3_changes(db_.get()) == 0) return BucketAlreadyExistsError();
@@ -828,7 +840,7 @@ Status SqliteRegistry::DeleteBucket(const std::string& name) {
 
 Status SqliteRegistry::InsertUpload(const UploadInfo& upload) {
   WriteLock lock(this);
-  Status s = CheckBucketLocked(upload.bucket);
+  Status s = CheckBucketLocked(upload.bucket, upload.bucket_generation);
   if (!s.ok()) return s;
   Query q(st_.insert_upload);
   q.BindText(1, upload.upload_id)
@@ -1084,7 +1096,7 @@ Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object) {
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
-  s = CheckBucketLocked(object.bucket);
+  s = CheckBucketLocked(object.bucket, object.bucket_generation);
   if (!s.ok()) return s;
   std::vector<std::string> candidates;
   s = WriteObjectLocked(object, "", &candidates);
@@ -1119,12 +1131,13 @@ Result<ObjectInfo> SqliteRegistry::GetObject(const std::string& bucket, const st
   return object;
 }
 
-Result<FreedBlobs> SqliteRegistry::DeleteObject(const std::string& bucket, const std::string& key) {
+Result<FreedBlobs> SqliteRegistry::DeleteObject(const std::string& bucket, const std::string& key,
+                                                uint64_t bucket_generation) {
   WriteLock lock(this);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
-  s = CheckBucketLocked(bucket);
+  s = CheckBucketLocked(bucket, bucket_generation);
   if (!s.ok()) return s;
   Result<std::vector<BlobRef>> manifest = ManifestLocked(bucket, key);
   if (!manifest.ok()) return manifest.status();

@@ -17,6 +17,9 @@ struct BucketInfo {
   std::string region;
   TimeMs created = 0;
   std::string acl;     // canned ACL, "private" by default
+  // Which creation of this name the bucket is: a bucket deleted and created
+  // again (by anyone) has another generation. Set by ObjectStore::CreateBucket.
+  uint64_t generation = 0;
 };
 
 // Everything recorded at initiation (or PutObject) that the object carries.
@@ -46,6 +49,10 @@ struct UploadInfo {
   std::string owner;      // bucket owner's user name
   TimeMs created = 0;
   ObjectAttrs attrs;
+  // Writes only: the bucket generation the request was authorized against.
+  // Recording fails with kNoSuchBucket when the bucket has since been
+  // deleted (and perhaps created again by another owner). 0 = not checked.
+  uint64_t bucket_generation = 0;
 };
 
 // A stored run of bytes, named by a generated id (never by key).
@@ -78,6 +85,8 @@ struct ObjectInfo {
   // Part boundaries for multipart objects (part sizes in order); empty for PUT.
   int parts_count = 0;
   std::string checksum_value;  // full or composite checksum, base64, if any
+  // Writes only: as UploadInfo::bucket_generation.
+  uint64_t bucket_generation = 0;
 };
 
 }  // namespace s2lite::storage

@@ -12,11 +12,14 @@
 namespace s2lite {
 
 // A user that can sign requests. `name` is reported back in
-// `x-amz-s2-requester` and owns the buckets the user creates.
+// `x-amz-s2-requester` and owns the buckets the user creates. Only an admin
+// may change server-wide state over HTTP (the fault rules at
+// /_s2lite/faults); the C++ API is not restricted.
 struct UserCredentials {
   std::string name;
   std::string access_key;
   std::string secret_key;
+  bool admin = false;
 };
 
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };
@@ -51,6 +54,12 @@ struct Options {
 
   // Users allowed to sign requests. Must not be empty.
   std::vector<UserCredentials> users;
+
+  // Answer only requests whose Host is `localhost`, a loopback IP, or one of
+  // `domains` (and its bucket subdomains); others get 400. The daemon sets it
+  // when it runs on the public development credentials, so a web page that
+  // rebinds its own DNS name to 127.0.0.1 cannot use them. Default false.
+  bool local_hosts_only = false;
 
   // Buckets created at start (owned by users[0]) if they don't exist.
   std::vector<std::string> buckets;

@@ -52,6 +52,8 @@ class Server {
   // --- Fault injection (see faults.h). Thread-safe, any time.
   // Adds a rule; returns its id.
   int AddFault(FaultRule rule);
+  // Removes the rule with this id; false when there is none.
+  bool RemoveFault(int id);
   void ClearFaults();
   // How many times faults have fired since start.
   uint64_t FaultsFired() const;

@@ -1,18 +1,44 @@
 // Fault injection over HTTP, for tests in other languages:
-//   POST   /_s2lite/faults  {"operation":"UploadPart","action":"error","code":"SlowDown","status":503,"times":1}
-//   GET    /_s2lite/faults  -> the rules as JSON
-//   DELETE /_s2lite/faults  -> removes every rule
-// Signed like any S3 request, by a configured user.
+//   POST   /_s2lite/faults
+//   {"operation":"UploadPart","action":"error","code":"SlowDown","status":503,"times":1} GET
+//   /_s2lite/faults  -> the rules as JSON DELETE /_s2lite/faults  -> removes every rule DELETE
+//   /_s2lite/faults/<id> -> removes one rule
+// Signed like any S3 request, by an admin user: fault rules are server-wide
+// state, so another user could otherwise break everyone's requests.
+#include <charconv>
+
 #include "server/handlers/handlers.h"
 #include "server/state.h"
 
 namespace s2lite::server {
 
 Response HandleAdminFaults(RequestContext& ctx) {
+  if (!ctx.user || !ctx.user->admin) {
+    return Response::Error(
+        Status(ErrorCode::kAccessDenied, "Only an admin user may read or change fault rules"));
+  }
   FaultSet& faults = ctx.state->faults;
   Response r;
   r.AddHeader("Content-Type", "application/json");
   const std::string& m = ctx.view.method;
+  // route.key: "" for the collection, "/<id>" for one rule.
+  const std::string& one = ctx.route.key;
+  if (!one.empty()) {
+    int id = 0;
+    std::string_view digits = std::string_view(one).substr(1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+      return Response::Error(Status(ErrorCode::kInvalidArgument, "Fault rule id must be a number"));
+    }
+    if (m != "DELETE") return Response::Error(Status(ErrorCode::kMethodNotAllowed));
+    if (!faults.Remove(id)) {
+      return Response::Error(Status(ErrorCode::kInvalidArgument, "No fault rule with this id")
+                                 .With("ArgumentName", "id")
+                                 .With("ArgumentValue", std::string(digits)));
+    }
+    r.status = 204;
+    return r;
+  }
   if (m == "GET") {
     r.body = faults.ToJson();
   } else if (m == "POST") {

@@ -52,6 +52,19 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
     meta_bytes += meta_name.size() + value.size();
     a.metadata.emplace_back(std::move(meta_name), value);
   }
+  // A control character stored here would be written back as a header by
+  // every GET: refused when it enters, not only when it leaves.
+  for (const std::string* v : {&a.content_type, &a.cache_control, &a.content_disposition,
+                               &a.content_encoding, &a.content_language, &a.expires}) {
+    if (HasControlChars(*v))
+      return Status(ErrorCode::kInvalidArgument, "Header value contains control characters");
+  }
+  for (const auto& [name, value] : a.metadata) {
+    if (HasControlChars(value)) {
+      return Status(ErrorCode::kInvalidArgument, "Header value contains control characters")
+          .With("ArgumentName", "x-amz-meta-" + name);
+    }
+  }
   if (meta_bytes > kMaxUserMetadataBytes) {
     return Status(ErrorCode::kMetadataTooLarge)
         .With("Size", std::to_string(meta_bytes))

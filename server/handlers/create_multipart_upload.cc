@@ -48,6 +48,7 @@ Response HandleCreateMultipartUpload(RequestContext& ctx) {
   upload.owner = ctx.user->name;
   upload.created = ToTimeMs(ctx.now);
   upload.attrs = std::move(*attrs);
+  upload.bucket_generation = ctx.bucket_generation;
   Status s = ctx.state->store->CreateUpload(upload);
   if (!s.ok()) return Response::Error(std::move(s));
 

@@ -59,7 +59,7 @@ Status CheckBodyDigest(const RequestContext& ctx) {
 // Deleting a key that does not exist succeeds too.
 Response HandleDeleteObject(RequestContext& ctx) {
   if (Status s = CheckNullVersionId(ctx); !s.ok()) return Response::Error(std::move(s));
-  Status s = ctx.state->store->DeleteObject(ctx.route.bucket, ctx.route.key);
+  Status s = ctx.state->store->DeleteObject(ctx.route.bucket, ctx.route.key, ctx.bucket_generation);
   if (!s.ok()) return Response::Error(std::move(s));
   Response r;
   r.status = 204;
@@ -74,8 +74,18 @@ Response HandleDeleteObjects(RequestContext& ctx) {
   XmlWriter w;
   w.Open("DeleteResult", true);
   for (const std::string& key : request->keys) {
-    Status s = key.size() > kMaxKeyBytes ? Status(ErrorCode::kKeyTooLongError)
-                                         : ctx.state->store->DeleteObject(ctx.route.bucket, key);
+    if (key.empty()) {
+      // Never a silent success: an empty key names no object.
+      w.Open("Error");
+      w.Element("Key", key);
+      w.Element("Code", "InvalidArgument");
+      w.Element("Message", "The key of an object to delete must not be empty");
+      w.Close("Error");
+      continue;
+    }
+    Status s = key.size() > kMaxKeyBytes
+                   ? Status(ErrorCode::kKeyTooLongError)
+                   : ctx.state->store->DeleteObject(ctx.route.bucket, key, ctx.bucket_generation);
     if (s.ok()) {
       // Quiet mode reports only the failures.
       if (request->quiet) continue;

@@ -10,6 +10,7 @@
 #include "server/handlers/object_common.h"
 #include "server/handlers/preconditions.h"
 #include "server/state.h"
+#include "server/strings.h"
 
 namespace s2lite::server {
 namespace {
@@ -146,7 +147,7 @@ void AddChecksum(Response& r, const RequestContext& ctx, const storage::ObjectIn
 
 // response-* query parameters override the stored headers (signed requests only,
 // which all s2lite requests are).
-void ApplyOverrides(Response& r, const RequestContext& ctx) {
+Status ApplyOverrides(Response& r, const RequestContext& ctx) {
   static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
       {"response-cache-control", "Cache-Control"},
       {"response-content-disposition", "Content-Disposition"},
@@ -155,8 +156,16 @@ void ApplyOverrides(Response& r, const RequestContext& ctx) {
       {"response-content-type", "Content-Type"},
       {"response-expires", "Expires"}};
   for (const auto& [param, header] : kOverrides) {
-    if (const auth::QueryParam* q = ctx.view.Query(param)) SetHeader(r, header, q->value);
+    const auth::QueryParam* q = ctx.view.Query(param);
+    if (!q) continue;
+    // Percent-decoded: a CR LF here would otherwise split the response.
+    if (HasControlChars(q->value)) {
+      return Status(ErrorCode::kInvalidArgument, "Header value contains control characters")
+          .With("ArgumentName", std::string(param));
+    }
+    SetHeader(r, header, q->value);
   }
+  return Status::Ok();
 }
 
 Response NotModified(const storage::ObjectInfo& o) {
@@ -211,7 +220,7 @@ Response ReadObject(RequestContext& ctx, bool head) {
                                      std::to_string(slice->first + slice->length - 1) + "/" +
                                      std::to_string(o.size));
   }
-  ApplyOverrides(r, ctx);
+  if (Status s = ApplyOverrides(r, ctx); !s.ok()) return Response::Error(std::move(s));
   if (head) {
     r.AddHeader("Content-Length", std::to_string(slice->length));
     return r;

@@ -5,6 +5,10 @@ namespace {
 
 constexpr OpHandler None(Response (*fn)(RequestContext&)) { return {BodyMode::kNone, fn, nullptr}; }
 constexpr OpHandler Xml(Response (*fn)(RequestContext&)) { return {BodyMode::kXml, fn, nullptr}; }
+// Copies move every byte of their source: they run on the worker pool.
+constexpr OpHandler Copy(Response (*fn)(RequestContext&)) {
+  return {BodyMode::kNone, fn, nullptr, true, true};
+}
 constexpr OpHandler Stream(Result<std::unique_ptr<BodySink>> (*fn)(RequestContext&)) {
   return {BodyMode::kStream, nullptr, fn};
 }
@@ -19,7 +23,7 @@ const OpHandler* FindHandler(Op op) {
   static constexpr OpHandler kGetBucketLocation = None(HandleGetBucketLocation);
   static constexpr OpHandler kCreateMultipartUpload = None(HandleCreateMultipartUpload);
   static constexpr OpHandler kUploadPart = Stream(BeginUploadPart);
-  static constexpr OpHandler kUploadPartCopy = None(HandleUploadPartCopy);
+  static constexpr OpHandler kUploadPartCopy = Copy(HandleUploadPartCopy);
   static constexpr OpHandler kCompleteMultipartUpload = Xml(HandleCompleteMultipartUpload);
   static constexpr OpHandler kAbortMultipartUpload = None(HandleAbortMultipartUpload);
   static constexpr OpHandler kListParts = None(HandleListParts);
@@ -29,7 +33,7 @@ const OpHandler* FindHandler(Op op) {
   static constexpr OpHandler kHeadObject = None(HandleHeadObject);
   static constexpr OpHandler kDeleteObject = None(HandleDeleteObject);
   static constexpr OpHandler kDeleteObjects = Xml(HandleDeleteObjects);
-  static constexpr OpHandler kCopyObject = None(HandleCopyObject);
+  static constexpr OpHandler kCopyObject = Copy(HandleCopyObject);
   static constexpr OpHandler kListObjects = None(HandleListObjects);
   static constexpr OpHandler kListObjectsV2 = None(HandleListObjectsV2);
   static constexpr OpHandler kAdminFaults{BodyMode::kXml, HandleAdminFaults, nullptr, false};

@@ -23,6 +23,10 @@ struct OpHandler {
   // Whether the addressed bucket must exist and belong to the caller before
   // the handler runs (every op but ListBuckets and CreateBucket).
   bool needs_bucket = true;
+  // Runs long without yielding (copies whole objects): run on the server's
+  // worker pool, not on an I/O thread, so the other connections of that
+  // thread keep being served.
+  bool off_loop = false;
 };
 
 // The handler for `op`, or nullptr when not implemented.

@@ -79,6 +79,7 @@ storage::ObjectInfo SinglePartObject(const RequestContext& ctx, const WrittenBod
   object.size = body.blob.size;
   object.etag = "\"" + body.md5_hex + "\"";
   object.owner = ctx.user->name;
+  object.bucket_generation = ctx.bucket_generation;
   object.attrs = std::move(attrs);
   if (!body.checksum_algorithm.empty()) {
     object.attrs.checksum_algorithm = body.checksum_algorithm;

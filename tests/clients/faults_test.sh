@@ -10,7 +10,7 @@ if command -v python3 >/dev/null && [ "$(command -v python3)" != /usr/bin/python
 fi
 for py in "${PYS[@]}"; do
   rm -rf "$WORK/data"
-  start_daemon "$1" --bucket fault-bucket --min-part-size 5242880 \
+  start_daemon "$1" --bucket fault-bucket --min-part-size 5242880 --admin tester \
     --fault "operation=UploadPart,part=2,action=error,code=SlowDown,status=503,times=1"
   # Arm the reset over HTTP, signed like any request (what non-C++ suites use).
   curl -sf -X POST --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \

@@ -29,7 +29,7 @@ inline Options DefaultTestOptions() {
   o.in_memory = true;
   o.listen_host = "127.0.0.1";
   o.listen_port = 0;
-  o.users = {{"tester", "AKIAS2LITETEST", "s2lite-test-secret"}};
+  o.users = {{"tester", "AKIAS2LITETEST", "s2lite-test-secret", /*admin=*/true}};
   o.buckets = {"test-bucket"};
   o.threads = 2;
   o.min_part_size = 5;

@@ -53,6 +53,41 @@ TEST(ConfigTest, ParsesFlags) {
   EXPECT_FALSE(r.config->dev_credentials);
 }
 
+TEST(ConfigTest, DevCredentialsAreAnAdminThatAnswersLocalHostsOnly) {
+  auto r = ParseArgs({});
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_TRUE(r.config->options.users[0].admin);
+  EXPECT_TRUE(r.config->options.local_hosts_only);
+  auto configured = ParseArgs({"--user", "ann:AK1:SK1"});
+  ASSERT_TRUE(configured.config) << configured.error;
+  EXPECT_FALSE(configured.config->options.users[0].admin);
+  EXPECT_FALSE(configured.config->options.local_hosts_only);
+}
+
+TEST(ConfigTest, AdminsAreNamedOnTheirUserOrByName) {
+  auto r = ParseArgs({"--user", "ann:AK1:SK1:admin", "--user", "bob:AK2:SK2", "--user",
+                      "cy:AK3:SK3", "--admin", "cy"});
+  ASSERT_TRUE(r.config) << r.error;
+  const auto& users = r.config->options.users;
+  ASSERT_EQ(users.size(), 3u);
+  EXPECT_TRUE(users[0].admin);
+  EXPECT_EQ(users[0].secret_key, "SK1");
+  EXPECT_FALSE(users[1].admin);
+  EXPECT_TRUE(users[2].admin);
+  auto env = ParseArgs({}, {{"S2LITE_ACCESS_KEY", "AK"},
+                            {"S2LITE_SECRET_KEY", "SK"},
+                            {"S2LITE_USER", "dev"},
+                            {"S2LITE_ADMIN", "dev"}});
+  ASSERT_TRUE(env.config) << env.error;
+  EXPECT_TRUE(env.config->options.users[0].admin);
+  EXPECT_FALSE(ParseArgs({"--user", "ann:AK1:SK1", "--admin", "nobody"}).config);
+  // "admin" as a whole secret key is a key, not a flag.
+  auto key = ParseArgs({"--user", "ann:AK1:admin"});
+  ASSERT_TRUE(key.config) << key.error;
+  EXPECT_EQ(key.config->options.users[0].secret_key, "admin");
+  EXPECT_FALSE(key.config->options.users[0].admin);
+}
+
 TEST(ConfigTest, FlagsBeatEnvironmentWhichBeatsFile) {
   char path[] = "/tmp/s2lite-config-XXXXXX";
   int fd = mkstemp(path);

@@ -204,6 +204,47 @@ TEST_P(ObjectStoreTest, CreatedBucketIsListedWithDefaults) {
   EXPECT_EQ(store_->GetBucket("nope").status().code(), ErrorCode::kNoSuchBucket);
 }
 
+TEST_P(ObjectStoreTest, WritesAuthorizedAgainstAnEarlierBucketGenerationFail) {
+  Result<BucketInfo> first = store_->GetBucket(kBucket);
+  ASSERT_TRUE(first.ok());
+  EXPECT_NE(first->generation, 0u);
+  // The bucket is deleted and its name taken by someone else.
+  ASSERT_TRUE(store_->DeleteBucket(kBucket).ok());
+  ASSERT_TRUE(store_->CreateBucket(BucketInfo{kBucket, "bob", "us-east-1", 0, ""}).ok());
+  Result<BucketInfo> second = store_->GetBucket(kBucket);
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(second->generation, first->generation);
+
+  Result<BlobRef> blob = WriteBlob(*store_, "stale");
+  ASSERT_TRUE(blob.ok());
+  ObjectInfo object;
+  object.bucket = kBucket;
+  object.key = "k";
+  object.size = 5;
+  object.owner = "alice";
+  object.manifest = {*blob};
+  object.bucket_generation = first->generation;
+  EXPECT_EQ(store_->PutObject(object).code(), ErrorCode::kNoSuchBucket);
+  EXPECT_FALSE(BlobExists(*store_, blob->blob_id)) << "the refused write's bytes are removed";
+  EXPECT_EQ(store_->GetObject(kBucket, "k").status().code(), ErrorCode::kNoSuchKey);
+
+  UploadInfo upload;
+  upload.upload_id = "u-stale";
+  upload.bucket = kBucket;
+  upload.key = "k";
+  upload.bucket_generation = first->generation;
+  EXPECT_EQ(store_->CreateUpload(upload).code(), ErrorCode::kNoSuchBucket);
+
+  PutObject("kept", "bob's");
+  EXPECT_EQ(store_->DeleteObject(kBucket, "kept", first->generation).code(),
+            ErrorCode::kNoSuchBucket);
+  EXPECT_TRUE(store_->GetObject(kBucket, "kept").ok());
+  // The current generation (or none) writes as before.
+  EXPECT_TRUE(store_->DeleteObject(kBucket, "kept", second->generation).ok());
+  upload.bucket_generation = second->generation;
+  EXPECT_TRUE(store_->CreateUpload(upload).ok());
+}
+
 TEST_P(ObjectStoreTest, CreatingAnExistingBucketSaysWhoOwnsIt) {
   Status mine = store_->CreateBucket({kBucket, "alice", "us-east-1", 0, ""});
   EXPECT_EQ(mine.code(), ErrorCode::kBucketAlreadyOwnedByYou);
