@@ -48,6 +48,7 @@ struct Config {
   int e2e_parts = 16;   // 1 GiB
   int e2e5_parts = 80;  // 5 GiB
   int e2e_connections = 4;
+  int copy_parts = 16;  // copy: a source of copy_parts x e2e_part_size (1 GiB)
   int list_entries = 10000, list_page = 1000;
   int setup_connections = 64;  // uploading many small parts
   int cold_starts = 5;
@@ -135,6 +136,7 @@ class Bench {
   void ScenarioComplete();
   void ScenarioE2e(const std::string& name, int parts, bool get);
   void ScenarioList();
+  void ScenarioCopy();
 
   Row& Add(std::string scenario, std::string figure, std::string unit);
 

@@ -15,7 +15,7 @@ namespace {
 
 using s2lite::bench::Config;
 
-constexpr const char* kAllScenarios = "startup,create,upload-part,complete,e2e,e2e-5g,list";
+constexpr const char* kAllScenarios = "startup,create,upload-part,complete,e2e,e2e-5g,list,copy";
 
 void Usage(FILE* out) {
   std::fprintf(out, R"(usage: s2lite-bench [options]
@@ -67,6 +67,7 @@ void ApplySmoke(Config& c) {
   c.e2e_part_size = 5u << 20;
   c.e2e_parts = 4;
   c.e2e5_parts = 8;
+  c.copy_parts = 4;
   c.list_entries = 300;
   c.list_page = 100;
   c.setup_connections = 16;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -338,6 +339,7 @@ bool Bench::Run() {
   if (Selected("e2e")) ScenarioE2e("e2e", cfg_.e2e_parts, true);
   if (Selected("e2e-5g")) ScenarioE2e("e2e-5g", cfg_.e2e5_parts, false);
   if (Selected("list")) ScenarioList();
+  if (Selected("copy")) ScenarioCopy();
   return problems_.empty();
 }
 
@@ -1034,6 +1036,72 @@ void Bench::ScenarioList() {
   m.peak_rss_mib = s.peak;
   m.s3rver = s3.uploads_ms;
   m.detail = Fmt("%d pages, %zu uploads listed", s.uploads_pages, s.uploads);
+}
+
+// A large CopyObject on one connection while another keeps asking HeadBucket,
+// all on one I/O thread (--threads 1): the probes' latency shows whether the
+// copy holds the event loop (it should run on the worker pool).
+void Bench::ScenarioCopy() {
+  auto srv = OpenS2lite({"--threads", "1"});
+  if (!srv) return;
+  const size_t part = cfg_.e2e_part_size;
+  const int parts = cfg_.copy_parts;
+  const double mib = static_cast<double>(part) * parts / kMiB;
+  std::fprintf(stderr, "copy: uploading a %.0f MiB source\n", mib);
+  Upload u = MakeUpload(srv->target, "bench", "copy/source", parts, part, cfg_.e2e_connections,
+                        cfg_.client_threads);
+  if (!u.ok()) return Problem("s2lite", "copy", "uploading the source failed", u.failure);
+  std::string xml = "<CompleteMultipartUpload>";
+  for (int i = 0; i < parts; ++i)
+    xml += Fmt("<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", i + 1,
+               u.etags[static_cast<size_t>(i)].c_str());
+  xml += "</CompleteMultipartUpload>";
+  Single done = RoundTrip(srv->target, CompleteRequest("bench", "copy/source", u.id, xml));
+  if (done.failure) return Problem("s2lite", "copy", "completing the source failed", done.failure);
+
+  std::fprintf(stderr, "copy: CopyObject with HeadBucket probes alongside\n");
+  std::atomic<bool> copying{true};
+  Single copy;
+  std::thread copier([&] {
+    Request r;
+    r.method = "PUT";
+    r.path = "/bench/copy/target";
+    r.headers = {{"x-amz-copy-source", "/bench/copy/source"}};
+    r.payload_hash = kEmptySha256;
+    copy = RoundTrip(srv->target, r);
+    copying = false;
+  });
+  std::vector<double> probes;
+  while (copying) {
+    Request r;
+    r.method = "HEAD";
+    r.path = "/bench";
+    r.payload_hash = kEmptySha256;
+    Single s = RoundTrip(srv->target, r, true);
+    if (s.failure) {
+      Problem("s2lite", "copy", "a probe failed", s.failure);
+      break;
+    }
+    if (copying) probes.push_back(s.ms);
+  }
+  copier.join();
+  if (copy.failure) return Problem("s2lite", "copy", "CopyObject failed", copy.failure);
+  std::sort(probes.begin(), probes.end());
+  auto pct = [&](double q) {
+    if (probes.empty()) return kNaN;
+    return probes[std::min(probes.size() - 1, static_cast<size_t>(q * probes.size()))];
+  };
+  Row& p =
+      Add("copy", Fmt("HeadBucket p99 during a %.0f MiB CopyObject (1 I/O thread)", mib), "ms");
+  p.higher_better = false;
+  p.value = pct(0.99);
+  p.target = "p99 < 20 ms";
+  p.met = Met(p.value, 20, false);
+  p.detail = Fmt("%zu probes, p50 %.2f ms, max %.2f ms", probes.size(), pct(0.5),
+                 probes.empty() ? kNaN : probes.back());
+  Row& c = Add("copy", Fmt("CopyObject %.0f MiB", mib), "MiB/s");
+  c.value = copy.ms > 0 ? mib / (copy.ms / 1000) : kNaN;
+  c.detail = Fmt("%.0f ms", copy.ms);
 }
 
 }  // namespace s2lite::bench

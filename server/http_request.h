@@ -16,7 +16,12 @@ using HeaderParser = boost::beast::http::request_parser<boost::beast::http::empt
 // Fills ctx.view (method, raw path, decoded query, lower-cased headers),
 // ctx.host, ctx.content_length and ctx.chunked from a parsed header.
 // Errors: kInvalidURI (malformed %-escape in the query),
-// kRequestHeaderSectionTooLarge (more than `max_fields` header fields).
+// kRequestHeaderSectionTooLarge (more than `max_fields` header fields),
+// kInvalidRequest (ambiguous framing: Transfer-Encoding with Content-Length,
+// a final coding other than chunked, conflicting Content-Lengths),
+// kNotImplemented (a transfer coding other than chunked), kInvalidArgument (a
+// header the operation acts on, or Host, given twice). After any error the
+// connection must close: the body cannot be delimited safely.
 Status BuildView(const HeaderParser& hp, RequestContext& ctx, size_t max_fields);
 
 }  // namespace s2lite::server
