@@ -18,6 +18,9 @@
 #     up, healthy, its S2LITE_BUCKETS bucket exists, down -v.
 # Every container, volume, network and process it creates is removed on exit;
 # a failure prints the containers' logs and exits 1. Run as root.
+# Knobs: S2LITE_DOCKER_IMAGE (s2lite:ci), S2LITE_DOCKER_MAX_MB (100: a bigger
+# image fails), S2LITE_DOCKER_CCACHE (/var/cache/s2lite-docker-ccache),
+# S2LITE_DEBIAN_MIRROR (default: the one apt uses here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -232,8 +235,10 @@ step "built $IMAGE in $build1 s: $size MB"
 mkdir "$WORK/tree"
 tar -C "$ROOT" --exclude=./.git --exclude='./build*' --exclude=./data --exclude=node_modules -cf - . \
   | tar -C "$WORK/tree" -xf -
-# A code change, not a comment: ccache's preprocessed mode would see through a comment.
-echo '[[maybe_unused]] static const char kDockerTestChange[] = "rebuild";' >>"$WORK/tree/server/main.cc"
+# A code change (ccache's preprocessed mode sees through a comment), new in
+# every run (the same change twice would find its own layers in the cache).
+echo "[[maybe_unused]] static const char kDockerTestChange[] = \"$RUN_ID $(date +%s%N)\";" \
+  >>"$WORK/tree/server/main.cc"
 step "rebuild from a copy with server/main.cc changed"
 build2=$(build_image "$IMAGE-rebuild" "$WORK/tree" "$WORK/build2.log")
 # podman prints "--> Using cache ID" right after each step it takes from the cache.
