@@ -251,6 +251,8 @@ podman rmi -f "$IMAGE-rebuild" >/dev/null
 step "rebuilt in $build2 s, dependency layer (scripts/setup.sh) from the cache"
 [ "$size" -le "$MAX_IMAGE_MB" ] || fail "image is $size MB, more than $MAX_IMAGE_MB MB"
 [ "$(podman image inspect --format '{{.Config.User}}' "$IMAGE")" = s2lite ] || fail "image does not run as s2lite"
+[ "$(podman image inspect --format '{{json .Config.Healthcheck.Test}}' "$IMAGE")" = '["CMD","s2lite","healthcheck"]' ] \
+  || fail "image has no HEALTHCHECK running s2lite healthcheck"
 
 # --- 5: the image with aws-cli, and a restart on the same volume --------------
 AWS_ACCESS_KEY_ID=AKCI$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
