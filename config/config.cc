@@ -233,6 +233,17 @@ bool IsLoopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
+std::string HealthcheckUrl(const GetEnv& getenv) {
+  std::string host = "127.0.0.1";
+  uint16_t port = kDefaultPort;
+  const char* listen = getenv("S2LITE_LISTEN");
+  if (listen && *listen && !ParseListen(listen, &host, &port)) return {};
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port);
+}
+
 ParseResult Parse(int argc, const char* const* argv, const GetEnv& getenv) {
   ParseResult r;
   po::options_description desc = Describe();
@@ -246,7 +257,11 @@ ParseResult Parse(int argc, const char* const* argv, const GetEnv& getenv) {
   }
   if (flags.count("help")) {
     std::ostringstream out;
-    out << "Usage: s2lite [options]\n\nAn S3-compatible object store.\n\n" << desc;
+    out << "Usage: s2lite [options]\n"
+           "       s2lite healthcheck [URL]  exit 0 if URL/health/ready answers 200 (default URL:\n"
+           "                                 S2LITE_LISTEN's address, else http://127.0.0.1:9000)\n"
+           "\nAn S3-compatible object store.\n\n"
+        << desc;
     r.help = out.str();
     return r;
   }

@@ -47,4 +47,9 @@ ParseResult Parse(int argc, const char* const* argv, const GetEnv& getenv);
 bool ParseListen(const std::string& s, std::string* host, uint16_t* port);
 bool IsLoopback(const std::string& host);
 
+// The URL `s2lite healthcheck` probes when given none: "http://HOST:PORT" from
+// S2LITE_LISTEN (default 127.0.0.1:9000), a wildcard host (0.0.0.0, ::)
+// replaced by loopback. Empty when S2LITE_LISTEN is invalid.
+std::string HealthcheckUrl(const GetEnv& getenv);
+
 }  // namespace s2lite::config

@@ -1,16 +1,20 @@
 // The s2lite daemon: load config, start the library's Server, wait for
-// SIGINT/SIGTERM (or the parent's death), stop.
+// SIGINT/SIGTERM (or the parent's death), stop. `s2lite healthcheck [URL]`
+// probes a running daemon instead (the container image's health check).
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <string_view>
 
 #include "config/config.h"
 #include "s2lite/server.h"
+#include "server/healthcheck.h"
 
 namespace {
 
@@ -25,10 +29,35 @@ bool WriteReadyFile(const std::string& path, const std::string& url) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// `s2lite healthcheck [URL]`. Every failure exits 1: Docker reserves 2.
+int RunHealthcheck(int argc, char** argv) {
+  if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+    bool help =
+        argc == 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h");
+    (help ? std::cout : std::cerr)
+        << "Usage: s2lite healthcheck [URL]\n"
+           "GETs URL/health/ready (URL: http://HOST[:PORT][/PATH]; default: S2LITE_LISTEN's\n"
+           "address, a wildcard host probed on loopback, else http://127.0.0.1:9000) within 2 s;\n"
+           "exits 0 on 200, 1 otherwise.\n";
+    return help ? 0 : 1;
+  }
+  std::string url = argc == 2 ? argv[1] : s2lite::config::HealthcheckUrl([](const char* name) {
+    return std::getenv(name);
+  });
+  if (url.empty()) {
+    std::cerr << "s2lite healthcheck: invalid S2LITE_LISTEN; pass the URL\n";
+    return 1;
+  }
+  return s2lite::daemon::Healthcheck(url, std::chrono::seconds(2), std::cout, std::cerr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto parsed = s2lite::config::Parse(argc, argv, [](const char* name) { return std::getenv(name); });
+  if (argc >= 2 && std::string_view(argv[1]) == "healthcheck")
+    return RunHealthcheck(argc - 1, argv + 1);
+  auto parsed =
+      s2lite::config::Parse(argc, argv, [](const char* name) { return std::getenv(name); });
   if (!parsed.help.empty()) {
     std::cout << parsed.help;
     return 0;
@@ -59,8 +88,8 @@ int main(int argc, char** argv) {
 
   if (cfg.dev_credentials) {
     std::cerr << "s2lite: using development credentials: access key '"
-              << s2lite::config::kDevAccessKey << "', secret key '"
-              << s2lite::config::kDevSecretKey << "' (loopback only)\n";
+              << s2lite::config::kDevAccessKey << "', secret key '" << s2lite::config::kDevSecretKey
+              << "' (loopback only)\n";
   }
   s2lite::Server server(cfg.options);
   s2lite::Status status = server.Start();
@@ -72,8 +101,11 @@ int main(int argc, char** argv) {
     server.Stop();
     return 0;
   }
+  // The bound address, then the URL a client uses (loopback for a wildcard
+  // address); the URL stays the line's last word, which scripts read.
   std::string url = server.endpoint();
-  std::cout << "s2lite listening on " << url << std::endl;
+  std::cout << "s2lite listening on " << server.listen_address() << ", endpoint " << url
+            << std::endl;
   if (!cfg.ready_file.empty() && !WriteReadyFile(cfg.ready_file, url)) {
     std::cerr << "s2lite: cannot write ready file '" << cfg.ready_file << "'\n";
     server.Stop();

@@ -305,6 +305,7 @@ struct Server::Impl {
   std::unique_ptr<asio::ssl::context> tls;  // set when serving HTTPS
   std::vector<std::thread> threads;
   uint16_t port = 0;
+  std::string listen_address;  // "0.0.0.0:9000" while running
   bool running = false;
   std::atomic<bool> stopping{false};
   // Sessions running, for options.max_connections.
@@ -904,6 +905,11 @@ Status Server::Impl::Start() {
                                                  ec.message());
   }
   port = acceptor->local_endpoint().port();
+  {
+    asio::ip::address bound = acceptor->local_endpoint().address();
+    listen_address = bound.is_v6() ? "[" + bound.to_string() + "]" : bound.to_string();
+    listen_address += ":" + std::to_string(port);
+  }
   for (const auto& rule : options.faults) st->faults.Add(rule);
   state = std::move(st);
   // Every thread the library starts inherits a mask with SIGPIPE blocked: a
@@ -965,6 +971,7 @@ void Server::Impl::Stop() {
   state.reset();  // closes the registry cleanly
   running = false;
   port = 0;
+  listen_address.clear();
 }
 
 namespace server {
@@ -985,6 +992,7 @@ Server::~Server() { Stop(); }
 Status Server::Start() { return impl_->Start(); }
 void Server::Stop() { impl_->Stop(); }
 uint16_t Server::port() const { return impl_->port; }
+std::string Server::listen_address() const { return impl_->listen_address; }
 std::string Server::endpoint() const {
   std::string host = impl_->options.listen_host;
   if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";

@@ -34,6 +34,9 @@ class Server {
 
   // The bound port (useful with listen_port = 0). 0 before Start().
   uint16_t port() const;
+  // The address the listener is bound to, "HOST:PORT" ("0.0.0.0:9000",
+  // "[::1]:41234"). Empty before Start().
+  std::string listen_address() const;
   // "http://HOST:PORT", usable as an S3 endpoint URL.
   std::string endpoint() const;
 

@@ -38,7 +38,8 @@ start_daemon() {
   [ -s "$WORK/ready" ] || fail "daemon not ready"
   ENDPOINT=$(cat "$WORK/ready")
   PORT=${ENDPOINT##*:}
-  grep -q "^s2lite listening on $ENDPOINT\$" "$WORK/stdout" || fail "no ready line on stdout"
+  grep -q "^s2lite listening on 127.0.0.1:$PORT, endpoint $ENDPOINT\$" "$WORK/stdout" \
+    || fail "no ready line on stdout: $(cat "$WORK/stdout")"
 }
 
 # kill9_and_restart: crash the daemon and start it again on the same data dir.

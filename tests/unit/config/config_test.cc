@@ -1,11 +1,12 @@
 #include "config/config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <unistd.h>
+#include <string_view>
 
 namespace s2lite::config {
 namespace {
@@ -166,6 +167,31 @@ TEST(ConfigTest, MaxConnectionsFromFlagOrEnvironment) {
   auto env = ParseArgs({}, {{"S2LITE_MAX_CONNECTIONS", "10"}});
   ASSERT_TRUE(env.config) << env.error;
   EXPECT_EQ(env.config->options.max_connections, 10u);
+}
+
+TEST(ConfigTest, HealthcheckUrlProbesTheListenPortOnLoopback) {
+  struct Case {
+    const char* listen;  // S2LITE_LISTEN, or nullptr when unset
+    const char* url;
+  };
+  const Case kCases[] = {
+      {nullptr, "http://127.0.0.1:9000"},
+      {"", "http://127.0.0.1:9000"},
+      {"0.0.0.0:9000", "http://127.0.0.1:9000"},
+      {"127.0.0.1:9100", "http://127.0.0.1:9100"},
+      {"[::]:9000", "http://[::1]:9000"},
+      {"[::1]:9001", "http://[::1]:9001"},
+      {"10.1.2.3:80", "http://10.1.2.3:80"},
+      {"localhost:9000", "http://localhost:9000"},
+      {"nonsense", ""},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.listen ? c.listen : "(unset)");
+    EXPECT_EQ(HealthcheckUrl([&c](const char* name) -> const char* {
+                return std::string_view(name) == "S2LITE_LISTEN" ? c.listen : nullptr;
+              }),
+              c.url);
+  }
 }
 
 }  // namespace
