@@ -202,6 +202,10 @@ std::string Build(const Values& v, DaemonConfig& c) {
     // The dev secret is public: only local host names may use it (DNS rebinding).
     o.local_hosts_only = true;
   }
+  // The public development secret, even when configured explicitly (compose
+  // does): a page that rebinds its DNS name to this host could sign with it.
+  for (const auto& u : o.users)
+    if (u.secret_key == kDevSecretKey) o.local_hosts_only = true;
   if (c.dev_credentials && !IsLoopback(o.listen_host)) {
     return "refusing to listen on non-loopback address '" + o.listen_host +
            "' with the built-in development credentials: configure --user "

@@ -59,6 +59,9 @@ TEST(ConfigTest, DevCredentialsAreAnAdminThatAnswersLocalHostsOnly) {
   ASSERT_TRUE(r.config) << r.error;
   EXPECT_TRUE(r.config->options.users[0].admin);
   EXPECT_TRUE(r.config->options.local_hosts_only);
+  auto explicit_dev = ParseArgs({"--user", std::string("dev:AK:") + kDevSecretKey});
+  ASSERT_TRUE(explicit_dev.config) << explicit_dev.error;
+  EXPECT_TRUE(explicit_dev.config->options.local_hosts_only) << "the public secret, configured";
   auto configured = ParseArgs({"--user", "ann:AK1:SK1"});
   ASSERT_TRUE(configured.config) << configured.error;
   EXPECT_FALSE(configured.config->options.users[0].admin);
