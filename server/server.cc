@@ -321,6 +321,16 @@ struct Server::Impl {
   // "HTTP/1.1 100 Continue"; returns the write's error.
   template <class Stream>
   asio::awaitable<beast::error_code> WriteContinue(Stream& stream);
+  // ReadBody's two ways: a Content-Length body, or one Beast's parser frames.
+  template <class Stream>
+  asio::awaitable<Status> ReadSizedBody(Stream& stream, beast::flat_buffer& buffer, uint64_t length,
+                                        server::BodyPipeline& pipe, uint64_t limit,
+                                        ErrorCode too_large, StallWatchdog& watchdog);
+  template <class Stream>
+  asio::awaitable<Status> ReadChunkedBody(Stream& stream, beast::flat_buffer& buffer,
+                                          http::request_parser<http::buffer_body>& bp,
+                                          server::BodyPipeline& pipe, ErrorCode too_large,
+                                          StallWatchdog& watchdog);
   template <class Stream>
   asio::awaitable<void> ResetConnection(Stream& stream, beast::flat_buffer& buffer,
                                         http::request_parser<http::empty_body>& hp);
@@ -582,33 +592,82 @@ asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
   if (!bp.is_done() && ExpectsContinue(bp.get())) {
     if (co_await WriteContinue(stream)) co_return Status(ErrorCode::kIncompleteBody);
   }
-  std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
-  // The connection's buffer starts at 4 KiB, and Beast reads no more than its
-  // free capacity per recv(): large bodies get room for 256 KiB reads while
-  // they stream, then the buffer shrinks back.
-  bool grown = false;
-  if (auto length = bp.content_length(); !length || *length > kBodyChunk / 4) {
-    buffer.reserve(kBodyChunk);
-    grown = true;
-  }
-  struct Shrink {
-    beast::flat_buffer& b;
-    bool on;
-    ~Shrink() {
-      if (on) b.shrink_to_fit();
-    }
-  } shrink{buffer, grown};
   // A body that stops arriving for read_timeout gets S3's 400 RequestTimeout.
   // Beast's own deadline would close the socket before we could answer, so
   // body reads run without it and a watchdog cancels the read instead.
   beast::get_lowest_layer(stream).expires_never();
   StallWatchdog watchdog(stream.get_executor(), &beast::get_lowest_layer(stream).socket(),
                          options.read_timeout);
+  // Not one conditional expression of two co_awaits: GCC 12 destroys its
+  // temporaries twice.
+  Status s;
+  if (auto length = bp.content_length(); length && !bp.chunked()) {
+    s = co_await ReadSizedBody(stream, buffer, *length, pipe, limit, too_large, watchdog);
+  } else {
+    s = co_await ReadChunkedBody(stream, buffer, bp, pipe, too_large, watchdog);
+  }
+  if (!s.ok()) co_return s;
+  broken = false;
+  co_return pipe.End();
+}
+
+// The usual upload: a Content-Length body, read straight from the socket into
+// one chunk and handed on from there (hashes, then the blob file) while it is
+// in cache. Beast's buffer_body would copy every byte once more, from the
+// connection buffer into the body buffer. Bytes that arrived with the header
+// go first, from the connection buffer; no read goes past the body, so a
+// pipelined next request stays in the connection buffer.
+template <class Stream>
+asio::awaitable<Status> Server::Impl::ReadSizedBody(Stream& stream, beast::flat_buffer& buffer,
+                                                    uint64_t length, server::BodyPipeline& pipe,
+                                                    uint64_t limit, ErrorCode too_large,
+                                                    StallWatchdog& watchdog) {
+  if (length > limit) co_return Status(too_large);
+  uint64_t left = length;
+  if (buffer.size() > 0 && left > 0) {
+    size_t k = static_cast<size_t>(std::min<uint64_t>(buffer.size(), left));
+    if (Status s = pipe.Write(static_cast<const char*>(buffer.data().data()), k); !s.ok())
+      co_return s;
+    buffer.consume(k);
+    left -= k;
+  }
+  if (left == 0) co_return Status::Ok();
+  const size_t chunk_size = static_cast<size_t>(std::min<uint64_t>(left, kBodyChunk));
+  std::unique_ptr<char[]> chunk(new char[chunk_size]);
+  while (left > 0) {
+    watchdog.Progress();
+    size_t want = static_cast<size_t>(std::min<uint64_t>(left, chunk_size));
+    // read_some: returns after each recv, so every byte counts as progress.
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(chunk.get(), want), kTuple);
+    if (watchdog.fired()) co_return Status(ErrorCode::kRequestTimeout);
+    if (ec) co_return Status(ErrorCode::kIncompleteBody);
+    if (Status s = pipe.Write(chunk.get(), n); !s.ok()) co_return s;
+    left -= n;
+  }
+  co_return Status::Ok();
+}
+
+// Transfer-Encoding: chunked (or a body delimited by the connection's end):
+// Beast's parser takes the framing apart.
+template <class Stream>
+asio::awaitable<Status> Server::Impl::ReadChunkedBody(Stream& stream, beast::flat_buffer& buffer,
+                                                      http::request_parser<http::buffer_body>& bp,
+                                                      server::BodyPipeline& pipe,
+                                                      ErrorCode too_large,
+                                                      StallWatchdog& watchdog) {
+  std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
+  // The connection's buffer starts at 4 KiB, and Beast reads no more than its
+  // free capacity per recv(): large bodies get room for 256 KiB reads while
+  // they stream, then the buffer shrinks back.
+  buffer.reserve(kBodyChunk);
+  struct Shrink {
+    beast::flat_buffer& b;
+    ~Shrink() { b.shrink_to_fit(); }
+  } shrink{buffer};
   while (!bp.is_done()) {
     bp.get().body().data = chunk.get();
     bp.get().body().size = kBodyChunk;
     watchdog.Progress();
-    // read_some: returns after each recv, so every byte counts as progress.
     auto [ec, n] = co_await http::async_read_some(stream, buffer, bp, kTuple);
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) co_return Status(too_large);
@@ -619,8 +678,7 @@ asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
       if (Status s = pipe.Write(chunk.get(), got); !s.ok()) co_return s;
     }
   }
-  broken = false;
-  co_return pipe.End();
+  co_return Status::Ok();
 }
 
 template <class Stream>
