@@ -23,7 +23,8 @@ inline const double kNaN = std::nan("");
 // What the command line asked for. Sizes shrink under --smoke.
 struct Config {
   std::string daemon_path;
-  std::string endpoint;  // instead of spawning
+  std::string baseline_daemon_path;  // an earlier s2lite: A/B rows in the same run
+  std::string endpoint;              // instead of spawning
   std::string nginx_url, s3rver_url;
   std::string s3rver_access_key = "S3RVER", s3rver_secret_key = "S3RVER";
   std::string access_key = "bench-access", secret_key = "bench-secret", region = "us-east-1";
@@ -120,7 +121,9 @@ class Bench {
  private:
   bool Selected(const std::string& name) const;
   // A fresh s2lite (spawned, or the endpoint) with the benchmark's buckets.
-  std::unique_ptr<Server> OpenS2lite(const std::vector<std::string>& extra_flags = {});
+  // `daemon_path`: another binary (the baseline) instead of the configured one.
+  std::unique_ptr<Server> OpenS2lite(const std::vector<std::string>& extra_flags = {},
+                                     const std::string& daemon_path = {});
   std::unique_ptr<Server> OpenPeer(const std::string& kind);
   bool EnsureBuckets(const Target& t);
   // A failure of s2lite (a problem: the run fails) or of a peer (`kind`
@@ -131,6 +134,7 @@ class Bench {
   void MeasureCeilings();
   void ScenarioStartup();
   void ScenarioCreate();
+  void ScenarioChecksums();
   void ScenarioUploadPart();
   void ScenarioComplete();
   void ScenarioE2e(const std::string& name, int parts, bool get);

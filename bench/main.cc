@@ -15,12 +15,13 @@ namespace {
 
 using s2lite::bench::Config;
 
-constexpr const char* kAllScenarios = "startup,create,upload-part,complete,e2e,e2e-5g,list";
+constexpr const char* kAllScenarios = "startup,create,checksums,upload-part,complete,e2e,e2e-5g,list";
 
 void Usage(FILE* out) {
   std::fprintf(out, R"(usage: s2lite-bench [options]
 
   --daemon PATH           s2lite binary to spawn (default: ../server/s2lite next to this tool)
+  --baseline PATH         an earlier s2lite binary: upload-part also runs it (A/B in one run)
   --endpoint URL          benchmark a running s2lite instead (its credentials: --access-key/--secret-key)
   --access-key AK --secret-key SK --region R   credentials (default bench-access/bench-secret/us-east-1)
   --nginx URL             nginx answering the same bytes (see bench/run.sh): every figure also as a ratio
@@ -101,6 +102,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--daemon")
       c.daemon_path = value();
+    else if (a == "--baseline")
+      c.baseline_daemon_path = value();
     else if (a == "--endpoint")
       c.endpoint = value();
     else if (a == "--access-key")
