@@ -25,6 +25,7 @@ constexpr EnvName kEnv[] = {
     {"S2LITE_READY_FILE", "ready-file", false}, {"S2LITE_LOG_LEVEL", "log-level", false},
     {"S2LITE_LOG_FORMAT", "log-format", false}, {"S2LITE_THREADS", "threads", false},
     {"S2LITE_MIN_PART_SIZE", "min-part-size", false}, {"S2LITE_FSYNC", "fsync", false},
+    {"S2LITE_MD5_LANES", "md5-lanes", false},
     {"S2LITE_EXIT_WITH_PARENT", "exit-with-parent", false},
     {"S2LITE_TLS_CERT", "tls-cert", false},     {"S2LITE_TLS_KEY", "tls-key", false},
     {"S2LITE_ABORT_INCOMPLETE_AFTER", "abort-incomplete-after", false},
@@ -53,6 +54,7 @@ po::options_description Describe() {
       ("abort-incomplete-after", po::value<std::string>(), "abort multipart uploads pending longer than this many seconds (default 0 = never)")
       ("max-connections", po::value<std::string>(), "most connections served at once; more are closed at once (default 4096)")
       ("fsync", po::value<std::string>()->implicit_value("true"), "fsync data and registry on every commit")
+      ("md5-lanes", po::value<std::string>()->implicit_value("true"), "hash concurrent bodies' MD5s together in SIMD lanes (default on)")
       ("exit-with-parent", po::value<std::string>()->implicit_value("true"), "exit when the parent process dies")
       ("tls-cert", po::value<std::string>(), "PEM certificate chain: serve HTTPS (with --tls-key)")
       ("tls-key", po::value<std::string>(), "PEM private key for --tls-cert")
@@ -102,12 +104,13 @@ std::string Build(const Values& v, DaemonConfig& c) {
       return "invalid --listen '" + *s + "': expected HOST:PORT";
   }
   if (const auto* s = get("data-dir")) o.data_dir = *s;
-  for (const char* b : {"in-memory", "fsync", "exit-with-parent"}) {
+  for (const char* b : {"in-memory", "fsync", "md5-lanes", "exit-with-parent"}) {
     if (const auto* s = get(b)) {
       bool value = false;
       if (!ParseBool(*s, &value)) return std::string("invalid --") + b + " '" + *s + "'";
       if (std::string_view(b) == "in-memory") o.in_memory = value;
       else if (std::string_view(b) == "fsync") o.fsync = value;
+      else if (std::string_view(b) == "md5-lanes") o.md5_lanes = value;
       else c.exit_with_parent = value;
     }
   }
