@@ -41,6 +41,7 @@ struct Config {
   // Scenario sizes.
   size_t part_size = 8u << 20;  // upload-part
   std::vector<int> upload_part_connections = {1, 4};
+  int upload_part_rounds = 3;  // each figure: the median of this many runs
   std::vector<int> complete_counts = {10, 100, 1000, 10000};
   size_t complete_small = 100, complete_large = 100000;  // bytes per part (1000x)
   int complete_big_count = 100;

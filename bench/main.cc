@@ -15,7 +15,8 @@ namespace {
 
 using s2lite::bench::Config;
 
-constexpr const char* kAllScenarios = "startup,create,checksums,upload-part,complete,e2e,e2e-5g,list";
+constexpr const char* kAllScenarios =
+    "startup,create,checksums,upload-part,complete,e2e,e2e-5g,list";
 
 void Usage(FILE* out) {
   std::fprintf(out, R"(usage: s2lite-bench [options]
@@ -30,6 +31,7 @@ void Usage(FILE* out) {
   --scenarios LIST        comma list of %s (default: all)
   --seconds S             duration of each time-bounded run (default 3)
   --connections LIST      create scenario connection counts (default 1,16,64,256)
+  --rounds N              upload-part: runs per figure, servers taking turns; the median (default 3)
   --client-threads N      load generator threads (default 1: the server gets the other cores)
   --ceilings              measure the hashing (openssl speed) and disk (dd fdatasync) ceilings
   --work-dir DIR          where daemons' temp dirs go (default $TMPDIR or /tmp)
@@ -62,6 +64,7 @@ void ApplySmoke(Config& c) {
   c.create_connections = {1, 16};
   c.part_size = 1u << 20;
   c.upload_part_connections = {1, 4};
+  c.upload_part_rounds = 1;
   c.complete_counts = {10, 100};
   c.complete_big_count = 10;
   c.complete_big = 1u << 20;
@@ -124,6 +127,8 @@ int main(int argc, char** argv) {
       c.scenarios = Split(value());
     else if (a == "--seconds")
       c.seconds = std::atof(value().c_str());
+    else if (a == "--rounds")
+      c.upload_part_rounds = std::atoi(value().c_str());
     else if (a == "--connections")
       connections = value();
     else if (a == "--client-threads")
@@ -164,8 +169,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (c.seconds <= 0 || c.client_threads < 1) {
-    std::fprintf(stderr, "s2lite-bench: --seconds and --client-threads must be positive\n");
+  if (c.seconds <= 0 || c.client_threads < 1 || c.upload_part_rounds < 1) {
+    std::fprintf(stderr,
+                 "s2lite-bench: --seconds, --client-threads and --rounds must be positive\n");
     return 2;
   }
   if (c.endpoint.empty() && access(c.daemon_path.c_str(), X_OK) != 0) {

@@ -755,67 +755,93 @@ void Bench::ScenarioUploadPart() {
   if (cfg_.endpoint.empty()) kinds.push_back("single-md5");
   if (!cfg_.baseline_daemon_path.empty()) kinds.push_back("baseline");
   kinds.insert(kinds.end(), {"nginx", "s3rver"});
+  // All servers run at once and take turns on each figure, each round, so
+  // that other work on the machine weighs on all of them alike; each figure
+  // is the median of its rounds.
+  std::map<std::string, std::unique_ptr<Server>> servers;
   for (const std::string& kind : kinds) {
     std::unique_ptr<Server> srv = kind == "s2lite"       ? OpenS2lite()
                                   : kind == "single-md5" ? OpenS2lite({"--md5-lanes=false"})
                                   : kind == "baseline"   ? OpenS2lite({}, cfg_.baseline_daemon_path)
                                                          : OpenPeer(kind);
-    if (!srv) continue;
+    if (srv) servers[kind] = std::move(srv);
+  }
+  // One run of `c` connections uploading parts in `mode` for cfg_.seconds.
+  auto load = [&](Server& srv, const std::string& kind, int c,
+                  PayloadMode mode) -> std::optional<Fig> {
+    std::vector<std::string> keys, ids;
+    std::optional<Failure> failure;
+    for (int i = 0; i < c; ++i) {
+      keys.push_back(Fmt("part/%d-%d-%d", c, static_cast<int>(mode), i));
+      auto id = StartUpload(srv.target, "bench", keys.back(), &failure);
+      if (!id) break;
+      ids.push_back(*id);
+    }
+    if (failure) {
+      Problem(kind, "upload-part", kind + ": CreateMultipartUpload failed", failure);
+      return std::nullopt;
+    }
+    std::vector<int> next_part(static_cast<size_t>(c), 0);
+    std::string_view body = TheBodies().Get(size);
+    LoadSpec spec;
+    spec.connections = c;
+    spec.threads = cfg_.client_threads;
+    spec.duration = std::chrono::nanoseconds(static_cast<int64_t>(cfg_.seconds * 1e9));
+    spec.keep_latencies = false;
+    srv.ResetPeak();
+    LoadResult r = RunLoad(
+        srv.target, spec,
+        [&](int conn, uint64_t, Request& req) {
+          int& n = next_part[static_cast<size_t>(conn)];
+          n = n % 10000 + 1;
+          UploadPart(req, "bench", keys[static_cast<size_t>(conn)], ids[static_cast<size_t>(conn)],
+                     n, body, mode);
+          return true;
+        },
+        [](int, uint64_t, const Response& resp) { return !resp.etag.empty(); });
+    Fig f;
+    f.peak = srv.PeakMiB();
+    if (r.errors)
+      Problem(kind, "upload-part",
+              Fmt("%s c=%d %s: %llu errors", kind.c_str(), c, PayloadModeName(mode),
+                  static_cast<unsigned long long>(r.errors)),
+              r.first_failure);
+    if (r.requests) {
+      // Payload bytes (not aws-chunked framing), so that modes compare.
+      double payload = static_cast<double>(r.requests) * static_cast<double>(size);
+      f.mib_s = payload / kMiB / r.seconds;
+      f.server_mib_per_cpu_s = payload / kMiB / srv.ServerCpu();
+    }
+    for (size_t i = 0; i < ids.size(); ++i) AbortUpload(srv.target, "bench", keys[i], ids[i]);
+    return f;
+  };
+  std::map<Key, std::vector<Fig>> rounds;
+  for (int round = 0; round < cfg_.upload_part_rounds; ++round) {
     for (int c : cfg_.upload_part_connections) {
       for (PayloadMode mode : kPayloadModes) {
-        // s3rver stores aws-chunked framing as data: only the plain modes.
-        if (kind == "s3rver" && mode != PayloadMode::kUnsigned && mode != PayloadMode::kSigned)
-          continue;
-        std::fprintf(stderr, "upload-part: %s, %d connections, %s\n", kind.c_str(), c,
-                     PayloadModeName(mode));
-        std::vector<std::string> keys, ids;
-        std::optional<Failure> failure;
-        for (int i = 0; i < c; ++i) {
-          keys.push_back(Fmt("part/%d-%d-%d", c, static_cast<int>(mode), i));
-          auto id = StartUpload(srv->target, "bench", keys.back(), &failure);
-          if (!id) break;
-          ids.push_back(*id);
+        for (const std::string& kind : kinds) {
+          auto it = servers.find(kind);
+          if (it == servers.end()) continue;
+          // s3rver stores aws-chunked framing as data: only the plain modes.
+          if (kind == "s3rver" && mode != PayloadMode::kUnsigned && mode != PayloadMode::kSigned)
+            continue;
+          std::fprintf(stderr, "upload-part: round %d, %s, %d connections, %s\n", round + 1,
+                       kind.c_str(), c, PayloadModeName(mode));
+          if (std::optional<Fig> f = load(*it->second, kind, c, mode)) {
+            rounds[{kind, c, mode}].push_back(*f);
+          }
         }
-        if (failure) {
-          Problem(kind, "upload-part", kind + ": CreateMultipartUpload failed", failure);
-          continue;
-        }
-        std::vector<int> next_part(static_cast<size_t>(c), 0);
-        std::string_view body = TheBodies().Get(size);
-        LoadSpec spec;
-        spec.connections = c;
-        spec.threads = cfg_.client_threads;
-        spec.duration = std::chrono::nanoseconds(static_cast<int64_t>(cfg_.seconds * 1e9));
-        spec.keep_latencies = false;
-        srv->ResetPeak();
-        LoadResult r = RunLoad(
-            srv->target, spec,
-            [&](int conn, uint64_t, Request& req) {
-              int& n = next_part[static_cast<size_t>(conn)];
-              n = n % 10000 + 1;
-              UploadPart(req, "bench", keys[static_cast<size_t>(conn)],
-                         ids[static_cast<size_t>(conn)], n, body, mode);
-              return true;
-            },
-            [](int, uint64_t, const Response& resp) { return !resp.etag.empty(); });
-        double peak = srv->PeakMiB();
-        if (r.errors)
-          Problem(kind, "upload-part",
-                  Fmt("%s c=%d %s: %llu errors", kind.c_str(), c, PayloadModeName(mode),
-                      static_cast<unsigned long long>(r.errors)),
-                  r.first_failure);
-        Fig f;
-        f.peak = peak;
-        if (r.requests) {
-          // Payload bytes (not aws-chunked framing), so that modes compare.
-          double payload = static_cast<double>(r.requests) * static_cast<double>(size);
-          f.mib_s = payload / kMiB / r.seconds;
-          f.server_mib_per_cpu_s = payload / kMiB / srv->ServerCpu();
-        }
-        figs[{kind, c, mode}] = f;
-        for (size_t i = 0; i < ids.size(); ++i) AbortUpload(srv->target, "bench", keys[i], ids[i]);
       }
     }
+  }
+  for (auto& [key, figures] : rounds) {
+    std::vector<double> mib_s, cpu, peak;
+    for (const Fig& f : figures) {
+      mib_s.push_back(f.mib_s);
+      cpu.push_back(f.server_mib_per_cpu_s);
+      peak.push_back(f.peak);
+    }
+    figs[key] = Fig{Median(mib_s), *std::max_element(peak.begin(), peak.end()), Median(cpu)};
   }
   auto get = [&](const std::string& kind, int c, PayloadMode m) {
     auto it = figs.find({kind, c, m});
