@@ -31,6 +31,7 @@ void Usage(FILE* out) {
   --scenarios LIST        comma list of %s (default: all)
   --seconds S             duration of each time-bounded run (default 3)
   --connections LIST      create scenario connection counts (default 1,16,64,256)
+  --part-connections LIST upload-part connection counts (default 1,4)
   --rounds N              upload-part: runs per figure, servers taking turns; the median (default 3)
   --client-threads N      load generator threads (default 1: the server gets the other cores)
   --ceilings              measure the hashing (openssl speed) and disk (dd fdatasync) ceilings
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
   if (const char* t = std::getenv("TMPDIR"); t && *t) c.work_dir = t;
   c.scenarios = Split(kAllScenarios);
   bool print_create = false;
-  std::string connections;
+  std::string connections, part_connections;
   for (int i = 0; i < argc; ++i) {
     if (i) c.command_line += ' ';
     c.command_line += argv[i];
@@ -127,6 +128,8 @@ int main(int argc, char** argv) {
       c.scenarios = Split(value());
     else if (a == "--seconds")
       c.seconds = std::atof(value().c_str());
+    else if (a == "--part-connections")
+      part_connections = value();
     else if (a == "--rounds")
       c.upload_part_rounds = std::atoi(value().c_str());
     else if (a == "--connections")
@@ -160,6 +163,12 @@ int main(int argc, char** argv) {
   if (!connections.empty()) {
     c.create_connections.clear();
     for (const auto& s : Split(connections)) c.create_connections.push_back(std::atoi(s.c_str()));
+  }
+  if (!part_connections.empty()) {
+    c.upload_part_connections.clear();
+    for (const auto& s : Split(part_connections)) {
+      c.upload_part_connections.push_back(std::atoi(s.c_str()));
+    }
   }
   for (const auto& s : c.scenarios) {
     std::string all = std::string(",") + kAllScenarios + ",";

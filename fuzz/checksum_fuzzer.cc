@@ -2,15 +2,19 @@
 // and CRC32C, our PCLMULQDQ / VPCLMULQDQ CRC-64/NVME) against the portable
 // slice-by-8 reference, on the input at every alignment the input asks for,
 // one-shot and fed in pieces, and the combination of two pieces' CRCs.
+// Also the multi-buffer MD5 (auth/md5_batch.h) against OpenSSL's.
 // Byte 0: offset of the data in a 64-byte-aligned buffer (low 6 bits);
 // byte 1: piece size (1..256, x 64 when bit 7 of byte 0 is set); bytes 2..7:
 // initial register; the rest: the data.
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "auth/checksum.h"
 #include "auth/crc.h"
+#include "auth/crypto.h"
+#include "auth/md5_batch.h"
 
 namespace {
 
@@ -74,6 +78,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (size_t pos = 0; pos < n; pos += piece) c->Update(p + pos, std::min(piece, n - pos));
     if (c->FinalRaw() != ChecksumRaw(a, std::string_view(reinterpret_cast<char*>(p), n)))
       __builtin_trap();
+  }
+  // Multi-buffer MD5: 1-4 streams (low bits of byte 2) over suffixes of the
+  // data, fed round-robin in pieces, through every kernel with the lanes
+  // running from one waiting stream on: each digest is OpenSSL's.
+  const int streams = 1 + (data[2] & 3);
+  for (Md5Kernel k : Md5Batch::Available()) {
+    Md5Batch batch(k, 1);
+    std::vector<std::unique_ptr<Md5Stream>> md5s;
+    std::vector<size_t> fed(streams, 0);
+    for (int i = 0; i < streams; ++i) md5s.push_back(std::make_unique<Md5Stream>(&batch));
+    for (bool more = true; more;) {
+      more = false;
+      for (int i = 0; i < streams; ++i) {
+        const size_t len = n - std::min<size_t>(n, static_cast<size_t>(i));
+        if (fed[i] >= len) continue;
+        const size_t k_piece = std::min(piece, len - fed[i]);
+        md5s[i]->Update(p + i + fed[i], k_piece);
+        fed[i] += k_piece;
+        more = true;
+      }
+    }
+    for (int i = 0; i < streams; ++i) {
+      const size_t skip = std::min<size_t>(n, static_cast<size_t>(i));
+      if (md5s[i]->Final() != Md5(std::string_view(reinterpret_cast<char*>(p) + skip, n - skip)))
+        __builtin_trap();
+    }
   }
   return 0;
 }
