@@ -69,6 +69,8 @@ class PayloadPipeline final : public BodyPipeline {
     return Status::Ok();
   }
 
+  uint64_t payload_bytes() const override { return received_; }
+
  private:
   RequestContext& ctx_;
   std::string expected_;
@@ -105,6 +107,8 @@ class ChunkedPipeline final : public BodyPipeline {
     }
     return Status::Ok();
   }
+
+  uint64_t payload_bytes() const override { return decoder_.decoded_bytes(); }
 
  private:
   RequestContext& ctx_;

@@ -60,13 +60,16 @@ struct SessionTrack {
   auth::Md5Batch* md5_batch = nullptr;  // its event loop's
 };
 
-// The two buffers a streamed body is read into, in turn: while one is read
-// into, the MD5 of the other may still be pending (BodySink's contract). They
-// outlive the body's sink.
+// The two buffers a streamed body is read into. The sink may still need the
+// payload it was last handed (its MD5 may be pending until its next Write:
+// BodySink's contract), so a read never goes into the buffer that payload is
+// in: after a read that handed payload on, the next goes into the other
+// buffer; after one that handed none on (only aws-chunked framing, which the
+// decoder copies), into the same one again. They outlive the body's sink.
 struct BodyChunks {
   std::unique_ptr<char[]> chunk[2];
   size_t size = 0;
-  size_t next = 0;
+  int current = 0;
   // The buffer to read into next, of `n` bytes (the same n every time).
   char* Next(size_t n) {
     if (size != n) {
@@ -74,7 +77,14 @@ struct BodyChunks {
       chunk[1].reset(new char[n]);
       size = n;
     }
-    return chunk[next++ & 1].get();
+    return chunk[current].get();
+  }
+  // Hands `n` bytes just read into Next() to `pipe`.
+  Status Hand(server::BodyPipeline& pipe, const char* data, size_t n) {
+    const uint64_t before = pipe.payload_bytes();
+    Status s = pipe.Write(data, n);
+    if (pipe.payload_bytes() != before) current ^= 1;
+    return s;
   }
 };
 
@@ -672,7 +682,7 @@ asio::awaitable<Status> Server::Impl::ReadSizedBody(Stream& stream, beast::flat_
     auto [ec, n] = co_await stream.async_read_some(asio::buffer(chunk, want), kTuple);
     if (watchdog.fired()) co_return Status(ErrorCode::kRequestTimeout);
     if (ec) co_return Status(ErrorCode::kIncompleteBody);
-    if (Status s = pipe.Write(chunk, n); !s.ok()) co_return s;
+    if (Status s = chunks.Hand(pipe, chunk, n); !s.ok()) co_return s;
     left -= n;
   }
   co_return Status::Ok();
@@ -706,7 +716,7 @@ asio::awaitable<Status> Server::Impl::ReadChunkedBody(Stream& stream, beast::fla
     if (ec) co_return Status(ErrorCode::kIncompleteBody);
     size_t got = kBodyChunk - bp.get().body().size;
     if (got > 0) {
-      if (Status s = pipe.Write(chunk, got); !s.ok()) co_return s;
+      if (Status s = chunks.Hand(pipe, chunk, got); !s.ok()) co_return s;
     }
   }
   co_return Status::Ok();
