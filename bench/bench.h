@@ -23,7 +23,8 @@ inline const double kNaN = std::nan("");
 // What the command line asked for. Sizes shrink under --smoke.
 struct Config {
   std::string daemon_path;
-  std::string endpoint;  // instead of spawning
+  std::string baseline_daemon_path;  // an earlier s2lite: A/B rows in the same run
+  std::string endpoint;              // instead of spawning
   std::string nginx_url, s3rver_url;
   std::string s3rver_access_key = "S3RVER", s3rver_secret_key = "S3RVER";
   std::string access_key = "bench-access", secret_key = "bench-secret", region = "us-east-1";
@@ -40,6 +41,7 @@ struct Config {
   // Scenario sizes.
   size_t part_size = 8u << 20;  // upload-part
   std::vector<int> upload_part_connections = {1, 4};
+  int upload_part_rounds = 3;  // each figure: the median of this many runs
   std::vector<int> complete_counts = {10, 100, 1000, 10000};
   size_t complete_small = 100, complete_large = 100000;  // bytes per part (1000x)
   int complete_big_count = 100;
@@ -121,7 +123,9 @@ class Bench {
  private:
   bool Selected(const std::string& name) const;
   // A fresh s2lite (spawned, or the endpoint) with the benchmark's buckets.
-  std::unique_ptr<Server> OpenS2lite(const std::vector<std::string>& extra_flags = {});
+  // `daemon_path`: another binary (the baseline) instead of the configured one.
+  std::unique_ptr<Server> OpenS2lite(const std::vector<std::string>& extra_flags = {},
+                                     const std::string& daemon_path = {});
   std::unique_ptr<Server> OpenPeer(const std::string& kind);
   bool EnsureBuckets(const Target& t);
   // A failure of s2lite (a problem: the run fails) or of a peer (`kind`
@@ -132,6 +136,7 @@ class Bench {
   void MeasureCeilings();
   void ScenarioStartup();
   void ScenarioCreate();
+  void ScenarioChecksums();
   void ScenarioUploadPart();
   void ScenarioComplete();
   void ScenarioE2e(const std::string& name, int parts, bool get);

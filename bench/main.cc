@@ -15,12 +15,14 @@ namespace {
 
 using s2lite::bench::Config;
 
-constexpr const char* kAllScenarios = "startup,create,upload-part,complete,e2e,e2e-5g,list,copy";
+constexpr const char* kAllScenarios =
+    "startup,create,checksums,upload-part,complete,e2e,e2e-5g,list,copy";
 
 void Usage(FILE* out) {
   std::fprintf(out, R"(usage: s2lite-bench [options]
 
   --daemon PATH           s2lite binary to spawn (default: ../server/s2lite next to this tool)
+  --baseline PATH         an earlier s2lite binary: upload-part also runs it (A/B in one run)
   --endpoint URL          benchmark a running s2lite instead (its credentials: --access-key/--secret-key)
   --access-key AK --secret-key SK --region R   credentials (default bench-access/bench-secret/us-east-1)
   --nginx URL             nginx answering the same bytes (see bench/run.sh): every figure also as a ratio
@@ -29,6 +31,8 @@ void Usage(FILE* out) {
   --scenarios LIST        comma list of %s (default: all)
   --seconds S             duration of each time-bounded run (default 3)
   --connections LIST      create scenario connection counts (default 1,16,64,256)
+  --part-connections LIST upload-part connection counts (default 1,4)
+  --rounds N              upload-part: runs per figure, servers taking turns; the median (default 3)
   --client-threads N      load generator threads (default 1: the server gets the other cores)
   --ceilings              measure the hashing (openssl speed) and disk (dd fdatasync) ceilings
   --work-dir DIR          where daemons' temp dirs go (default $TMPDIR or /tmp)
@@ -61,6 +65,7 @@ void ApplySmoke(Config& c) {
   c.create_connections = {1, 16};
   c.part_size = 1u << 20;
   c.upload_part_connections = {1, 4};
+  c.upload_part_rounds = 1;
   c.complete_counts = {10, 100};
   c.complete_big_count = 10;
   c.complete_big = 1u << 20;
@@ -83,7 +88,7 @@ int main(int argc, char** argv) {
   if (const char* t = std::getenv("TMPDIR"); t && *t) c.work_dir = t;
   c.scenarios = Split(kAllScenarios);
   bool print_create = false;
-  std::string connections;
+  std::string connections, part_connections;
   for (int i = 0; i < argc; ++i) {
     if (i) c.command_line += ' ';
     c.command_line += argv[i];
@@ -102,6 +107,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--daemon")
       c.daemon_path = value();
+    else if (a == "--baseline")
+      c.baseline_daemon_path = value();
     else if (a == "--endpoint")
       c.endpoint = value();
     else if (a == "--access-key")
@@ -122,6 +129,10 @@ int main(int argc, char** argv) {
       c.scenarios = Split(value());
     else if (a == "--seconds")
       c.seconds = std::atof(value().c_str());
+    else if (a == "--part-connections")
+      part_connections = value();
+    else if (a == "--rounds")
+      c.upload_part_rounds = std::atoi(value().c_str());
     else if (a == "--connections")
       connections = value();
     else if (a == "--client-threads")
@@ -154,6 +165,12 @@ int main(int argc, char** argv) {
     c.create_connections.clear();
     for (const auto& s : Split(connections)) c.create_connections.push_back(std::atoi(s.c_str()));
   }
+  if (!part_connections.empty()) {
+    c.upload_part_connections.clear();
+    for (const auto& s : Split(part_connections)) {
+      c.upload_part_connections.push_back(std::atoi(s.c_str()));
+    }
+  }
   for (const auto& s : c.scenarios) {
     std::string all = std::string(",") + kAllScenarios + ",";
     if (all.find("," + s + ",") == std::string::npos) {
@@ -162,8 +179,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (c.seconds <= 0 || c.client_threads < 1) {
-    std::fprintf(stderr, "s2lite-bench: --seconds and --client-threads must be positive\n");
+  if (c.seconds <= 0 || c.client_threads < 1 || c.upload_part_rounds < 1) {
+    std::fprintf(stderr,
+                 "s2lite-bench: --seconds, --client-threads and --rounds must be positive\n");
     return 2;
   }
   if (c.endpoint.empty() && access(c.daemon_path.c_str(), X_OK) != 0) {

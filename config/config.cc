@@ -33,6 +33,7 @@ constexpr EnvName kEnv[] = {
     {"S2LITE_THREADS", "threads", false},
     {"S2LITE_MIN_PART_SIZE", "min-part-size", false},
     {"S2LITE_FSYNC", "fsync", false},
+    {"S2LITE_MD5_LANES", "md5-lanes", false},
     {"S2LITE_EXIT_WITH_PARENT", "exit-with-parent", false},
     {"S2LITE_TLS_CERT", "tls-cert", false},
     {"S2LITE_TLS_KEY", "tls-key", false},
@@ -70,6 +71,8 @@ po::options_description Describe() {
       "abort multipart uploads pending longer than this many seconds (default 0 = never)")(
       "max-connections", po::value<std::string>(),
       "most connections served at once; more are closed at once (default 4096)")(
+      "md5-lanes", po::value<std::string>()->implicit_value("true"),
+      "hash concurrent bodies' MD5s together in SIMD lanes (default on)")(
       "fsync", po::value<std::string>()->implicit_value("true"),
       "fsync data and registry on every commit")("exit-with-parent",
                                                  po::value<std::string>()->implicit_value("true"),
@@ -125,12 +128,13 @@ std::string Build(const Values& v, DaemonConfig& c) {
       return "invalid --listen '" + *s + "': expected HOST:PORT";
   }
   if (const auto* s = get("data-dir")) o.data_dir = *s;
-  for (const char* b : {"in-memory", "fsync", "exit-with-parent"}) {
+  for (const char* b : {"in-memory", "fsync", "md5-lanes", "exit-with-parent"}) {
     if (const auto* s = get(b)) {
       bool value = false;
       if (!ParseBool(*s, &value)) return std::string("invalid --") + b + " '" + *s + "'";
       if (std::string_view(b) == "in-memory") o.in_memory = value;
       else if (std::string_view(b) == "fsync") o.fsync = value;
+      else if (std::string_view(b) == "md5-lanes") o.md5_lanes = value;
       else c.exit_with_parent = value;
     }
   }

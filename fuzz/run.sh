@@ -17,7 +17,7 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
     -DS2LITE_BUILD_TESTS=OFF -DS2LITE_BUILD_BENCH=OFF -DS2LITE_INSTALL=OFF >/dev/null
 fi
 TARGETS=("$@")
-if [ ${#TARGETS[@]} -eq 0 ]; then TARGETS=(http_request sigv4 sigv2 aws_chunked xml uri); fi
+if [ ${#TARGETS[@]} -eq 0 ]; then TARGETS=(http_request sigv4 sigv2 aws_chunked checksum xml uri); fi
 cmake --build "$BUILD_DIR" -j"${S2LITE_JOBS:-$(nproc)}" --target "${TARGETS[@]/#/fuzz_}"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"

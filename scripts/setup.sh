@@ -10,7 +10,7 @@ BUILD_PKGS=(
   build-essential cmake pkg-config ccache ninja-build
   libboost1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libssl-dev libpugixml-dev libsqlite3-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libisal-dev
 )
 TEST_PKGS=(
   curl libcurl4-openssl-dev ca-certificates awscli python3-boto3 python3 sqlite3 procps docker-compose s3cmd rclone python3-pytest

@@ -72,6 +72,8 @@ class PayloadPipeline final : public BodyPipeline {
     return Status::Ok();
   }
 
+  uint64_t payload_bytes() const override { return received_; }
+
  private:
   RequestContext& ctx_;
   std::string expected_;
@@ -108,6 +110,8 @@ class ChunkedPipeline final : public BodyPipeline {
     }
     return Status::Ok();
   }
+
+  uint64_t payload_bytes() const override { return decoder_.decoded_bytes(); }
 
  private:
   RequestContext& ctx_;

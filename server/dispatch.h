@@ -17,9 +17,14 @@ namespace s2lite::server {
 class BodyPipeline {
  public:
   virtual ~BodyPipeline() = default;
+  // Payload bytes reach the sink straight from `data` (BodySink's contract:
+  // valid until the sink's next Write()); framing is copied as needed.
   virtual Status Write(const char* data, size_t n) = 0;
   // All bytes received: final checks.
   virtual Status End() = 0;
+  // Payload bytes handed on so far (after aws-chunked decoding). A Write()
+  // that leaves it unchanged handed nothing on from its `data`.
+  virtual uint64_t payload_bytes() const = 0;
 };
 
 struct Prepared {

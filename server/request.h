@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/md5_batch.h"
 #include "auth/request_view.h"
 #include "auth/verifier.h"
 #include "s2lite/options.h"
@@ -46,6 +47,9 @@ struct RequestContext {
   // Decoded body size, once read.
   uint64_t body_bytes = 0;
   ServerState* state = nullptr;
+  // The event loop's multi-buffer MD5 (ETags of the bodies streaming on this
+  // thread, hashed together); null: each body alone.
+  auth::Md5Batch* md5_batch = nullptr;
 
   const std::string* Header(std::string_view lower_name) const { return view.Header(lower_name); }
   std::string HeaderOr(std::string_view lower_name, std::string_view fallback = {}) const {
@@ -113,6 +117,9 @@ struct Response {
 class BodySink {
  public:
   virtual ~BodySink() = default;
+  // `data` must stay valid and unchanged until the next Write() or Finish(),
+  // or the sink's destruction: its MD5 may be computed then, together with
+  // other bodies' (auth/md5_batch.h).
   virtual Status Write(const char* data, size_t n) = 0;
   // Called once the whole body has been written; produces the answer.
   virtual Response Finish() = 0;

@@ -58,6 +58,35 @@ struct SessionTrack {
   asio::any_io_executor executor;
   tcp::socket* socket = nullptr;
   bool busy = false;
+  auth::Md5Batch* md5_batch = nullptr;  // its event loop's
+};
+
+// The two buffers a streamed body is read into. The sink may still need the
+// payload it was last handed (its MD5 may be pending until its next Write:
+// BodySink's contract), so a read never goes into the buffer that payload is
+// in: after a read that handed payload on, the next goes into the other
+// buffer; after one that handed none on (only aws-chunked framing, which the
+// decoder copies), into the same one again. They outlive the body's sink.
+struct BodyChunks {
+  std::unique_ptr<char[]> chunk[2];
+  size_t size = 0;
+  int current = 0;
+  // The buffer to read into next, of `n` bytes (the same n every time).
+  char* Next(size_t n) {
+    if (size != n) {
+      chunk[0].reset(new char[n]);
+      chunk[1].reset(new char[n]);
+      size = n;
+    }
+    return chunk[current].get();
+  }
+  // Hands `n` bytes just read into Next() to `pipe`.
+  Status Hand(server::BodyPipeline& pipe, const char* data, size_t n) {
+    const uint64_t before = pipe.payload_bytes();
+    Status s = pipe.Write(data, n);
+    if (pipe.payload_bytes() != before) current ^= 1;
+    return s;
+  }
 };
 
 // Group commit: a request whose registry writes (or reads) touched the open
@@ -297,6 +326,9 @@ struct Server::Impl {
   // connection lives on one of them, so its handlers need no strand and the
   // threads never hand work to each other. The acceptor is on the first and
   // deals connections round-robin.
+  // Each worker's multi-buffer MD5, for the bodies its connections stream.
+  // Declared before iocs: sessions (coroutines on iocs) hold streams of them.
+  std::vector<std::unique_ptr<auth::Md5Batch>> md5_batches;
   std::vector<std::unique_ptr<asio::io_context>> iocs;
   // Keep each worker's run() going while it has no connection yet.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle_guards;
@@ -325,19 +357,20 @@ struct Server::Impl {
   void Stop();
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> ReapStaleUploads();
-  asio::awaitable<void> RunSession(tcp::socket socket);
+  asio::awaitable<void> RunSession(tcp::socket socket, auth::Md5Batch* md5_batch);
   // The session is the same over TCP and TLS: Stream is beast::tcp_stream or
   // beast::ssl_stream<beast::tcp_stream>.
   template <class Stream>
   asio::awaitable<void> Serve(Stream& stream, SessionTrack& track);
   template <class Stream>
   asio::awaitable<bool> HandleOne(Stream& stream, beast::flat_buffer& buffer,
-                                  http::request_parser<http::empty_body>& hp);
+                                  http::request_parser<http::empty_body>& hp,
+                                  auth::Md5Batch* md5_batch);
   template <class Stream>
   asio::awaitable<Status> ReadBody(Stream& stream, beast::flat_buffer& buffer,
                                    http::request_parser<http::empty_body>& hp,
-                                   server::BodyPipeline& pipe, uint64_t limit, ErrorCode too_large,
-                                   bool& broken);
+                                   server::BodyPipeline& pipe, BodyChunks& chunks, uint64_t limit,
+                                   ErrorCode too_large, bool& broken);
   // `truncate`: an injected fault — send the headers and half the body only.
   template <class Stream>
   asio::awaitable<bool> WriteResponse(Stream& stream, RequestContext& ctx,
@@ -350,6 +383,17 @@ struct Server::Impl {
   // "HTTP/1.1 100 Continue"; returns the write's error.
   template <class Stream>
   asio::awaitable<beast::error_code> WriteContinue(Stream& stream);
+  // ReadBody's two ways: a Content-Length body, or one Beast's parser frames.
+  template <class Stream>
+  asio::awaitable<Status> ReadSizedBody(Stream& stream, beast::flat_buffer& buffer, uint64_t length,
+                                        server::BodyPipeline& pipe, BodyChunks& chunks,
+                                        uint64_t limit, ErrorCode too_large,
+                                        StallWatchdog& watchdog);
+  template <class Stream>
+  asio::awaitable<Status> ReadChunkedBody(Stream& stream, beast::flat_buffer& buffer,
+                                          http::request_parser<http::buffer_body>& bp,
+                                          server::BodyPipeline& pipe, BodyChunks& chunks,
+                                          ErrorCode too_large, StallWatchdog& watchdog);
   template <class Stream>
   asio::awaitable<void> ResetConnection(Stream& stream, beast::flat_buffer& buffer,
                                         http::request_parser<http::empty_body>& hp);
@@ -359,7 +403,8 @@ struct Server::Impl {
 
 asio::awaitable<void> Server::Impl::AcceptLoop() {
   for (;;) {
-    tcp::socket peer(*iocs[next_ioc++ % iocs.size()]);
+    const size_t worker = next_ioc++ % iocs.size();
+    tcp::socket peer(*iocs[worker]);
     auto [ec] = co_await acceptor->async_accept(peer, kTuple);
     if (stopping) co_return;
     if (ec) {
@@ -377,13 +422,14 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
     ++connections;
     peer.set_option(tcp::no_delay(true), ignored);
     auto ex = peer.get_executor();
-    asio::co_spawn(ex, RunSession(std::move(peer)), asio::detached);
+    asio::co_spawn(ex, RunSession(std::move(peer), md5_batches[worker].get()), asio::detached);
   }
 }
 
-asio::awaitable<void> Server::Impl::RunSession(tcp::socket socket) {
+asio::awaitable<void> Server::Impl::RunSession(tcp::socket socket, auth::Md5Batch* md5_batch) {
   auto track = std::make_shared<SessionTrack>();
   track->executor = socket.get_executor();
+  track->md5_batch = md5_batch;
   {
     std::lock_guard lock(mu);
     sessions.insert(track);
@@ -484,7 +530,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, SessionTrack& track) {
       co_return;
     }
     track.busy = true;
-    bool keep = co_await HandleOne(stream, buffer, hp);
+    bool keep = co_await HandleOne(stream, buffer, hp, track.md5_batch);
     if (!keep) co_return;
   }
 }
@@ -492,7 +538,8 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, SessionTrack& track) {
 template <class Stream>
 asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
                                               beast::flat_buffer& buffer,
-                                              http::request_parser<http::empty_body>& hp) {
+                                              http::request_parser<http::empty_body>& hp,
+                                              auth::Md5Batch* md5_batch) {
   auto start = std::chrono::steady_clock::now();
   GroupCommitter::InFlight in_flight(committer.get());
   if (committer) state->store->TakeTouchedGroup();  // not ours: an earlier request's
@@ -501,6 +548,9 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   ctx.now = std::chrono::system_clock::now();
   ctx.request_id = state->NextRequestId();
   ctx.tls = !std::is_same_v<Stream, beast::tcp_stream>;
+  ctx.md5_batch = md5_batch;
+  // Declared before the body's sink, so that they outlive it.
+  BodyChunks chunks;
   bool keep_alive = hp.get().keep_alive();
   uint64_t bytes_in = 0;
 
@@ -544,8 +594,8 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
           response = Response::Error(pipe.status());
         } else {
           bool broken = false;
-          Status s = co_await ReadBody(stream, buffer, hp, **pipe, options.max_part_size,
-                                           ErrorCode::kEntityTooLarge, broken);
+          Status s = co_await ReadBody(stream, buffer, hp, **pipe, chunks, options.max_part_size,
+                                       ErrorCode::kEntityTooLarge, broken);
           body_consumed = !broken;
           bytes_in = ctx.content_length.value_or(0);
           response = s.ok() ? (*sink)->Finish() : Response::Error(std::move(s));
@@ -557,8 +607,8 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
         response = Response::Error(pipe.status());
       } else {
         bool broken = false;
-        Status s = co_await ReadBody(stream, buffer, hp, **pipe, options.max_xml_body,
-                                         ErrorCode::kMaxMessageLengthExceeded, broken);
+        Status s = co_await ReadBody(stream, buffer, hp, **pipe, chunks, options.max_xml_body,
+                                     ErrorCode::kMaxMessageLengthExceeded, broken);
         body_consumed = !broken;
         bytes_in = ctx.body.size();
         if (!s.ok()) {
@@ -609,8 +659,9 @@ template <class Stream>
 asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
                                                beast::flat_buffer& buffer,
                                                http::request_parser<http::empty_body>& hp,
-                                               server::BodyPipeline& pipe, uint64_t limit,
-                                               ErrorCode too_large, bool& broken) {
+                                               server::BodyPipeline& pipe, BodyChunks& chunks,
+                                               uint64_t limit, ErrorCode too_large,
+                                               bool& broken) {
   broken = true;
   http::request_parser<http::buffer_body> bp(std::move(hp));
   bp.body_limit(limit);
@@ -619,33 +670,82 @@ asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
   if (!bp.is_done() && ExpectsContinue(bp.get())) {
     if (co_await WriteContinue(stream)) co_return Status(ErrorCode::kIncompleteBody);
   }
-  std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
-  // The connection's buffer starts at 4 KiB, and Beast reads no more than its
-  // free capacity per recv(): large bodies get room for 256 KiB reads while
-  // they stream, then the buffer shrinks back.
-  bool grown = false;
-  if (auto length = bp.content_length(); !length || *length > kBodyChunk / 4) {
-    buffer.reserve(kBodyChunk);
-    grown = true;
-  }
-  struct Shrink {
-    beast::flat_buffer& b;
-    bool on;
-    ~Shrink() {
-      if (on) b.shrink_to_fit();
-    }
-  } shrink{buffer, grown};
   // A body that stops arriving for read_timeout gets S3's 400 RequestTimeout.
   // Beast's own deadline would close the socket before we could answer, so
   // body reads run without it and a watchdog cancels the read instead.
   beast::get_lowest_layer(stream).expires_never();
   StallWatchdog watchdog(stream.get_executor(), &beast::get_lowest_layer(stream).socket(),
                          options.read_timeout);
+  // Not one conditional expression of two co_awaits: GCC 12 destroys its
+  // temporaries twice.
+  Status s;
+  if (auto length = bp.content_length(); length && !bp.chunked()) {
+    s = co_await ReadSizedBody(stream, buffer, *length, pipe, chunks, limit, too_large, watchdog);
+  } else {
+    s = co_await ReadChunkedBody(stream, buffer, bp, pipe, chunks, too_large, watchdog);
+  }
+  if (!s.ok()) co_return s;
+  broken = false;
+  co_return pipe.End();
+}
+
+// The usual upload: a Content-Length body, read straight from the socket into
+// one chunk and handed on from there (hashes, then the blob file) while it is
+// in cache. Beast's buffer_body would copy every byte once more, from the
+// connection buffer into the body buffer. Bytes that arrived with the header
+// go first, from the connection buffer; no read goes past the body, so a
+// pipelined next request stays in the connection buffer.
+template <class Stream>
+asio::awaitable<Status> Server::Impl::ReadSizedBody(Stream& stream, beast::flat_buffer& buffer,
+                                                    uint64_t length, server::BodyPipeline& pipe,
+                                                    BodyChunks& chunks, uint64_t limit,
+                                                    ErrorCode too_large, StallWatchdog& watchdog) {
+  if (length > limit) co_return Status(too_large);
+  uint64_t left = length;
+  if (buffer.size() > 0 && left > 0) {
+    size_t k = static_cast<size_t>(std::min<uint64_t>(buffer.size(), left));
+    if (Status s = pipe.Write(static_cast<const char*>(buffer.data().data()), k); !s.ok())
+      co_return s;
+    buffer.consume(k);
+    left -= k;
+  }
+  if (left == 0) co_return Status::Ok();
+  const size_t chunk_size = static_cast<size_t>(std::min<uint64_t>(left, kBodyChunk));
+  while (left > 0) {
+    watchdog.Progress();
+    char* chunk = chunks.Next(chunk_size);
+    size_t want = static_cast<size_t>(std::min<uint64_t>(left, chunk_size));
+    // read_some: returns after each recv, so every byte counts as progress.
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(chunk, want), kTuple);
+    if (watchdog.fired()) co_return Status(ErrorCode::kRequestTimeout);
+    if (ec) co_return Status(ErrorCode::kIncompleteBody);
+    if (Status s = chunks.Hand(pipe, chunk, n); !s.ok()) co_return s;
+    left -= n;
+  }
+  co_return Status::Ok();
+}
+
+// Transfer-Encoding: chunked (or a body delimited by the connection's end):
+// Beast's parser takes the framing apart.
+template <class Stream>
+asio::awaitable<Status> Server::Impl::ReadChunkedBody(Stream& stream, beast::flat_buffer& buffer,
+                                                      http::request_parser<http::buffer_body>& bp,
+                                                      server::BodyPipeline& pipe,
+                                                      BodyChunks& chunks, ErrorCode too_large,
+                                                      StallWatchdog& watchdog) {
+  // The connection's buffer starts at 4 KiB, and Beast reads no more than its
+  // free capacity per recv(): large bodies get room for 256 KiB reads while
+  // they stream, then the buffer shrinks back.
+  buffer.reserve(kBodyChunk);
+  struct Shrink {
+    beast::flat_buffer& b;
+    ~Shrink() { b.shrink_to_fit(); }
+  } shrink{buffer};
   while (!bp.is_done()) {
-    bp.get().body().data = chunk.get();
+    char* chunk = chunks.Next(kBodyChunk);
+    bp.get().body().data = chunk;
     bp.get().body().size = kBodyChunk;
     watchdog.Progress();
-    // read_some: returns after each recv, so every byte counts as progress.
     auto [ec, n] = co_await http::async_read_some(stream, buffer, bp, kTuple);
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) co_return Status(too_large);
@@ -653,11 +753,10 @@ asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
     if (ec) co_return Status(ErrorCode::kIncompleteBody);
     size_t got = kBodyChunk - bp.get().body().size;
     if (got > 0) {
-      if (Status s = pipe.Write(chunk.get(), got); !s.ok()) co_return s;
+      if (Status s = chunks.Hand(pipe, chunk, got); !s.ok()) co_return s;
     }
   }
-  broken = false;
-  co_return pipe.End();
+  co_return Status::Ok();
 }
 
 template <class Stream>
@@ -886,7 +985,11 @@ Status Server::Impl::Start() {
   }
   unsigned n = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   iocs.clear();
-  for (unsigned i = 0; i < n; ++i) iocs.push_back(std::make_unique<asio::io_context>(1));
+  md5_batches.clear();
+  for (unsigned i = 0; i < n; ++i) {
+    iocs.push_back(std::make_unique<asio::io_context>(1));
+    md5_batches.push_back(options.md5_lanes ? std::make_unique<auth::Md5Batch>() : nullptr);
+  }
   beast::error_code ec;
   std::string host = options.listen_host == "localhost" ? "127.0.0.1" : options.listen_host;
   auto address = asio::ip::make_address(host, ec);

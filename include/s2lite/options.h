@@ -114,6 +114,12 @@ struct Options {
   // 2xx already survives a process crash (kill -9) without it.
   bool fsync = false;
 
+  // Compute the MD5s (ETags) of the bodies streaming on one I/O thread
+  // together, 8 per instruction stream (AVX2 / AVX-512VL), when enough of them
+  // have bytes waiting for it to pay; off = each body's MD5 alone (OpenSSL).
+  // The digests are the same either way. Default on.
+  bool md5_lanes = true;
+
   // Faults to inject from the start (see faults.h). Default none.
   std::vector<FaultRule> faults;
 

@@ -6,7 +6,7 @@
 namespace s2lite::server {
 
 Result<std::unique_ptr<BodyWriter>> BodyWriter::Start(RequestContext& ctx,
-                                                     const std::string& default_algorithm) {
+                                                      const std::string& default_algorithm) {
   const Options& o = ctx.state->options;
   std::optional<uint64_t> size = ctx.content_length;
   if (const std::string* d = ctx.Header("x-amz-decoded-content-length")) {
@@ -24,6 +24,7 @@ Result<std::unique_ptr<BodyWriter>> BodyWriter::Start(RequestContext& ctx,
   }
   std::unique_ptr<BodyWriter> w(new BodyWriter());
   w->ctx_ = &ctx;
+  w->md5_ = std::make_unique<auth::Md5Stream>(ctx.md5_batch);
   if (const std::string* md5 = ctx.Header("content-md5")) {
     auto raw = auth::Base64Decode(*md5);
     if (!raw || raw->size() != 16) return Status(ErrorCode::kInvalidDigest);
@@ -42,7 +43,9 @@ Result<std::unique_ptr<BodyWriter>> BodyWriter::Start(RequestContext& ctx,
   if (const std::string* trailer = ctx.Header("x-amz-trailer")) {
     std::string name = AsciiLower(*trailer);
     auto a = auth::ChecksumFromHeader(name);
-    if (!a) return Status(ErrorCode::kInvalidRequest, "The value specified in the x-amz-trailer header is not supported");
+    if (!a)
+      return Status(ErrorCode::kInvalidRequest,
+                    "The value specified in the x-amz-trailer header is not supported");
     if (w->algorithm_ && *w->algorithm_ != *a)
       return Status(ErrorCode::kInvalidRequest, "Expecting a single x-amz-checksum- header");
     w->algorithm_ = a;
@@ -53,7 +56,8 @@ Result<std::unique_ptr<BodyWriter>> BodyWriter::Start(RequestContext& ctx,
     if (!hint.empty()) {
       w->algorithm_ = auth::ParseChecksumAlgorithm(hint);
       if (!w->algorithm_)
-        return Status(ErrorCode::kInvalidRequest, "Value for x-amz-sdk-checksum-algorithm header is invalid.");
+        return Status(ErrorCode::kInvalidRequest,
+                      "Value for x-amz-sdk-checksum-algorithm header is invalid.");
     }
   }
   if (w->algorithm_) w->checksummer_ = auth::NewChecksummer(*w->algorithm_);
@@ -64,14 +68,14 @@ Result<std::unique_ptr<BodyWriter>> BodyWriter::Start(RequestContext& ctx,
 }
 
 Status BodyWriter::Write(const char* data, size_t n) {
-  md5_.Update(data, n);
+  md5_->Update(data, n);
   if (checksummer_) checksummer_->Update(data, n);
   return blob_->Write(data, n);
 }
 
 Result<WrittenBody> BodyWriter::Finish() {
   WrittenBody out;
-  auth::Md5Digest md5 = md5_.Final();
+  auth::Md5Digest md5 = md5_->Final();
   out.md5_hex = auth::HexEncode(md5);
   if (!content_md5_raw_.empty() &&
       !auth::ConstantTimeEquals(content_md5_raw_,

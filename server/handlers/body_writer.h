@@ -11,6 +11,7 @@
 
 #include "auth/checksum.h"
 #include "auth/crypto.h"
+#include "auth/md5_batch.h"
 #include "s2lite/status.h"
 #include "server/request.h"
 #include "storage/blob_store.h"
@@ -35,6 +36,8 @@ class BodyWriter {
   static Result<std::unique_ptr<BodyWriter>> Start(RequestContext& ctx,
                                                    const std::string& default_algorithm = {});
 
+  // `data` must stay valid until the next Write() or Finish() (BodySink's
+  // contract: the MD5 may be computed then, batched).
   Status Write(const char* data, size_t n);
 
   // After the whole body: verifies Content-MD5 (kBadDigest) and the checksum
@@ -46,7 +49,7 @@ class BodyWriter {
   BodyWriter() = default;
   RequestContext* ctx_ = nullptr;
   std::unique_ptr<storage::BlobWriter> blob_;
-  auth::Md5Hasher md5_;
+  std::unique_ptr<auth::Md5Stream> md5_;
   std::string content_md5_raw_;  // expected, from Content-MD5
   std::optional<auth::ChecksumAlgorithm> algorithm_;
   std::unique_ptr<auth::Checksummer> checksummer_;

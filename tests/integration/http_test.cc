@@ -6,6 +6,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include "auth/crypto.h"
 #include "server_fixture.h"
 
 namespace s2lite::testing {
@@ -27,6 +28,29 @@ TEST_F(HttpTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(responses[0].Xml("Key"), "first");
   EXPECT_EQ(responses[1].Xml("Key"), "second");
   EXPECT_NE(responses[2].body.find("ListAllMyBucketsResult"), std::string::npos);
+}
+
+// Bodies read straight from the socket stop at Content-Length: the bytes of
+// the next request, sent in the same segment, stay for it.
+TEST_F(HttpTest, PipelinedBodiesEndAtTheirContentLength) {
+  HttpRequest a;
+  a.method = "PUT";
+  a.target = "/alice-bucket/pipelined-a";
+  a.body = "first body";
+  HttpRequest b = a;
+  b.target = "/alice-bucket/pipelined-b";
+  b.body = std::string(300000, 'b');  // more than one read
+  HttpRequest c;
+  c.target = "/alice-bucket/pipelined-a";
+  std::string bytes = alice_->Serialize(a) + alice_->Serialize(b) + alice_->Serialize(c);
+  auto responses = SendRaw(server_->port(), bytes, 3);
+  ASSERT_EQ(responses.size(), 3u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].Header("etag"), "\"" + auth::HexEncode(auth::Md5(a.body)) + "\"");
+  EXPECT_EQ(responses[1].status, 200);
+  EXPECT_EQ(responses[1].Header("etag"), "\"" + auth::HexEncode(auth::Md5(b.body)) + "\"");
+  EXPECT_EQ(responses[2].status, 200);
+  EXPECT_EQ(responses[2].body, "first body");
 }
 
 TEST_F(HttpTest, KeepAliveServesManyRequestsOnOneConnection) {

@@ -197,5 +197,17 @@ TEST(ConfigTest, HealthcheckUrlProbesTheListenPortOnLoopback) {
   }
 }
 
+TEST(ConfigTest, Md5LanesOnByDefaultOffByFlagOrEnvironment) {
+  auto none = ParseArgs({});
+  ASSERT_TRUE(none.config) << none.error;
+  EXPECT_TRUE(none.config->options.md5_lanes);
+  auto flag = ParseArgs({"--md5-lanes=false"});
+  ASSERT_TRUE(flag.config) << flag.error;
+  EXPECT_FALSE(flag.config->options.md5_lanes);
+  auto env = ParseArgs({}, {{"S2LITE_MD5_LANES", "0"}});
+  ASSERT_TRUE(env.config) << env.error;
+  EXPECT_FALSE(env.config->options.md5_lanes);
+}
+
 }  // namespace
 }  // namespace s2lite::config
