@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds s2lite into ./build (or $S2LITE_BUILD_DIR).
 # Usage: scripts/build.sh [extra cmake -D options...]
+# S2LITE_TARGET=NAME builds only that target (scripts/run.sh: the daemon).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${S2LITE_BUILD_DIR:-build}"
@@ -11,4 +12,4 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
 else
   cmake -S . -B "$BUILD_DIR" "$@" >/dev/null
 fi
-cmake --build "$BUILD_DIR" -j"$(nproc)"
+cmake --build "$BUILD_DIR" -j"$(nproc)" ${S2LITE_TARGET:+--target "$S2LITE_TARGET"}

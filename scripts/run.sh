@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --build-only
-scripts/build.sh
+# The daemon only: the tests and the benchmark are built by scripts/test.sh.
+S2LITE_TARGET=s2lite_daemon scripts/build.sh
 exec ./build/server/s2lite --data-dir ./data "$@"

@@ -869,6 +869,8 @@ asio::awaitable<Response> Server::Impl::RunOffLoop(RequestContext& ctx,
   co_return co_await asio::co_spawn(
       workers->get_executor(),
       [&]() -> asio::awaitable<Response> {
+        // The MD5 lanes belong to the session's event loop, not to this thread.
+        ctx.md5_batch = nullptr;
         if (committer) state->store->TakeTouchedGroup();
         Response r = server::Run(ctx, handler);
         if (committer) group = state->store->TakeTouchedGroup();
