@@ -179,6 +179,7 @@ Prepared Prepare(RequestContext& ctx) {
                     .With("Host", ctx.host));
   }
   if (auto r = ServeOperational(ctx)) {
+    ctx.operational = true;
     Prepared p;
     p.done = true;
     p.response = std::move(*r);

@@ -35,6 +35,8 @@ struct RequestContext {
   // they commit, so a bucket deleted and re-created by another user meanwhile
   // is never written to.
   uint64_t bucket_generation = 0;
+  // Answered by an operational endpoint (health, metrics): logged at debug.
+  bool operational = false;
   auth::AuthResult auth;
   // Content-Length when given; nullopt for chunked or absent.
   std::optional<uint64_t> content_length;

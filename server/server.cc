@@ -910,11 +910,14 @@ void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint6
   int status = r.status;
   state->metrics.Observe(ctx.route.op, status, bytes_in, bytes_out, ms / 1000);
   auto& log = *state->logger;
-  if (!log.should_log(spdlog::level::info)) return;
+  // Health probes and metrics scrapes come every few seconds: debug only.
+  const auto level = ctx.operational ? spdlog::level::debug : spdlog::level::info;
+  if (!log.should_log(level)) return;
   std::string_view code = r.error.ok() ? std::string_view("-") : server::LookupErrorCode(r.error);
   // Never the Authorization header, signatures or secrets: only who and what.
-  log.info("access req={} op={} method={} bucket={} key={} status={} code={} in={} out={} "
-           "ms={:.3f} user={}",
+  log.log(level,
+          "access req={} op={} method={} bucket={} key={} status={} code={} in={} out={} "
+          "ms={:.3f} user={}",
            ctx.request_id, server::OpName(ctx.route.op), ctx.view.method,
            server::LogQuote(ctx.route.bucket.empty() ? "-" : ctx.route.bucket),
            server::LogQuote(ctx.route.key.empty() ? "-" : ctx.route.key), status, code, bytes_in,

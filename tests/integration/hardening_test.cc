@@ -443,6 +443,38 @@ TEST_F(LooseDataDirTest, AnExistingLooseDataDirIsTightenedWithAWarning) {
   EXPECT_NE(warnings_.find("readable by other users"), std::string::npos) << warnings_;
 }
 
+class AccessLogTest : public HardeningTest {
+ protected:
+  Options MakeOptions() override {
+    Options o = HardeningTest::MakeOptions();
+    o.log_level = LogLevel::kDebug;
+    o.log_sink = [this](LogLevel level, std::string_view line) {
+      std::lock_guard lock(mu_);
+      if (line.find("access req=") != std::string_view::npos)
+        lines_.emplace_back(level, std::string(line));
+    };
+    return o;
+  }
+  std::mutex mu_;
+  std::vector<std::pair<LogLevel, std::string>> lines_;
+};
+
+// A health probe every few seconds (compose, the image's HEALTHCHECK) must
+// not drown the access log: operational endpoints log at debug, S3 at info.
+TEST_F(AccessLogTest, HealthProbesLogAtDebugAndS3RequestsAtInfo) {
+  HttpRequest health;
+  health.target = "/health/ready";
+  health.sign = Sign::kNone;
+  ASSERT_EQ(alice_->Send(health).status, 200);
+  ASSERT_EQ(Call(*alice_, "HEAD", "/alice-bucket").status, 200);
+  server_.reset();  // flushes the log
+  std::lock_guard lock(mu_);
+  ASSERT_EQ(lines_.size(), 2u);
+  EXPECT_EQ(lines_[0].first, LogLevel::kDebug) << lines_[0].second;
+  EXPECT_EQ(lines_[1].first, LogLevel::kInfo) << lines_[1].second;
+  EXPECT_NE(lines_[1].second.find("op=HeadBucket"), std::string::npos) << lines_[1].second;
+}
+
 // --- 9. Reserved paths only where they belong -------------------------------------
 
 TEST_F(HardeningTest, InVirtualHostedStyleReservedPathsAreObjectKeys) {
