@@ -132,10 +132,14 @@ std::string Build(const Values& v, DaemonConfig& c) {
     if (const auto* s = get(b)) {
       bool value = false;
       if (!ParseBool(*s, &value)) return std::string("invalid --") + b + " '" + *s + "'";
-      if (std::string_view(b) == "in-memory") o.in_memory = value;
-      else if (std::string_view(b) == "fsync") o.fsync = value;
-      else if (std::string_view(b) == "md5-lanes") o.md5_lanes = value;
-      else c.exit_with_parent = value;
+      if (std::string_view(b) == "in-memory")
+        o.in_memory = value;
+      else if (std::string_view(b) == "fsync")
+        o.fsync = value;
+      else if (std::string_view(b) == "md5-lanes")
+        o.md5_lanes = value;
+      else
+        c.exit_with_parent = value;
     }
   }
   if (auto it = v.find("domain"); it != v.end()) o.domains = it->second;
@@ -181,7 +185,8 @@ std::string Build(const Values& v, DaemonConfig& c) {
     if (!found) return "invalid --log-level '" + *s + "': expected trace|debug|info|warn|error|off";
   }
   if (const auto* s = get("log-format")) {
-    if (*s != "text" && *s != "json") return "invalid --log-format '" + *s + "': expected text|json";
+    if (*s != "text" && *s != "json")
+      return "invalid --log-format '" + *s + "': expected text|json";
     o.log_json = *s == "json";
   }
   if (const auto* s = get("threads")) {
@@ -298,8 +303,10 @@ ParseResult Parse(int argc, const char* const* argv, const GetEnv& getenv) {
     env["user"].push_back(std::string(user && *user ? user : "admin") + ":" + ak + ":" + sk);
   }
   std::string config_file;
-  if (flags.count("config")) config_file = flags["config"].back();
-  else if (const char* c = getenv("S2LITE_CONFIG")) config_file = c;
+  if (flags.count("config"))
+    config_file = flags["config"].back();
+  else if (const char* c = getenv("S2LITE_CONFIG"))
+    config_file = c;
   if (!config_file.empty()) {
     std::ifstream in(config_file);
     if (!in) {

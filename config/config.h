@@ -21,9 +21,9 @@ inline constexpr uint16_t kDefaultPort = 9000;
 
 struct DaemonConfig {
   Options options;
-  std::string ready_file;          // write the endpoint URL here once ready
-  bool exit_with_parent = false;   // stop when the parent process dies
-  bool dev_credentials = false;    // no credentials were configured
+  std::string ready_file;         // write the endpoint URL here once ready
+  bool exit_with_parent = false;  // stop when the parent process dies
+  bool dev_credentials = false;   // no credentials were configured
   // --fault specs ("operation=UploadPart,action=error,code=SlowDown,status=503,times=1"),
   // parsed by the daemon with s2lite::ParseFaultRule.
   std::vector<std::string> faults;

@@ -46,8 +46,7 @@ Prepared Fail(Status s) {
 // Hashes the body and compares it with the signed x-amz-content-sha256.
 class PayloadPipeline final : public BodyPipeline {
  public:
-  PayloadPipeline(RequestContext& ctx, std::string expected_sha256, BodySink* sink,
-                  uint64_t limit)
+  PayloadPipeline(RequestContext& ctx, std::string expected_sha256, BodySink* sink, uint64_t limit)
       : ctx_(ctx), expected_(std::move(expected_sha256)), sink_(sink), limit_(limit) {}
 
   Status Write(const char* data, size_t n) override {
@@ -105,8 +104,7 @@ class ChunkedPipeline final : public BodyPipeline {
     ctx_.trailers = decoder_.trailers();
     ctx_.body_bytes = decoder_.decoded_bytes();
     if (const std::string* d = ctx_.Header("x-amz-decoded-content-length")) {
-      if (*d != std::to_string(decoder_.decoded_bytes()))
-        return Status(ErrorCode::kIncompleteBody);
+      if (*d != std::to_string(decoder_.decoded_bytes())) return Status(ErrorCode::kIncompleteBody);
     }
     return Status::Ok();
   }
@@ -145,8 +143,10 @@ std::optional<Response> ServeOperational(RequestContext& ctx) {
   if (VirtualHostBucket(ctx.host, ctx.state->options.domains)) return std::nullopt;
   std::string_view path = v.raw_path;
   bool reserved = path.rfind("/_s2lite/", 0) == 0;
-  if (reserved) path.remove_prefix(std::string_view("/_s2lite").size());
-  else if (!IsAnonymous(v)) return std::nullopt;
+  if (reserved)
+    path.remove_prefix(std::string_view("/_s2lite").size());
+  else if (!IsAnonymous(v))
+    return std::nullopt;
   ServerState& st = *ctx.state;
   if (path == "/health/live") return Plain(200, "OK\n");
   if (path == "/health/ready") {
@@ -156,9 +156,11 @@ std::optional<Response> ServeOperational(RequestContext& ctx) {
     StoreGauges g;
     if (auto b = st.store->ListBuckets(""); b.ok()) g.buckets = static_cast<int64_t>(b->size());
     std::string text = st.metrics.Render(g);
-    text += "# HELP s2lite_faults_fired_total Injected faults that fired.\n"
-            "# TYPE s2lite_faults_fired_total counter\n"
-            "s2lite_faults_fired_total " + std::to_string(st.faults.fired()) + "\n";
+    text +=
+        "# HELP s2lite_faults_fired_total Injected faults that fired.\n"
+        "# TYPE s2lite_faults_fired_total counter\n"
+        "s2lite_faults_fired_total " +
+        std::to_string(st.faults.fired()) + "\n";
     return Plain(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
   }
   if (reserved && path != "/faults")

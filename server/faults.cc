@@ -33,11 +33,16 @@ Status Apply(FaultRule& r, std::string_view k, std::string_view v) {
     if (end != s.c_str() + s.size() || r.probability < 0 || r.probability > 1)
       return Bad("probability must be within 0..1");
   } else if (k == "action") {
-    if (v == "error") r.action = FaultAction::kError;
-    else if (v == "delay") r.action = FaultAction::kDelay;
-    else if (v == "reset") r.action = FaultAction::kReset;
-    else if (v == "truncate") r.action = FaultAction::kTruncate;
-    else return Bad("action must be error, delay, reset or truncate");
+    if (v == "error")
+      r.action = FaultAction::kError;
+    else if (v == "delay")
+      r.action = FaultAction::kDelay;
+    else if (v == "reset")
+      r.action = FaultAction::kReset;
+    else if (v == "truncate")
+      r.action = FaultAction::kTruncate;
+    else
+      return Bad("action must be error, delay, reset or truncate");
   } else if (k == "code" || k == "error_code") {
     r.error_code = std::string(v);
   } else if (k == "status" || k == "http_status") {
@@ -63,7 +68,8 @@ Result<FaultRule> ParseFaultRule(std::string_view spec) {
     spec = comma == std::string_view::npos ? std::string_view() : spec.substr(comma + 1);
     if (item.empty()) continue;
     size_t eq = item.find('=');
-    if (eq == std::string_view::npos) return Bad("expected key=value, got '" + std::string(item) + "'");
+    if (eq == std::string_view::npos)
+      return Bad("expected key=value, got '" + std::string(item) + "'");
     if (Status s = Apply(r, item.substr(0, eq), item.substr(eq + 1)); !s.ok()) return s;
   }
   return r;
@@ -73,10 +79,14 @@ namespace server {
 
 std::string_view FaultActionName(FaultAction a) {
   switch (a) {
-    case FaultAction::kError: return "error";
-    case FaultAction::kDelay: return "delay";
-    case FaultAction::kReset: return "reset";
-    case FaultAction::kTruncate: return "truncate";
+    case FaultAction::kError:
+      return "error";
+    case FaultAction::kDelay:
+      return "delay";
+    case FaultAction::kReset:
+      return "reset";
+    case FaultAction::kTruncate:
+      return "truncate";
   }
   return "error";
 }
@@ -131,7 +141,8 @@ namespace {
 std::string JsonString(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
+    if (c == '"' || c == '\\')
+      out += '\\', out += c;
     else if (static_cast<unsigned char>(c) < 0x20) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", c);
@@ -156,7 +167,8 @@ std::string FaultSet::ToJson() const {
            ",\"remaining\":" + std::to_string(e.remaining) +
            ",\"probability\":" + std::to_string(r.probability) +
            ",\"action\":" + JsonString(FaultActionName(r.action)) +
-           ",\"code\":" + JsonString(r.error_code) + ",\"status\":" + std::to_string(r.http_status) +
+           ",\"code\":" + JsonString(r.error_code) +
+           ",\"status\":" + std::to_string(r.http_status) +
            ",\"message\":" + JsonString(r.message) + ",\"delay_ms\":" + std::to_string(r.delay_ms) +
            "}";
   }

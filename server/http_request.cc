@@ -116,8 +116,7 @@ Status BuildView(const HeaderParser& hp, RequestContext& ctx, size_t max_fields)
   for (auto it = req.begin(); it != req.end(); ++it) {
     if (++fields > max_fields) {
       return Status(ErrorCode::kRequestHeaderSectionTooLarge,
-                    "Your request has more than " + std::to_string(max_fields) +
-                        " header fields.")
+                    "Your request has more than " + std::to_string(max_fields) + " header fields.")
           .With("MaxFieldsAllowed", std::to_string(max_fields));
     }
   }

@@ -17,14 +17,36 @@ constexpr std::string_view kOpNames[] = {
 // Sub-resources s2lite does not implement yet: a request naming one is
 // answered 501 NotImplemented rather than mistaken for a plain object/bucket
 // operation (a GET ?acl must never return the object's bytes).
-constexpr std::string_view kUnimplementedSubresources[] = {
-    "acl",          "tagging",       "versioning",        "policy",      "policyStatus",
-    "cors",         "lifecycle",     "website",           "logging",     "notification",
-    "replication",  "encryption",    "object-lock",       "retention",   "legal-hold",
-    "torrent",      "requestPayment", "accelerate",       "analytics",   "inventory",
-    "metrics",      "ownershipControls", "publicAccessBlock", "intelligent-tiering",
-    "select",       "restore",       "attributes",        "versions",
-    "session",      "renameObject"};
+constexpr std::string_view kUnimplementedSubresources[] = {"acl",
+                                                           "tagging",
+                                                           "versioning",
+                                                           "policy",
+                                                           "policyStatus",
+                                                           "cors",
+                                                           "lifecycle",
+                                                           "website",
+                                                           "logging",
+                                                           "notification",
+                                                           "replication",
+                                                           "encryption",
+                                                           "object-lock",
+                                                           "retention",
+                                                           "legal-hold",
+                                                           "torrent",
+                                                           "requestPayment",
+                                                           "accelerate",
+                                                           "analytics",
+                                                           "inventory",
+                                                           "metrics",
+                                                           "ownershipControls",
+                                                           "publicAccessBlock",
+                                                           "intelligent-tiering",
+                                                           "select",
+                                                           "restore",
+                                                           "attributes",
+                                                           "versions",
+                                                           "session",
+                                                           "renameObject"};
 
 // Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
 bool IsValidUtf8(std::string_view s) {
@@ -62,8 +84,10 @@ bool IsIpLiteral(std::string_view host) {
   if (!host.empty() && host.front() == '[') return true;  // IPv6
   int dots = 0;
   for (char c : host) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    if (c == '.')
+      ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c)))
+      return false;
   }
   return dots == 3;
 }

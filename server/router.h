@@ -14,28 +14,28 @@
 
 namespace s2lite::server {
 
-#define S2LITE_OPERATIONS(X)   \
-  X(ListBuckets)               \
-  X(CreateBucket)              \
-  X(HeadBucket)                \
-  X(DeleteBucket)              \
-  X(GetBucketLocation)         \
-  X(ListObjects)               \
-  X(ListObjectsV2)             \
-  X(ListMultipartUploads)      \
-  X(DeleteObjects)             \
-  X(CreateMultipartUpload)     \
-  X(UploadPart)                \
-  X(UploadPartCopy)            \
-  X(CompleteMultipartUpload)   \
-  X(AbortMultipartUpload)      \
-  X(ListParts)                 \
-  X(PutObject)                 \
-  X(CopyObject)                \
-  X(GetObject)                 \
-  X(HeadObject)                \
-  X(DeleteObject)              \
-  X(AdminFaults)               \
+#define S2LITE_OPERATIONS(X) \
+  X(ListBuckets)             \
+  X(CreateBucket)            \
+  X(HeadBucket)              \
+  X(DeleteBucket)            \
+  X(GetBucketLocation)       \
+  X(ListObjects)             \
+  X(ListObjectsV2)           \
+  X(ListMultipartUploads)    \
+  X(DeleteObjects)           \
+  X(CreateMultipartUpload)   \
+  X(UploadPart)              \
+  X(UploadPartCopy)          \
+  X(CompleteMultipartUpload) \
+  X(AbortMultipartUpload)    \
+  X(ListParts)               \
+  X(PutObject)               \
+  X(CopyObject)              \
+  X(GetObject)               \
+  X(HeadObject)              \
+  X(DeleteObject)            \
+  X(AdminFaults)             \
   X(Unsupported)
 
 enum class Op {
@@ -48,8 +48,8 @@ std::string_view OpName(Op op);
 
 struct Route {
   Op op = Op::kUnsupported;
-  std::string bucket;       // "" for the service
-  std::string key;          // percent-decoded; "" for bucket/service requests
+  std::string bucket;  // "" for the service
+  std::string key;     // percent-decoded; "" for bucket/service requests
   bool virtual_host = false;
   // For kUnsupported: the sub-resource or reason, and whether the method is
   // simply not allowed on this resource (405) rather than not implemented (501).

@@ -12,12 +12,17 @@ namespace s2lite::server {
 namespace {
 
 constexpr std::string_view kStorageClasses[] = {
-    "STANDARD",     "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",      "INTELLIGENT_TIERING",
-    "GLACIER",      "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR",      "SNOW",
+    "STANDARD",       "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+    "GLACIER",        "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR", "SNOW",
     "EXPRESS_ONEZONE"};
-constexpr std::string_view kCannedAcls[] = {
-    "private",           "public-read",       "public-read-write",        "aws-exec-read",
-    "authenticated-read", "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write"};
+constexpr std::string_view kCannedAcls[] = {"private",
+                                            "public-read",
+                                            "public-read-write",
+                                            "aws-exec-read",
+                                            "authenticated-read",
+                                            "bucket-owner-read",
+                                            "bucket-owner-full-control",
+                                            "log-delivery-write"};
 constexpr std::string_view kChecksumAlgorithms[] = {"CRC32", "CRC32C", "SHA1", "SHA256",
                                                     "CRC64NVME"};
 constexpr std::string_view kSseAlgorithms[] = {"AES256", "aws:kms", "aws:kms:dsse"};
@@ -76,13 +81,20 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
     a.storage_class = *sc;
   }
   if (const std::string* acl = ctx.Header("x-amz-acl")) {
-    if (!IsCannedAcl(*acl)) return Status(ErrorCode::kInvalidArgument).With("ArgumentName", "x-amz-acl").With("ArgumentValue", *acl);
+    if (!IsCannedAcl(*acl))
+      return Status(ErrorCode::kInvalidArgument)
+          .With("ArgumentName", "x-amz-acl")
+          .With("ArgumentValue", *acl);
     a.acl = *acl;
   }
   if (const std::string* tagging = ctx.Header("x-amz-tagging")) {
     auto tags = auth::ParseQuery(*tagging);
-    if (!tags) return Status(ErrorCode::kInvalidArgument, "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.");
-    if (tags->size() > 10) return Status(ErrorCode::kInvalidTag, "Object tags cannot be greater than 10");
+    if (!tags)
+      return Status(ErrorCode::kInvalidArgument,
+                    "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL "
+                    "query parameters without tag name duplicates.");
+    if (tags->size() > 10)
+      return Status(ErrorCode::kInvalidTag, "Object tags cannot be greater than 10");
     for (const auto& t : *tags) {
       if (t.name.empty() || t.name.size() > 128 || t.value.size() > 256)
         return Status(ErrorCode::kInvalidTag);
@@ -92,7 +104,8 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
   if (const std::string* alg = ctx.Header("x-amz-checksum-algorithm")) {
     std::string up = AsciiUpper(*alg);
     if (!OneOf(kChecksumAlgorithms, up))
-      return Status(ErrorCode::kInvalidRequest, "Value for x-amz-checksum-algorithm header is invalid.");
+      return Status(ErrorCode::kInvalidRequest,
+                    "Value for x-amz-checksum-algorithm header is invalid.");
     a.checksum_algorithm = up;
   }
   if (const std::string* type = ctx.Header("x-amz-checksum-type")) {
@@ -103,7 +116,8 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
   }
   if (const std::string* sse = ctx.Header("x-amz-server-side-encryption")) {
     if (!OneOf(kSseAlgorithms, *sse))
-      return Status(ErrorCode::kInvalidArgument, "Server Side Encryption with unsupported algorithm")
+      return Status(ErrorCode::kInvalidArgument,
+                    "Server Side Encryption with unsupported algorithm")
           .With("ArgumentName", "x-amz-server-side-encryption")
           .With("ArgumentValue", *sse);
     a.sse = *sse;

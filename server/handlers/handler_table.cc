@@ -38,28 +38,50 @@ const OpHandler* FindHandler(Op op) {
   static constexpr OpHandler kListObjectsV2 = None(HandleListObjectsV2);
   static constexpr OpHandler kAdminFaults{BodyMode::kXml, HandleAdminFaults, nullptr, false};
   switch (op) {
-    case Op::kAdminFaults: return &kAdminFaults;
-    case Op::kListBuckets: return &kListBuckets;
-    case Op::kCreateBucket: return &kCreateBucket;
-    case Op::kHeadBucket: return &kHeadBucket;
-    case Op::kDeleteBucket: return &kDeleteBucket;
-    case Op::kGetBucketLocation: return &kGetBucketLocation;
-    case Op::kCreateMultipartUpload: return &kCreateMultipartUpload;
-    case Op::kUploadPart: return &kUploadPart;
-    case Op::kUploadPartCopy: return &kUploadPartCopy;
-    case Op::kCompleteMultipartUpload: return &kCompleteMultipartUpload;
-    case Op::kAbortMultipartUpload: return &kAbortMultipartUpload;
-    case Op::kListParts: return &kListParts;
-    case Op::kListMultipartUploads: return &kListMultipartUploads;
-    case Op::kPutObject: return &kPutObject;
-    case Op::kGetObject: return &kGetObject;
-    case Op::kHeadObject: return &kHeadObject;
-    case Op::kDeleteObject: return &kDeleteObject;
-    case Op::kDeleteObjects: return &kDeleteObjects;
-    case Op::kCopyObject: return &kCopyObject;
-    case Op::kListObjects: return &kListObjects;
-    case Op::kListObjectsV2: return &kListObjectsV2;
-    case Op::kUnsupported: return nullptr;
+    case Op::kAdminFaults:
+      return &kAdminFaults;
+    case Op::kListBuckets:
+      return &kListBuckets;
+    case Op::kCreateBucket:
+      return &kCreateBucket;
+    case Op::kHeadBucket:
+      return &kHeadBucket;
+    case Op::kDeleteBucket:
+      return &kDeleteBucket;
+    case Op::kGetBucketLocation:
+      return &kGetBucketLocation;
+    case Op::kCreateMultipartUpload:
+      return &kCreateMultipartUpload;
+    case Op::kUploadPart:
+      return &kUploadPart;
+    case Op::kUploadPartCopy:
+      return &kUploadPartCopy;
+    case Op::kCompleteMultipartUpload:
+      return &kCompleteMultipartUpload;
+    case Op::kAbortMultipartUpload:
+      return &kAbortMultipartUpload;
+    case Op::kListParts:
+      return &kListParts;
+    case Op::kListMultipartUploads:
+      return &kListMultipartUploads;
+    case Op::kPutObject:
+      return &kPutObject;
+    case Op::kGetObject:
+      return &kGetObject;
+    case Op::kHeadObject:
+      return &kHeadObject;
+    case Op::kDeleteObject:
+      return &kDeleteObject;
+    case Op::kDeleteObjects:
+      return &kDeleteObjects;
+    case Op::kCopyObject:
+      return &kCopyObject;
+    case Op::kListObjects:
+      return &kListObjects;
+    case Op::kListObjectsV2:
+      return &kListObjectsV2;
+    case Op::kUnsupported:
+      return nullptr;
   }
   return nullptr;
 }
