@@ -50,6 +50,12 @@ Status TightenModes(const std::string& root, const std::function<void(const std:
     ++tightened;
     return Status::Ok();
   };
+  // A private root is one s2lite made or already tightened: walking every
+  // blob at each start would cost a stat per file for nothing.
+  struct stat root_st;
+  if (::stat(root.c_str(), &root_st) != 0)
+    return errno == ENOENT ? Status::Ok() : Failed("stat", root, errno);
+  if ((root_st.st_mode & 077) == 0) return Status::Ok();
   if (Status s = tighten(root); !s.ok()) return s;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {

@@ -20,8 +20,10 @@ Status MakePrivateDir(const std::string& path);
 // creates next to it, -wal and -shm, take its mode).
 Status MakePrivateFile(const std::string& path);
 
-// Removes group and other permission bits from `root` and everything under
-// it; calls `warn` once, naming how many entries were looser, if any were.
+// When `root` exists and is readable by group or others (a directory an
+// older s2lite or another tool made), removes group and other permission bits
+// from it and everything under it; calls `warn` once, naming how many entries
+// were looser. A private root is not walked.
 Status TightenModes(const std::string& root, const std::function<void(const std::string&)>& warn);
 
 }  // namespace s2lite::storage

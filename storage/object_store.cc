@@ -289,8 +289,7 @@ class Store final : public ObjectStore {
   }
 
   Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
-                                    const std::vector<CompletePart>& parts,
-                                    uint64_t min_part_size,
+                                    const std::vector<CompletePart>& parts, uint64_t min_part_size,
                                     const std::string& checksum_value) override {
     const std::vector<CompletePart> listed = NormalizeParts(parts);
     const TimeMs now = NowMs();
@@ -463,8 +462,8 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options
       return Status(ErrorCode::kInvalidArgument, "data directory not set");
     }
     // Private whatever the umask; an older, looser directory is tightened.
-    if (Status s = MakePrivateDir(options.data_dir); !s.ok()) return s;
     if (Status s = TightenModes(options.data_dir, options.warn); !s.ok()) return s;
+    if (Status s = MakePrivateDir(options.data_dir); !s.ok()) return s;
     Result<DirLock> l = DirLock::Acquire(options.data_dir + "/LOCK");
     if (!l.ok()) return l.status();
     lock = std::move(*l);
