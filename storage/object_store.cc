@@ -251,6 +251,20 @@ class Store final : public ObjectStore {
 
   Status DeleteBucket(const std::string& name) override { return registry_->DeleteBucket(name); }
 
+  Result<std::optional<std::string>> GetBucketSetting(const std::string& bucket,
+                                                      const std::string& name) override {
+    return registry_->GetBucketSetting(bucket, name);
+  }
+  Status PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
+                          const std::string& name,
+                          const std::optional<std::string>& document) override {
+    return registry_->PutBucketSetting(bucket, bucket_generation, name, document);
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> ListBucketSettings(
+      const std::string& name) override {
+    return registry_->ListBucketSettings(name);
+  }
+
   Status CreateUpload(const UploadInfo& upload) override {
     if (upload.upload_id.empty()) {
       return Status(ErrorCode::kInvalidArgument, "upload id must be set");

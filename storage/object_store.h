@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "s2lite/status.h"
@@ -73,6 +74,19 @@ class ObjectStore {
   virtual Result<std::vector<BucketInfo>> ListBuckets(const std::string& owner) = 0;
   // kNoSuchBucket, kBucketNotEmpty (objects or pending uploads remain).
   virtual Status DeleteBucket(const std::string& name) = 0;
+
+  // --- bucket settings (see Registry::GetBucketSetting / PutBucketSetting)
+  // nullopt when `name` is not configured. kNoSuchBucket.
+  virtual Result<std::optional<std::string>> GetBucketSetting(const std::string& bucket,
+                                                              const std::string& name) = 0;
+  // Stores, or removes when nullopt. kNoSuchBucket (also another generation
+  // when `bucket_generation` is non-zero).
+  virtual Status PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
+                                  const std::string& name,
+                                  const std::optional<std::string>& document) = 0;
+  // (bucket, document) for every bucket with `name` configured, by bucket.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListBucketSettings(
+      const std::string& name) = 0;
 
   // --- multipart uploads
   // Records a pending upload. upload.upload_id must be set (unique).

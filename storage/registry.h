@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "s2lite/status.h"
@@ -54,6 +55,23 @@ class Registry {
   virtual Result<std::vector<BucketInfo>> ListBuckets(const std::string& owner) = 0;
   // kNoSuchBucket; kBucketNotEmpty while objects or pending uploads remain.
   virtual Status DeleteBucket(const std::string& name) = 0;
+
+  // --- bucket settings
+  // A bucket's subresource documents (cors, tagging, lifecycle, policy, ...),
+  // stored by name as the caller serialised them; they go with the bucket.
+  // The document stored under `name`, nullopt when none. kNoSuchBucket.
+  virtual Result<std::optional<std::string>> GetBucketSetting(const std::string& bucket,
+                                                              const std::string& name) = 0;
+  // Stores `document` under `name` (replacing), or removes it when nullopt
+  // (OK when absent). kNoSuchBucket, also when `bucket_generation` is
+  // non-zero and differs (checked in the transaction).
+  virtual Status PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
+                                  const std::string& name,
+                                  const std::optional<std::string>& document) = 0;
+  // Every bucket's document stored under `name`, as (bucket, document), by
+  // bucket name (for background work such as lifecycle rules).
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListBucketSettings(
+      const std::string& name) = 0;
 
   // --- uploads
   // kNoSuchBucket (also for another bucket_generation); kInvalidArgument if

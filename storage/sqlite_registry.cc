@@ -136,6 +136,16 @@ CREATE INDEX object_blobs_by_blob ON object_blobs(blob_id);
 ALTER TABLE buckets ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
 UPDATE buckets SET generation = (random() & 4611686018427387903) + 1;
 )sql",
+    // 3: bucket subresource documents (cors, tagging, lifecycle, policy, ...).
+    R"sql(
+CREATE TABLE bucket_settings (
+  bucket TEXT NOT NULL REFERENCES buckets(name) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  document BLOB NOT NULL,
+  PRIMARY KEY (bucket, name)
+);
+CREATE INDEX bucket_settings_by_name ON bucket_settings(name, bucket);
+)sql",
 };
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
 static_assert(kMigrationCount == kRegistrySchemaVersion);
@@ -341,6 +351,14 @@ class SqliteRegistry final : public Registry {
   Result<std::vector<BucketInfo>> ListBuckets(const std::string& owner) override;
   Status DeleteBucket(const std::string& name) override;
 
+  Result<std::optional<std::string>> GetBucketSetting(const std::string& bucket,
+                                                      const std::string& name) override;
+  Status PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
+                          const std::string& name,
+                          const std::optional<std::string>& document) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ListBucketSettings(
+      const std::string& name) override;
+
   Status InsertUpload(const UploadInfo& upload) override;
   Result<UploadInfo> GetUpload(const std::string& upload_id) override;
   Result<ListUploadsResult> ListUploads(const ListUploadsQuery& q) override;
@@ -417,6 +435,7 @@ class SqliteRegistry final : public Registry {
     Statement savepoint, release, rollback_to;  // one write inside an open group
     Statement insert_bucket, get_bucket, list_buckets, delete_bucket;
     Statement bucket_has_objects, bucket_has_uploads;
+    Statement get_setting, put_setting, delete_setting, list_settings;
     Statement insert_upload, get_upload, list_uploads, upload_created, uploads_created_before;
     Statement delete_upload, purge_completed, mark_completed;
     Statement upsert_part, get_part_blob, list_parts, delete_parts;
@@ -595,6 +614,13 @@ Status SqliteRegistry::PrepareStatements() {
        "SELECT name, owner, region, created_ms, acl, generation FROM buckets "
        "WHERE ?1 = '' OR owner = ?1 ORDER BY name"},
       {&st_.delete_bucket, "DELETE FROM buckets WHERE name = ?1"},
+      {&st_.get_setting, "SELECT document FROM bucket_settings WHERE bucket = ?1 AND name = ?2"},
+      {&st_.put_setting,
+       "INSERT INTO bucket_settings (bucket, name, document) VALUES (?1, ?2, ?3) "
+       "ON CONFLICT (bucket, name) DO UPDATE SET document = excluded.document"},
+      {&st_.delete_setting, "DELETE FROM bucket_settings WHERE bucket = ?1 AND name = ?2"},
+      {&st_.list_settings,
+       "SELECT bucket, document FROM bucket_settings WHERE name = ?1 ORDER BY bucket"},
       {&st_.bucket_has_objects, "SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1"},
       {&st_.bucket_has_uploads,
        "SELECT 1 FROM uploads WHERE bucket = ?1 AND completed_ms IS NULL LIMIT 1"},
@@ -834,6 +860,52 @@ Status SqliteRegistry::DeleteBucket(const std::string& name) {
   s = q.Run();
   if (!s.ok()) return s;
   return tx.Commit();
+}
+
+// --- bucket settings
+
+Result<std::optional<std::string>> SqliteRegistry::GetBucketSetting(const std::string& bucket,
+                                                                    const std::string& name) {
+  DataLock lock(this);
+  Status s = CheckBucketLocked(bucket);
+  if (!s.ok()) return s;
+  Query q(st_.get_setting);
+  q.BindText(1, bucket).BindText(2, name);
+  Result<bool> row = q.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(q.Text(0));
+}
+
+Status SqliteRegistry::PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
+                                        const std::string& name,
+                                        const std::optional<std::string>& document) {
+  WriteLock lock(this);
+  Transaction tx = NewTransaction();
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  s = CheckBucketLocked(bucket, bucket_generation);
+  if (!s.ok()) return s;
+  Query q(document ? st_.put_setting : st_.delete_setting);
+  q.BindText(1, bucket).BindText(2, name);
+  if (document) q.BindText(3, *document);
+  s = q.Run();
+  if (!s.ok()) return s;
+  return tx.Commit();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> SqliteRegistry::ListBucketSettings(
+    const std::string& name) {
+  DataLock lock(this);
+  Query q(st_.list_settings);
+  q.BindText(1, name);
+  std::vector<std::pair<std::string, std::string>> settings;
+  for (;;) {
+    Result<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return settings;
+    settings.emplace_back(q.Text(0), q.Text(1));
+  }
 }
 
 // --- uploads
@@ -1202,7 +1274,7 @@ Status SqliteRegistry::Reset() {
   if (!s.ok()) return s;
   s = sqlite::ExecScript(db_.get(),
                          "DELETE FROM object_blobs; DELETE FROM objects; DELETE FROM parts; "
-                         "DELETE FROM uploads; DELETE FROM buckets;");
+                         "DELETE FROM uploads; DELETE FROM bucket_settings; DELETE FROM buckets;");
   if (!s.ok()) return s;
   return tx.Commit();
 }

@@ -12,7 +12,7 @@
 namespace s2lite::storage {
 
 // The SQLite schema version this build writes (PRAGMA user_version).
-inline constexpr int kRegistrySchemaVersion = 2;
+inline constexpr int kRegistrySchemaVersion = 3;
 
 // Opens (creating if needed) the registry database at `path` (":memory:" for a
 // private in-memory database), in WAL mode, and brings its schema up to

@@ -245,6 +245,44 @@ TEST_P(ObjectStoreTest, WritesAuthorizedAgainstAnEarlierBucketGenerationFail) {
   EXPECT_TRUE(store_->CreateUpload(upload).ok());
 }
 
+TEST_P(ObjectStoreTest, BucketSettingsAreStoredReplacedRemovedAndGoWithTheBucket) {
+  Result<std::optional<std::string>> none = store_->GetBucketSetting(kBucket, "cors");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(store_->GetBucketSetting("missing", "cors").status().code(), ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(store_->PutBucketSetting("missing", 0, "cors", std::string("<x/>")).code(),
+            ErrorCode::kNoSuchBucket);
+
+  ASSERT_TRUE(store_->PutBucketSetting(kBucket, 0, "cors", std::string("<a/>")).ok());
+  ASSERT_TRUE(store_->PutBucketSetting(kBucket, 0, "cors", std::string("<b/>")).ok());
+  ASSERT_TRUE(store_->PutBucketSetting(kBucket, 0, "tagging", std::string("t")).ok());
+  ASSERT_TRUE(store_->CreateBucket({"other", "bob", "us-east-1", 0, ""}).ok());
+  ASSERT_TRUE(store_->PutBucketSetting("other", 0, "cors", std::string("<o/>")).ok());
+  Result<std::optional<std::string>> cors = store_->GetBucketSetting(kBucket, "cors");
+  ASSERT_TRUE(cors.ok());
+  EXPECT_EQ(cors->value_or(""), "<b/>");
+  Result<std::vector<std::pair<std::string, std::string>>> all = store_->ListBucketSettings("cors");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, (std::vector<std::pair<std::string, std::string>>{{kBucket, "<b/>"},
+                                                                    {"other", "<o/>"}}));
+
+  // Removing is idempotent and leaves the other settings.
+  ASSERT_TRUE(store_->PutBucketSetting(kBucket, 0, "cors", std::nullopt).ok());
+  ASSERT_TRUE(store_->PutBucketSetting(kBucket, 0, "cors", std::nullopt).ok());
+  EXPECT_FALSE(store_->GetBucketSetting(kBucket, "cors")->has_value());
+  EXPECT_EQ(store_->GetBucketSetting(kBucket, "tagging")->value_or(""), "t");
+
+  // A stale generation cannot write; a bucket created again starts empty.
+  Result<BucketInfo> first = store_->GetBucket("other");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(store_->DeleteBucket("other").ok());
+  ASSERT_TRUE(store_->CreateBucket({"other", "mallory", "us-east-1", 0, ""}).ok());
+  EXPECT_FALSE(store_->GetBucketSetting("other", "cors")->has_value());
+  EXPECT_EQ(store_->PutBucketSetting("other", first->generation, "cors", std::string("<s/>")).code(),
+            ErrorCode::kNoSuchBucket);
+  EXPECT_FALSE(store_->GetBucketSetting("other", "cors")->has_value());
+}
+
 TEST_P(ObjectStoreTest, CreatingAnExistingBucketSaysWhoOwnsIt) {
   Status mine = store_->CreateBucket({kBucket, "alice", "us-east-1", 0, ""});
   EXPECT_EQ(mine.code(), ErrorCode::kBucketAlreadyOwnedByYou);
