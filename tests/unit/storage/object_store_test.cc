@@ -278,8 +278,9 @@ TEST_P(ObjectStoreTest, BucketSettingsAreStoredReplacedRemovedAndGoWithTheBucket
   ASSERT_TRUE(store_->DeleteBucket("other").ok());
   ASSERT_TRUE(store_->CreateBucket({"other", "mallory", "us-east-1", 0, ""}).ok());
   EXPECT_FALSE(store_->GetBucketSetting("other", "cors")->has_value());
-  EXPECT_EQ(store_->PutBucketSetting("other", first->generation, "cors", std::string("<s/>")).code(),
-            ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(
+      store_->PutBucketSetting("other", first->generation, "cors", std::string("<s/>")).code(),
+      ErrorCode::kNoSuchBucket);
   EXPECT_FALSE(store_->GetBucketSetting("other", "cors")->has_value());
 }
 
