@@ -15,6 +15,7 @@ BUILD_PKGS=(
 TEST_PKGS=(
   curl libcurl4-openssl-dev ca-certificates awscli python3-boto3 python3 sqlite3 procps docker-compose s3cmd rclone python3-pytest
   clang libclang-rt-14-dev
+  chromium fonts-liberation clang-format
 )
 
 PKGS=("${BUILD_PKGS[@]}")
