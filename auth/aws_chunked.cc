@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "auth/sigv4.h"
+#include "common/ascii.h"
+#include "common/hex.h"
 
 namespace s2lite::auth {
 namespace {
@@ -32,21 +34,6 @@ std::string_view TrimOws(std::string_view s) {
   while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsOws(s.back())) s.remove_suffix(1);
   return s;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 struct ChunkExtension {
@@ -161,7 +148,7 @@ Status AwsChunkedDecoder::OnChunkHeader(std::string_view line) {
   size_t digits = 0;
   uint64_t size = 0;
   for (; digits < line.size(); ++digits) {
-    int v = HexValue(line[digits]);
+    int v = common::HexDigitValue(line[digits]);
     if (v < 0) break;
     if (size > (UINT64_MAX >> 4)) return Malformed("chunk size too large");
     size = (size << 4) | static_cast<uint64_t>(v);
@@ -194,8 +181,8 @@ Status AwsChunkedDecoder::OnChunkHeader(std::string_view line) {
 
 Status AwsChunkedDecoder::OnChunkDataEnd() {
   if (signing_) {
-    Sha256Digest digest = chunk_hash_->Final();
-    if (Status s = VerifyChunkSignature(HexEncode(digest)); !s.ok()) return s;
+    common::Sha256Digest digest = chunk_hash_->Final();
+    if (Status s = VerifyChunkSignature(common::HexEncode(digest)); !s.ok()) return s;
   }
   phase_ = Phase::kDataCr;
   return Status::Ok();
@@ -214,7 +201,7 @@ Status AwsChunkedDecoder::VerifyChunkSignature(std::string_view data_sha256_hex)
   sts += '\n';
   sts += data_sha256_hex;
   std::string expected = SignatureHex(signing_->signing_key, sts);
-  if (!ConstantTimeEquals(expected, chunk_signature_)) return SignatureMismatch();
+  if (!common::ConstantTimeEquals(expected, chunk_signature_)) return SignatureMismatch();
   previous_signature_ = std::move(expected);
   return Status::Ok();
 }
@@ -224,7 +211,7 @@ Status AwsChunkedDecoder::OnTrailerLine(std::string_view line) {
   if (!trailer_expected_) return Malformed("trailer without x-amz-trailer");
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return Malformed("trailer line without ':'");
-  std::string name = Lower(TrimOws(line.substr(0, colon)));
+  std::string name = common::AsciiLower(TrimOws(line.substr(0, colon)));
   std::string_view value = TrimOws(line.substr(colon + 1));
   if (name.empty()) return Malformed("trailer without a name");
   if (name == kTrailerSignatureName) {
@@ -264,14 +251,15 @@ Status AwsChunkedDecoder::OnTrailersEnd() {
     sts += '\n';
     sts += previous_signature_;
     sts += '\n';
-    sts += Sha256Hex(canonical);
+    sts += common::Sha256Hex(canonical);
     return SignatureHex(signing_->signing_key, sts);
   };
   auto sorted = trailers_;
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  if (ConstantTimeEquals(signature_over(sorted), *trailer_signature_)) return Status::Ok();
-  if (sorted != trailers_ && ConstantTimeEquals(signature_over(trailers_), *trailer_signature_)) {
+  if (common::ConstantTimeEquals(signature_over(sorted), *trailer_signature_)) return Status::Ok();
+  if (sorted != trailers_ &&
+      common::ConstantTimeEquals(signature_over(trailers_), *trailer_signature_)) {
     return Status::Ok();
   }
   return SignatureMismatch();

@@ -17,13 +17,13 @@
 #include <utility>
 #include <vector>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
 #include "s2lite/status.h"
 
 namespace s2lite::auth {
 
 struct ChunkSigning {
-  Sha256Digest signing_key{};
+  common::Sha256Digest signing_key{};
   std::string amz_date;        // 20130524T000000Z
   std::string scope;           // 20130524/us-east-1/s3/aws4_request
   std::string seed_signature;  // the Authorization header's signature
@@ -75,7 +75,7 @@ class AwsChunkedDecoder {
   uint64_t chunk_left_ = 0;      // data bytes still due in the current chunk
   std::string chunk_signature_;  // as claimed by the current chunk's header
   std::string previous_signature_;
-  std::optional<Sha256Hasher> chunk_hash_;  // signed payloads only
+  std::optional<common::Sha256Hasher> chunk_hash_;  // signed payloads only
   std::optional<std::string> trailer_signature_;
   Status failed_;  // sticky: once framing or a signature fails, every call fails
 };

@@ -1,7 +1,7 @@
 #include "auth/checksum.h"
 
 #include "auth/crc.h"
-#include "auth/crypto.h"
+#include "common/crypto.h"
 
 namespace s2lite::auth {
 namespace {
@@ -125,9 +125,9 @@ std::unique_ptr<Checksummer> NewChecksummer(ChecksumAlgorithm a) {
     case ChecksumAlgorithm::kCrc64Nvme:
       return std::make_unique<CrcChecksummer<uint64_t, &Crc64Nvme>>();
     case ChecksumAlgorithm::kSha1:
-      return std::make_unique<HashChecksummer<Sha1Hasher>>();
+      return std::make_unique<HashChecksummer<common::Sha1Hasher>>();
     case ChecksumAlgorithm::kSha256:
-      return std::make_unique<HashChecksummer<Sha256Hasher>>();
+      return std::make_unique<HashChecksummer<common::Sha256Hasher>>();
   }
   return nullptr;
 }
@@ -139,14 +139,14 @@ std::string ChecksumRaw(ChecksumAlgorithm a, std::string_view data) {
 }
 
 std::string ChecksumBase64(ChecksumAlgorithm a, std::string_view data) {
-  return Base64Encode(ChecksumRaw(a, data));
+  return common::Base64Encode(ChecksumRaw(a, data));
 }
 
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html#large-object-checksums
 std::string CompositeChecksum(ChecksumAlgorithm a, const std::vector<std::string>& raw_parts) {
   std::unique_ptr<Checksummer> c = NewChecksummer(a);
   for (const std::string& raw : raw_parts) c->Update(raw.data(), raw.size());
-  return Base64Encode(c->FinalRaw()) + "-" + std::to_string(raw_parts.size());
+  return common::Base64Encode(c->FinalRaw()) + "-" + std::to_string(raw_parts.size());
 }
 
 std::string CombineCrcFullObject(ChecksumAlgorithm a,
@@ -158,7 +158,7 @@ std::string CombineCrcFullObject(ChecksumAlgorithm a,
       if (raw.size() != sizeof(T)) return std::string();
       crc = crc_combine(crc, FromBigEndian<T>(raw), size);
     }
-    return Base64Encode(BigEndianBytes<T>(crc));
+    return common::Base64Encode(BigEndianBytes<T>(crc));
   };
   switch (a) {
     case ChecksumAlgorithm::kCrc32:

@@ -276,9 +276,9 @@ void Md5Stream::Update(const void* data, size_t n) {
   batch_->waiting_.push_back(&s);
 }
 
-Md5Digest Md5Stream::Final() {
+common::Md5Digest Md5Stream::Final() {
   if (batch_) batch_->Settle(state_.get());
-  Md5Digest out{};
+  common::Md5Digest out{};
   MD5_Final(out.data(), &state_->ctx);
   return out;
 }

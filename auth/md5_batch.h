@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
 
 namespace s2lite::auth {
 
@@ -43,7 +43,7 @@ class Md5Stream {
   // until the next Update() or Final() on this stream, or its destruction.
   void Update(const void* data, size_t n);
   // The digest of everything given to Update(). Call once.
-  Md5Digest Final();
+  common::Md5Digest Final();
 
   struct State;
 

@@ -5,15 +5,11 @@
 #include <utility>
 #include <vector>
 
+#include "common/uri.h"
+
 namespace s2lite::auth {
 
-// One query parameter. `name`/`value` are percent-decoded; `has_value` is
-// false for a bare `?uploads` (no '=').
-struct QueryParam {
-  std::string name;
-  std::string value;
-  bool has_value = false;
-};
+using common::QueryParam;
 
 // The parts of an HTTP request that signatures cover. Built by server/ from
 // the wire request; no Beast types. Header names are lower-case, values are

@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
 
 namespace s2lite::auth {
 namespace {
@@ -172,8 +172,9 @@ std::string SigV2StringToSign(const RequestView& req, std::string_view bucket, b
 }
 
 std::string SigV2Signature(std::string_view secret, std::string_view string_to_sign) {
-  auto mac = HmacSha1(secret, string_to_sign);
-  return Base64Encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+  auto mac = common::HmacSha1(secret, string_to_sign);
+  return common::Base64Encode(
+      std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
 }  // namespace s2lite::auth

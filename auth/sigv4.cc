@@ -7,7 +7,8 @@
 #include <chrono>
 #include <utility>
 
-#include "auth/uri.h"
+#include "common/ascii.h"
+#include "common/uri.h"
 
 namespace s2lite::auth {
 namespace {
@@ -24,12 +25,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
@@ -94,7 +89,7 @@ Result<CredentialScope> ParseCredential(std::string_view value, const Credential
 
 std::vector<std::string> ParseSignedHeaderList(std::string_view value) {
   std::vector<std::string> names;
-  for (std::string_view name : Split(value, ';')) names.push_back(ToLower(Trim(name)));
+  for (std::string_view name : Split(value, ';')) names.push_back(common::AsciiLower(Trim(name)));
   return names;
 }
 
@@ -148,11 +143,11 @@ std::string NormalizePath(std::string_view path) {
 std::string CanonicalUri(std::string_view raw_path, bool normalize) {
   if (normalize) {
     // Generic services encode the already-encoded path once more.
-    return UriEncode(NormalizePath(raw_path), /*keep_slash=*/true);
+    return common::UriEncode(NormalizePath(raw_path), /*keep_slash=*/true);
   }
   if (raw_path.empty()) return "/";
-  std::optional<std::string> decoded = PercentDecode(raw_path);
-  return UriEncode(decoded ? *decoded : std::string(raw_path), /*keep_slash=*/true);
+  std::optional<std::string> decoded = common::PercentDecode(raw_path);
+  return common::UriEncode(decoded ? *decoded : std::string(raw_path), /*keep_slash=*/true);
 }
 
 std::string CanonicalQuery(const std::vector<QueryParam>& query, bool presigned) {
@@ -160,7 +155,7 @@ std::string CanonicalQuery(const std::vector<QueryParam>& query, bool presigned)
   encoded.reserve(query.size());
   for (const QueryParam& q : query) {
     if (presigned && q.name == "X-Amz-Signature") continue;
-    encoded.emplace_back(UriEncode(q.name, false), UriEncode(q.value, false));
+    encoded.emplace_back(common::UriEncode(q.name, false), common::UriEncode(q.value, false));
   }
   std::sort(encoded.begin(), encoded.end());
   std::string out;
@@ -215,7 +210,7 @@ Result<SigV4Header> ParseSigV4Authorization(std::string_view header) {
   SigV4Header out;
   out.credential = std::move(*scope);
   out.signed_headers = ParseSignedHeaderList(*signed_headers);
-  out.signature = ToLower(*signature);
+  out.signature = common::AsciiLower(*signature);
   return out;
 }
 
@@ -272,7 +267,7 @@ Result<SigV4Query> ParseSigV4Query(const RequestView& req) {
   SigV4Query out;
   out.auth.credential = std::move(*scope);
   out.auth.signed_headers = ParseSignedHeaderList(signed_headers->value);
-  out.auth.signature = ToLower(signature->value);
+  out.auth.signature = common::AsciiLower(signature->value);
   out.amz_date = date->value;
   out.expires_seconds = expires_seconds;
   return out;
@@ -318,32 +313,32 @@ std::string StringToSign(std::string_view amz_date, std::string_view scope,
   out += '\n';
   out += scope;
   out += '\n';
-  out += Sha256Hex(canonical_request);
+  out += common::Sha256Hex(canonical_request);
   return out;
 }
 
 namespace {
 
-Sha256Digest DeriveSigningKey(std::string_view secret, std::string_view date,
-                              std::string_view region, std::string_view service) {
-  auto as_view = [](const Sha256Digest& d) {
+common::Sha256Digest DeriveSigningKey(std::string_view secret, std::string_view date,
+                                      std::string_view region, std::string_view service) {
+  auto as_view = [](const common::Sha256Digest& d) {
     return std::string_view(reinterpret_cast<const char*>(d.data()), d.size());
   };
-  Sha256Digest k_date = HmacSha256("AWS4" + std::string(secret), date);
-  Sha256Digest k_region = HmacSha256(as_view(k_date), region);
-  Sha256Digest k_service = HmacSha256(as_view(k_region), service);
-  return HmacSha256(as_view(k_service), kAwsTerminator);
+  common::Sha256Digest k_date = common::HmacSha256("AWS4" + std::string(secret), date);
+  common::Sha256Digest k_region = common::HmacSha256(as_view(k_date), region);
+  common::Sha256Digest k_service = common::HmacSha256(as_view(k_region), service);
+  return common::HmacSha256(as_view(k_service), kAwsTerminator);
 }
 
 }  // namespace
 
 // The key changes once a day per (secret, region, service): four HMACs saved
 // on nearly every request. A few entries per thread, no locks.
-Sha256Digest SigningKey(std::string_view secret, std::string_view date, std::string_view region,
-                        std::string_view service) {
+common::Sha256Digest SigningKey(std::string_view secret, std::string_view date,
+                                std::string_view region, std::string_view service) {
   struct Entry {
     std::string secret, date, region, service;
-    Sha256Digest key{};
+    common::Sha256Digest key{};
     bool used = false;
   };
   constexpr size_t kEntries = 8;
@@ -366,9 +361,9 @@ Sha256Digest SigningKey(std::string_view secret, std::string_view date, std::str
   return e.key;
 }
 
-std::string SignatureHex(const Sha256Digest& signing_key, std::string_view string_to_sign) {
+std::string SignatureHex(const common::Sha256Digest& signing_key, std::string_view string_to_sign) {
   std::string_view key(reinterpret_cast<const char*>(signing_key.data()), signing_key.size());
-  return HexEncode(HmacSha256(key, string_to_sign));
+  return common::HexEncode(common::HmacSha256(key, string_to_sign));
 }
 
 std::optional<long long> ParseAmzDate(std::string_view s) {

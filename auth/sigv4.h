@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/crypto.h"
 #include "auth/request_view.h"
+#include "common/crypto.h"
 #include "s2lite/status.h"
 
 namespace s2lite::auth {
@@ -67,10 +67,10 @@ std::string CanonicalRequest(const RequestView& req, const std::vector<std::stri
 std::string StringToSign(std::string_view amz_date, std::string_view scope,
                          std::string_view canonical_request);
 // Cached per thread: derived once per (secret, date, region, service).
-Sha256Digest SigningKey(std::string_view secret, std::string_view date, std::string_view region,
-                        std::string_view service);
+common::Sha256Digest SigningKey(std::string_view secret, std::string_view date,
+                                std::string_view region, std::string_view service);
 // Lower-case hex HMAC-SHA256(key, string_to_sign).
-std::string SignatureHex(const Sha256Digest& signing_key, std::string_view string_to_sign);
+std::string SignatureHex(const common::Sha256Digest& signing_key, std::string_view string_to_sign);
 
 // Parses "20150830T123600Z" into seconds since the epoch; nullopt if malformed.
 std::optional<long long> ParseAmzDate(std::string_view s);

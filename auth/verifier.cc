@@ -10,6 +10,9 @@
 
 #include "auth/sigv2.h"
 #include "auth/sigv4.h"
+#include "common/ascii.h"
+#include "common/hex.h"
+#include "common/time.h"
 
 namespace s2lite::auth {
 namespace {
@@ -21,117 +24,6 @@ constexpr std::string_view kAmzContentSha256 = "x-amz-content-sha256";
 
 long long ToEpochSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
-std::optional<long long> EpochFromCivil(int year, int month, int day, int hour, int minute,
-                                        int second) {
-  if (month < 1 || day < 1) return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::year{year},
-                                  std::chrono::month{static_cast<unsigned>(month)},
-                                  std::chrono::day{static_cast<unsigned>(day)}};
-  if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  long long days = std::chrono::sys_days(ymd).time_since_epoch().count();
-  return days * 86400 + hour * 3600 + minute * 60 + second;
-}
-
-std::string FormatTime(long long epoch_seconds, const char* format) {
-  std::chrono::sys_seconds t{std::chrono::seconds{epoch_seconds}};
-  auto day = std::chrono::floor<std::chrono::days>(t);
-  std::chrono::year_month_day ymd{day};
-  std::chrono::hh_mm_ss hms{t - day};
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), format, static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
-
-// "2026-11-25T17:30:00Z": how S3 reports ServerTime and Expires.
-std::string FormatIso8601(long long t) { return FormatTime(t, "%04d-%02u-%02uT%02d:%02d:%02dZ"); }
-
-// "20261125T173000Z": the SigV4 timestamp.
-std::string FormatAmzDate(long long t) { return FormatTime(t, "%04d%02u%02uT%02d%02d%02dZ"); }
-
-std::vector<std::string_view> Tokens(std::string_view s, std::string_view separators) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && separators.find(s[i]) != std::string_view::npos) ++i;
-    size_t start = i;
-    while (i < s.size() && separators.find(s[i]) == std::string_view::npos) ++i;
-    if (i > start) out.push_back(s.substr(start, i - start));
-  }
-  return out;
-}
-
-std::optional<int> Number(std::string_view s, size_t min_digits, size_t max_digits) {
-  if (s.size() < min_digits || s.size() > max_digits) return std::nullopt;
-  int v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v < 0) return std::nullopt;
-  return v;
-}
-
-std::optional<int> MonthNumber(std::string_view s) {
-  static constexpr std::array<std::string_view, 12> kMonths = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  for (size_t i = 0; i < kMonths.size(); ++i) {
-    if (s == kMonths[i]) return static_cast<int>(i + 1);
-  }
-  return std::nullopt;
-}
-
-// Offset east of UTC in seconds: "GMT", "UTC", "UT", "Z" or "+hhmm"/"-hhmm".
-std::optional<long long> ZoneOffset(std::string_view zone) {
-  if (zone == "GMT" || zone == "UTC" || zone == "UT" || zone == "Z") return 0;
-  if (zone.size() != 5 || (zone[0] != '+' && zone[0] != '-')) return std::nullopt;
-  auto hh = Number(zone.substr(1, 2), 2, 2);
-  auto mm = Number(zone.substr(3, 2), 2, 2);
-  if (!hh || !mm || *mm > 59) return std::nullopt;
-  long long offset = *hh * 3600LL + *mm * 60LL;
-  return zone[0] == '+' ? offset : -offset;
-}
-
-std::optional<long long> Assemble(std::optional<int> year, std::optional<int> month,
-                                  std::optional<int> day, std::string_view clock,
-                                  std::optional<long long> zone_offset) {
-  std::vector<std::string_view> hms = Tokens(clock, ":");
-  if (!year || !month || !day || !zone_offset || hms.size() != 3) return std::nullopt;
-  auto h = Number(hms[0], 1, 2);
-  auto m = Number(hms[1], 2, 2);
-  auto s = Number(hms[2], 2, 2);
-  if (!h || !m || !s) return std::nullopt;
-  auto t = EpochFromCivil(*year, *month, *day, *h, *m, *s);
-  if (!t) return std::nullopt;
-  return *t - *zone_offset;
-}
-
-// The HTTP date forms of RFC 7231 section 7.1.1.1: IMF-fixdate (also with a
-// numeric zone, as the S3 SigV2 examples use), RFC 850 and asctime.
-std::optional<long long> ParseHttpDate(std::string_view s) {
-  size_t comma = s.find(',');
-  if (comma != std::string_view::npos) {
-    std::vector<std::string_view> t = Tokens(s.substr(comma + 1), " \t");
-    if (t.size() == 5) {  // "Sun, 06 Nov 1994 08:49:37 GMT"
-      return Assemble(Number(t[2], 4, 4), MonthNumber(t[1]), Number(t[0], 1, 2), t[3],
-                      ZoneOffset(t[4]));
-    }
-    if (t.size() == 3) {  // "Sunday, 06-Nov-94 08:49:37 GMT"
-      std::vector<std::string_view> dmy = Tokens(t[0], "-");
-      if (dmy.size() != 3) return std::nullopt;
-      std::optional<int> year = Number(dmy[2], 2, 4);
-      // RFC 7231: a two-digit year more than 50 years in the future is in the past century.
-      if (year && dmy[2].size() == 2) *year += *year < 70 ? 2000 : 1900;
-      return Assemble(year, MonthNumber(dmy[1]), Number(dmy[0], 1, 2), t[1], ZoneOffset(t[2]));
-    }
-    return std::nullopt;
-  }
-  std::vector<std::string_view> t = Tokens(s, " \t");
-  if (t.size() == 5) {  // "Sun Nov  6 08:49:37 1994"
-    return Assemble(Number(t[4], 4, 4), MonthNumber(t[1]), Number(t[2], 1, 2), t[3], 0LL);
-  }
-  return std::nullopt;
 }
 
 // ---------------------------------------------------------------------------
@@ -149,7 +41,7 @@ Status TooSkewed(std::string_view request_time, long long now, const VerifyConte
   return Status(ErrorCode::kRequestTimeTooSkewed,
                 "The difference between the request time and the current time is too large.")
       .With("RequestTime", std::string(request_time))
-      .With("ServerTime", FormatIso8601(now))
+      .With("ServerTime", common::FormatIso8601(now))
       .With("MaxAllowedSkewMilliseconds",
             std::to_string(std::chrono::milliseconds(ctx.max_skew).count()));
 }
@@ -161,14 +53,13 @@ Status UnknownAccessKey(std::string_view access_key) {
 }
 
 std::string SpacedHexBytes(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(s.size() * 3);
   for (size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
     if (i > 0) out += ' ';
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
+    out += common::kLowerHexDigits[c >> 4];
+    out += common::kLowerHexDigits[c & 15];
   }
   return out;
 }
@@ -289,10 +180,10 @@ Result<AuthResult> FinishSigV4(const RequestView& req, const VerifyContext& ctx,
   std::string canonical = CanonicalRequest(req, auth.signed_headers, payload_hash, opts);
   std::string scope = auth.credential.Scope();
   std::string string_to_sign = StringToSign(amz_date, scope, canonical);
-  Sha256Digest key = SigningKey(user->secret_key, auth.credential.date, auth.credential.region,
-                                auth.credential.service);
+  common::Sha256Digest key = SigningKey(user->secret_key, auth.credential.date,
+                                        auth.credential.region, auth.credential.service);
   std::string expected = SignatureHex(key, string_to_sign);
-  if (!ConstantTimeEquals(expected, auth.signature)) {
+  if (!common::ConstantTimeEquals(expected, auth.signature)) {
     return SignatureMismatch(auth.credential.access_key, string_to_sign, auth.signature)
         .With("CanonicalRequest", canonical)
         .With("CanonicalRequestBytes", SpacedHexBytes(canonical));
@@ -302,7 +193,7 @@ Result<AuthResult> FinishSigV4(const RequestView& req, const VerifyContext& ctx,
   result.scheme = scheme;
   // The canonical request signs the hash as sent; the body check wants one spelling.
   if (IsHex64(payload_hash)) {
-    for (char& c : payload_hash) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    payload_hash = common::AsciiLower(payload_hash);
   }
   result.payload_hash = std::move(payload_hash);
   result.seed_signature = auth.signature;
@@ -340,10 +231,11 @@ Result<AuthResult> VerifySigV4Header(const RequestView& req, std::string_view au
     amz_date = *x_amz_date;
     request_time = *x_amz_date;
   } else if (std::optional<std::string> date = HeaderValue(req, "date")) {
-    std::optional<long long> parsed = ParseHttpDate(*date);
+    std::optional<long long> parsed =
+        common::ParseHttpDate(*date, common::HttpDateZones::kAlsoNumeric);
     if (!parsed) return MissingDate();
     t = *parsed;
-    amz_date = FormatAmzDate(t);
+    amz_date = common::FormatAmzDate(t);
     request_time = *date;
   } else {
     return MissingDate();
@@ -377,8 +269,8 @@ Result<AuthResult> VerifySigV4Query(const RequestView& req, const VerifyContext&
   if (now > t + query->expires_seconds) {
     return AccessDenied("Request has expired")
         .With("X-Amz-Expires", std::to_string(query->expires_seconds))
-        .With("Expires", FormatIso8601(t + query->expires_seconds))
-        .With("ServerTime", FormatIso8601(now));
+        .With("Expires", common::FormatIso8601(t + query->expires_seconds))
+        .With("ServerTime", common::FormatIso8601(now));
   }
 
   std::string payload_hash(kUnsignedPayload);
@@ -404,7 +296,7 @@ Result<AuthResult> FinishSigV2(const RequestView& req, const VerifyContext& ctx,
   std::string string_to_sign =
       SigV2StringToSign(req, ctx.bucket, ctx.virtual_host, date_or_expires);
   std::string expected = SigV2Signature(user->secret_key, string_to_sign);
-  if (!ConstantTimeEquals(expected, provided)) {
+  if (!common::ConstantTimeEquals(expected, provided)) {
     return SignatureMismatch(access_key, string_to_sign, provided);
   }
   AuthResult result;
@@ -420,7 +312,7 @@ Result<AuthResult> VerifySigV2Header(const RequestView& req, std::string_view au
   std::optional<std::string> date = HeaderValue(req, "x-amz-date");
   if (!date) date = HeaderValue(req, "date");
   if (!date) return MissingDate();
-  std::optional<long long> t = ParseHttpDate(*date);
+  std::optional<long long> t = common::ParseHttpDate(*date, common::HttpDateZones::kAlsoNumeric);
   if (!t) return MissingDate();
   long long now = ToEpochSeconds(ctx.now);
   long long skew = now > *t ? now - *t : *t - now;
@@ -451,8 +343,8 @@ Result<AuthResult> VerifySigV2Query(const RequestView& req, const VerifyContext&
   long long now = ToEpochSeconds(ctx.now);
   if (now > expires_at) {
     return AccessDenied("Request has expired")
-        .With("Expires", FormatIso8601(expires_at))
-        .With("ServerTime", FormatIso8601(now));
+        .With("Expires", common::FormatIso8601(expires_at))
+        .With("ServerTime", common::FormatIso8601(now));
   }
   // Clients that leave '+' unescaped in the query make it a space; base64 has none.
   std::string provided = signature->value;

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "auth/crypto.h"
 #include "auth/request_view.h"
+#include "common/crypto.h"
 #include "s2lite/options.h"
 #include "s2lite/status.h"
 
@@ -41,7 +41,7 @@ struct AuthResult {
   std::string payload_hash;
   // For SigV4 streaming payloads: seed signature, signing key, scope and date.
   std::string seed_signature;
-  Sha256Digest signing_key{};
+  common::Sha256Digest signing_key{};
   std::string scope;
   std::string amz_date;
 };

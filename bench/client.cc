@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "auth/sigv4.h"
-#include "auth/uri.h"
+#include "common/uri.h"
 
 namespace s2lite::bench {
 namespace asio = boost::asio;
@@ -85,7 +85,7 @@ std::string Signer::SignAndSerialize(Request& r) {
     key_ = auth::SigningKey(secret_key_, day_, region_, "s3");
     ++key_derivations_;
   }
-  std::string payload = r.payload_hash.empty() ? auth::Sha256Hex(r.body) : r.payload_hash;
+  std::string payload = r.payload_hash.empty() ? common::Sha256Hex(r.body) : r.payload_hash;
   r.headers.emplace_back("host", host_);
   r.headers.emplace_back("x-amz-date", date);
   r.headers.emplace_back("x-amz-content-sha256", payload);
@@ -113,10 +113,10 @@ std::string Signer::SignAndSerialize(Request& r) {
   for (const auto& q : view.query) {
     out += sep;
     sep = '&';
-    out += auth::UriEncode(q.name, false);
+    out += common::UriEncode(q.name, false);
     if (q.has_value) {
       out += '=';
-      out += auth::UriEncode(q.value, false);
+      out += common::UriEncode(q.value, false);
     }
   }
   out += " HTTP/1.1\r\n";

@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "auth/crypto.h"
 #include "auth/request_view.h"
+#include "common/crypto.h"
 
 namespace s2lite::bench {
 
@@ -65,7 +65,7 @@ class Signer {
 
   std::string host_, access_key_, secret_key_, region_;
   std::string day_;  // YYYYMMDD of key_
-  auth::Sha256Digest key_{};
+  common::Sha256Digest key_{};
   int64_t date_second_ = -1;
   std::string amz_date_;
   uint64_t key_derivations_ = 0;

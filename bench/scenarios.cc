@@ -17,9 +17,9 @@
 
 #include "auth/checksum.h"
 #include "auth/crc.h"
-#include "auth/crypto.h"
 #include "auth/sigv4.h"
 #include "bench/bench.h"
+#include "common/crypto.h"
 
 namespace s2lite::bench {
 namespace {
@@ -70,7 +70,7 @@ class Bodies {
     std::string_view body = Get(n);
     std::lock_guard<std::mutex> lock(mu_);
     auto it = hashes_.find(n);
-    if (it == hashes_.end()) it = hashes_.emplace(n, auth::Sha256Hex(body)).first;
+    if (it == hashes_.end()) it = hashes_.emplace(n, common::Sha256Hex(body)).first;
     return it->second;
   }
   // The ETag S3 gives a part of the prefix: "<hex MD5>".
@@ -79,7 +79,7 @@ class Bodies {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = etags_.find(n);
     if (it == etags_.end()) {
-      it = etags_.emplace(n, "\"" + auth::HexEncode(auth::Md5(body)) + "\"").first;
+      it = etags_.emplace(n, "\"" + common::HexEncode(common::Md5(body)) + "\"").first;
     }
     return it->second;
   }
@@ -731,11 +731,12 @@ void Bench::ScenarioChecksums() {
       {"CRC32C", "isa-l crc32_iscsi (sse4.2)", crc32c, crc32c_portable},
       {"CRC64NVME", std::string(auth::Crc64NvmeImplementation()), crc64, crc64_portable},
       {"MD5", "openssl",
-       HashGbPerSecond(data, secs, [](std::string_view d) -> uint64_t { return auth::Md5(d)[0]; }),
+       HashGbPerSecond(data, secs,
+                       [](std::string_view d) -> uint64_t { return common::Md5(d)[0]; }),
        kNaN},
       {"SHA-256", "openssl",
        HashGbPerSecond(data, secs,
-                       [](std::string_view d) -> uint64_t { return auth::Sha256(d)[0]; }),
+                       [](std::string_view d) -> uint64_t { return common::Sha256(d)[0]; }),
        kNaN},
   };
   for (const Case& c : cases) {

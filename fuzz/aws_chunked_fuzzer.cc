@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::optional<auth::ChunkSigning> signing;
   if (is_signed) {
-    static const auth::Sha256Digest key =
+    static const common::Sha256Digest key =
         auth::SigningKey(fuzz::ExampleUser().secret_key, "20130524", "us-east-1", "s3");
     signing = auth::ChunkSigning{
         key, "20130524T000000Z", "20130524/us-east-1/s3/aws4_request",

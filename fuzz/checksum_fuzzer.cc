@@ -13,8 +13,8 @@
 
 #include "auth/checksum.h"
 #include "auth/crc.h"
-#include "auth/crypto.h"
 #include "auth/md5_batch.h"
+#include "common/crypto.h"
 
 namespace {
 
@@ -101,7 +101,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     for (int i = 0; i < streams; ++i) {
       const size_t skip = std::min<size_t>(n, static_cast<size_t>(i));
-      if (md5s[i]->Final() != Md5(std::string_view(reinterpret_cast<char*>(p) + skip, n - skip)))
+      if (md5s[i]->Final() !=
+          common::Md5(std::string_view(reinterpret_cast<char*>(p) + skip, n - skip)))
         __builtin_trap();
     }
   }

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "auth/request_view.h"
-#include "auth/uri.h"
+#include "common/uri.h"
 #include "s2lite/options.h"
 
 namespace s2lite::fuzz {
@@ -42,7 +42,7 @@ inline bool ParseRequestText(std::string_view in, auth::RequestView& req) {
   auto q = target.find('?');
   req.raw_path = std::string(target.substr(0, q));
   if (q != std::string_view::npos) {
-    auto query = auth::ParseQuery(target.substr(q + 1));
+    auto query = common::ParseQuery(target.substr(q + 1));
     if (!query) return false;
     req.query = std::move(*query);
   }

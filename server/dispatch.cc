@@ -3,12 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/aws_chunked.h"
-#include "auth/crypto.h"
+#include "common/ascii.h"
+#include "common/crypto.h"
+#include "common/time.h"
 #include "server/errors.h"
 #include "server/handlers/common.h"
 #include "server/logging.h"
 #include "server/state.h"
-#include "server/strings.h"
 
 namespace s2lite::server {
 namespace {
@@ -62,8 +63,8 @@ class PayloadPipeline final : public BodyPipeline {
   Status End() override {
     ctx_.body_bytes = received_;
     if (expected_.empty()) return Status::Ok();
-    std::string got = auth::HexEncode(hasher_.Final());
-    if (!auth::ConstantTimeEquals(got, expected_)) {
+    std::string got = common::HexEncode(hasher_.Final());
+    if (!common::ConstantTimeEquals(got, expected_)) {
       return Status(ErrorCode::kXAmzContentSHA256Mismatch)
           .With("ClientComputedContentSHA256", expected_)
           .With("S3ComputedContentSHA256", got);
@@ -79,7 +80,7 @@ class PayloadPipeline final : public BodyPipeline {
   BodySink* sink_;
   uint64_t limit_;
   uint64_t received_ = 0;
-  auth::Sha256Hasher hasher_;
+  common::Sha256Hasher hasher_;
 };
 
 // Decodes aws-chunked framing (signed chunks or unsigned with trailers),
@@ -249,7 +250,7 @@ void Finalize(RequestContext& ctx, Response& r) {
   // where they enter, but a header carrying CR/LF or another control
   // character is never written, whatever produced it.
   for (const auto& [name, value] : r.headers) {
-    if (HasControlChars(name) || HasControlChars(value)) {
+    if (common::HasControlChars(name) || common::HasControlChars(value)) {
       st.logger->error("request {}: response header {} holds control characters; not sent",
                        ctx.request_id, LogQuote(name));
       r = Response::Error(Status(ErrorCode::kInternalError));
@@ -285,7 +286,7 @@ void Finalize(RequestContext& ctx, Response& r) {
       r.body.clear();
     }
   }
-  r.headers.emplace_back("Date", FormatRfc1123(ToTimeMs(ctx.now)));
+  r.headers.emplace_back("Date", common::FormatHttpDate(ToTimeMs(ctx.now) / 1000));
   r.headers.emplace_back("x-amz-request-id", ctx.request_id);
   r.headers.emplace_back("x-amz-id-2", st.host_id);
   if (ctx.user) r.headers.emplace_back("x-amz-s2-requester", ctx.user->name);

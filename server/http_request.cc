@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "auth/uri.h"
-#include "server/strings.h"
+#include "common/ascii.h"
+#include "common/uri.h"
 
 namespace s2lite::server {
 namespace {
@@ -51,7 +51,7 @@ Status CheckFraming(const Headers& headers) {
     return Status(ErrorCode::kInvalidRequest,
                   "Transfer-Encoding and Content-Length must not be sent together");
   }
-  if (codings.empty() || !EqualsIgnoreCase(codings.back(), "chunked")) {
+  if (codings.empty() || !common::EqualsIgnoreCase(codings.back(), "chunked")) {
     return Status(ErrorCode::kInvalidRequest,
                   "The final Transfer-Encoding of a request must be chunked");
   }
@@ -130,13 +130,14 @@ Status BuildView(const HeaderParser& hp, RequestContext& ctx, size_t max_fields)
   auto q = target.find('?');
   ctx.view.raw_path = std::string(target.substr(0, q));
   if (q != std::string_view::npos) {
-    auto query = auth::ParseQuery(target.substr(q + 1));
+    auto query = common::ParseQuery(target.substr(q + 1));
     if (!query) return Status(ErrorCode::kInvalidURI);
     ctx.view.query = std::move(*query);
   }
   ctx.view.headers.reserve(fields);
   for (const auto& field : req) {
-    ctx.view.headers.emplace_back(AsciiLower(field.name_string()), std::string(field.value()));
+    ctx.view.headers.emplace_back(common::AsciiLower(field.name_string()),
+                                  std::string(field.value()));
   }
   if (Status s = CheckFraming(ctx.view.headers); !s.ok()) return s;
   if (Status s = CheckRepeatedHeaders(ctx.view.headers); !s.ok()) return s;

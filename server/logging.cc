@@ -7,6 +7,8 @@
 
 #include <mutex>
 
+#include "common/hex.h"
+
 namespace s2lite::server {
 namespace {
 
@@ -40,14 +42,14 @@ class CallbackSink final : public spdlog::sinks::base_sink<std::mutex> {
 };
 
 void AppendJsonEscaped(std::string_view s, spdlog::memory_buf_t& dest) {
-  static constexpr char kHex[] = "0123456789abcdef";
   for (char c : s) {
     unsigned char u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       dest.push_back('\\');
       dest.push_back(c);
     } else if (u < 0x20) {
-      const char esc[] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};
+      const char esc[] = {
+          '\\', 'u', '0', '0', common::kLowerHexDigits[u >> 4], common::kLowerHexDigits[u & 15]};
       dest.append(esc, esc + 6);
     } else {
       dest.push_back(c);

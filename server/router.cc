@@ -2,8 +2,8 @@
 
 #include <cctype>
 
-#include "auth/uri.h"
-#include "server/strings.h"
+#include "common/ascii.h"
+#include "common/uri.h"
 
 namespace s2lite::server {
 namespace {
@@ -179,7 +179,7 @@ bool IsValidBucketName(std::string_view name) {
 }
 
 std::string HostName(std::string_view host) {
-  std::string h = AsciiLower(StripPort(host));
+  std::string h = common::AsciiLower(StripPort(host));
   if (!h.empty() && h.back() == '.') h.pop_back();
   return h;
 }
@@ -230,12 +230,12 @@ Result<Route> ParseRoute(const auth::RequestView& req, std::string_view host,
   } else {
     auto slash = path.find('/');
     std::string_view raw_bucket = path.substr(0, slash);
-    auto bucket = auth::PercentDecode(raw_bucket);
+    auto bucket = common::PercentDecode(raw_bucket);
     if (!bucket) return Status(ErrorCode::kInvalidURI);
     r.bucket = std::move(*bucket);
     if (slash != std::string_view::npos) raw_key = path.substr(slash + 1);
   }
-  auto key = auth::PercentDecode(raw_key);
+  auto key = common::PercentDecode(raw_key);
   // S3 answers a key that is not UTF-8 with 400 InvalidURI; storing it would
   // also make every listing that contains it an ill-formed XML document.
   if (!key || !IsValidUtf8(*key)) return Status(ErrorCode::kInvalidURI);

@@ -30,14 +30,14 @@
 #include <thread>
 #include <unordered_set>
 
-#include "auth/crypto.h"
+#include "common/ascii.h"
+#include "common/crypto.h"
 #include "server/dispatch.h"
 #include "server/errors.h"
 #include "server/handlers/common.h"
 #include "server/http_request.h"
 #include "server/logging.h"
 #include "server/state.h"
-#include "server/strings.h"
 
 namespace s2lite {
 namespace {
@@ -314,7 +314,7 @@ Status EnsureBucket(server::ServerState& st, const std::string& name) {
 // Whether the client waits for "100 Continue" before sending its body.
 bool ExpectsContinue(const http::request_header<>& h) {
   auto it = h.find(http::field::expect);
-  return it != h.end() && server::EqualsIgnoreCase(it->value(), "100-continue");
+  return it != h.end() && common::EqualsIgnoreCase(it->value(), "100-continue");
 }
 
 }  // namespace
@@ -962,8 +962,8 @@ Status Server::Impl::Start() {
   st->options = options;
   st->logger = server::MakeLogger(options, "s2lite");
   for (const auto& u : options.users) st->users_by_access_key[u.access_key] = u;
-  st->host_id = auth::Base64Encode(auth::RandomHex(24));
-  st->request_id_prefix = auth::RandomHex(4);
+  st->host_id = common::Base64Encode(common::RandomHex(24));
+  st->request_id_prefix = common::RandomHex(4);
   storage::StoreOptions so{options.data_dir, options.in_memory, options.fsync,
                            /*group_commit=*/!options.in_memory};
   so.warn = [logger = st->logger](const std::string& message) { logger->warn("{}", message); };

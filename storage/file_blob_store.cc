@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
 #include "storage/blob_store.h"
 #include "storage/file_modes.h"
 
@@ -208,7 +208,7 @@ class FileBlobStore final : public BlobStore {
   }
 
   Result<std::unique_ptr<BlobWriter>> NewBlob() override {
-    std::string id = auth::RandomHex(kIdBytes);
+    std::string id = common::RandomHex(kIdBytes);
     std::string tmp_path = tmp_dir_ + "/" + id + std::string(kTmpSuffix);
     int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kPrivateFileMode);
     if (fd < 0) return ErrnoStatus("open", tmp_path, errno);

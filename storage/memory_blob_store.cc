@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
 #include "storage/blob_store.h"
 
 namespace s2lite::storage {
@@ -34,7 +34,7 @@ class MemoryBlobWriter final : public BlobWriter {
   Result<BlobRef> Commit() override {
     if (done_) return Status(ErrorCode::kInternalError, "blob writer is closed");
     done_ = true;
-    BlobRef ref{auth::RandomHex(16), bytes_.size()};
+    BlobRef ref{common::RandomHex(16), bytes_.size()};
     auto bytes = std::make_shared<const std::string>(std::move(bytes_));
     std::lock_guard lock(blobs_->mu);
     blobs_->blobs.emplace(ref.blob_id, std::move(bytes));

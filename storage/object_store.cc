@@ -14,7 +14,9 @@
 #include <unordered_set>
 #include <utility>
 
-#include "auth/crypto.h"
+#include "common/ascii.h"
+#include "common/crypto.h"
+#include "common/hex.h"
 #include "storage/errors.h"
 #include "storage/file_modes.h"
 #include "storage/registry.h"
@@ -26,7 +28,7 @@ namespace {
 // A random, non-zero bucket generation (fits SQLite's signed 64-bit integer).
 uint64_t NewGeneration() {
   static_assert(sizeof(unsigned long long) == 8);
-  std::string hex = auth::RandomHex(8);
+  std::string hex = common::RandomHex(8);
   uint64_t g = std::stoull(hex, nullptr, 16) & ((uint64_t{1} << 62) - 1);
   return g == 0 ? 1 : g;
 }
@@ -37,20 +39,12 @@ TimeMs NowMs() {
       .count();
 }
 
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // Lower-case, without surrounding quotes: the form etags are compared in.
 std::string NormalizeEtag(std::string_view etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
     etag = etag.substr(1, etag.size() - 2);
   }
-  return ToLower(etag);
+  return common::AsciiLower(etag);
 }
 
 std::vector<CompletePart> NormalizeParts(const std::vector<CompletePart>& parts) {
@@ -64,24 +58,6 @@ bool SamePartList(const std::vector<CompletePart>& a, const std::vector<Complete
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i].part_number != b[i].part_number || a[i].etag != b[i].etag) return false;
-  }
-  return true;
-}
-
-// Appends the bytes `hex` encodes; false if it is not even-length hex.
-bool AppendHexDecoded(std::string_view hex, std::string* out) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  if (hex.size() % 2 != 0) return false;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = nibble(hex[i]);
-    int lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>(hi * 16 + lo));
   }
   return true;
 }
@@ -111,7 +87,7 @@ Result<ObjectInfo> PlanCompletion(const UploadInfo& upload, const std::vector<Pa
   for (const CompletePart& want : listed) {
     while (it != parts.end() && it->part_number < want.part_number) ++it;
     if (it == parts.end() || it->part_number != want.part_number ||
-        ToLower(it->md5_hex) != want.etag) {
+        common::AsciiLower(it->md5_hex) != want.etag) {
       return Status(ErrorCode::kInvalidPart,
                     "One or more of the specified parts could not be found.  The part may not "
                     "have been uploaded, or the specified entity tag may not have matched the "
@@ -142,14 +118,14 @@ Result<ObjectInfo> PlanCompletion(const UploadInfo& upload, const std::vector<Pa
   object.parts_count = static_cast<int>(chosen.size());
   std::string md5s;
   for (const PartInfo* part : chosen) {
-    if (!AppendHexDecoded(part->md5_hex, &md5s)) {
+    if (!common::AppendHexDecoded(part->md5_hex, &md5s)) {
       return Status(ErrorCode::kInternalError, "stored part MD5 is not hex: " + part->md5_hex);
     }
     object.manifest.push_back(part->blob);
     object.size += part->blob.size;
   }
   object.etag =
-      "\"" + auth::HexEncode(auth::Md5(md5s)) + "-" + std::to_string(chosen.size()) + "\"";
+      "\"" + common::HexEncode(common::Md5(md5s)) + "-" + std::to_string(chosen.size()) + "\"";
   return object;
 }
 

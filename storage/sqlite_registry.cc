@@ -16,9 +16,10 @@
 #include <thread>
 #include <utility>
 
+#include "common/hex.h"
 #include "storage/errors.h"
-#include "storage/sqlite_db.h"
 #include "storage/spin_mutex.h"
+#include "storage/sqlite_db.h"
 
 namespace s2lite::storage {
 namespace {
@@ -1474,21 +1475,13 @@ void SqliteRegistry::AfterCommit(std::function<void()> fn) {
   fn();
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 void AppendEscaped(std::string_view in, std::string* out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   for (char c : in) {
     if (c == '%' || c == '&' || c == '=') {
       unsigned char u = static_cast<unsigned char>(c);
       *out += '%';
-      *out += kHex[u >> 4];
-      *out += kHex[u & 0xf];
+      *out += common::kUpperHexDigits[u >> 4];
+      *out += common::kUpperHexDigits[u & 0xf];
     } else {
       *out += c;
     }
@@ -1499,8 +1492,10 @@ std::string Unescape(std::string_view in) {
   std::string out;
   out.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2]));
+    if (in[i] == '%' && i + 2 < in.size() && common::HexDigitValue(in[i + 1]) >= 0 &&
+        common::HexDigitValue(in[i + 2]) >= 0) {
+      out += static_cast<char>(common::HexDigitValue(in[i + 1]) * 16 +
+                               common::HexDigitValue(in[i + 2]));
       i += 2;
     } else {
       out += in[i];

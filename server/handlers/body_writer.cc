@@ -1,7 +1,7 @@
 #include "server/handlers/body_writer.h"
 
+#include "common/ascii.h"
 #include "server/state.h"
-#include "server/strings.h"
 
 namespace s2lite::server {
 
@@ -26,7 +26,7 @@ Result<std::unique_ptr<BodyWriter>> BodyWriter::Start(RequestContext& ctx,
   w->ctx_ = &ctx;
   w->md5_ = std::make_unique<auth::Md5Stream>(ctx.md5_batch);
   if (const std::string* md5 = ctx.Header("content-md5")) {
-    auto raw = auth::Base64Decode(*md5);
+    auto raw = common::Base64Decode(*md5);
     if (!raw || raw->size() != 16) return Status(ErrorCode::kInvalidDigest);
     w->content_md5_raw_ = std::move(*raw);
   }
@@ -41,7 +41,7 @@ Result<std::unique_ptr<BodyWriter>> BodyWriter::Start(RequestContext& ctx,
     }
   }
   if (const std::string* trailer = ctx.Header("x-amz-trailer")) {
-    std::string name = AsciiLower(*trailer);
+    std::string name = common::AsciiLower(*trailer);
     auto a = auth::ChecksumFromHeader(name);
     if (!a)
       return Status(ErrorCode::kInvalidRequest,
@@ -75,21 +75,21 @@ Status BodyWriter::Write(const char* data, size_t n) {
 
 Result<WrittenBody> BodyWriter::Finish() {
   WrittenBody out;
-  auth::Md5Digest md5 = md5_->Final();
-  out.md5_hex = auth::HexEncode(md5);
+  common::Md5Digest md5 = md5_->Final();
+  out.md5_hex = common::HexEncode(md5);
   if (!content_md5_raw_.empty() &&
-      !auth::ConstantTimeEquals(content_md5_raw_,
-                                std::string_view(reinterpret_cast<const char*>(md5.data()), 16))) {
+      !common::ConstantTimeEquals(
+          content_md5_raw_, std::string_view(reinterpret_cast<const char*>(md5.data()), 16))) {
     blob_->Abort();
     return Status(ErrorCode::kBadDigest)
-        .With("ExpectedDigest", auth::Base64Encode(content_md5_raw_))
-        .With("CalculatedDigest",
-              auth::Base64Encode(std::string_view(reinterpret_cast<const char*>(md5.data()), 16)));
+        .With("ExpectedDigest", common::Base64Encode(content_md5_raw_))
+        .With("CalculatedDigest", common::Base64Encode(std::string_view(
+                                      reinterpret_cast<const char*>(md5.data()), 16)));
   }
   if (algorithm_) {
     out.checksum_algorithm = std::string(auth::ChecksumName(*algorithm_));
     out.checksum_raw = checksummer_->FinalRaw();
-    out.checksum_value = auth::Base64Encode(out.checksum_raw);
+    out.checksum_value = common::Base64Encode(out.checksum_raw);
     if (!expected_checksum_header_.empty()) {
       const std::string* expected = ctx_->HeaderOrTrailer(expected_checksum_header_);
       if (!expected) {

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "auth/checksum.h"
-#include "auth/crypto.h"
 #include "auth/md5_batch.h"
+#include "common/crypto.h"
 #include "s2lite/status.h"
 #include "server/request.h"
 #include "storage/blob_store.h"

@@ -1,4 +1,5 @@
 // ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
+#include "common/time.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/state.h"
@@ -16,7 +17,7 @@ Response HandleListBuckets(RequestContext& ctx) {
   for (const auto& b : *buckets) {
     w.Open("Bucket");
     w.Element("Name", b.name);
-    w.Element("CreationDate", FormatIso8601(b.created));
+    w.Element("CreationDate", common::FormatIso8601Millis(b.created));
     w.Close("Bucket");
   }
   w.Close("Buckets");

@@ -3,9 +3,10 @@
 #include <array>
 #include <ctime>
 
-#include "auth/crypto.h"
-#include "auth/uri.h"
-#include "server/strings.h"
+#include "common/ascii.h"
+#include "common/crypto.h"
+#include "common/time.h"
+#include "common/uri.h"
 #include "server/xml.h"
 
 namespace s2lite::server {
@@ -61,11 +62,11 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
   // every GET: refused when it enters, not only when it leaves.
   for (const std::string* v : {&a.content_type, &a.cache_control, &a.content_disposition,
                                &a.content_encoding, &a.content_language, &a.expires}) {
-    if (HasControlChars(*v))
+    if (common::HasControlChars(*v))
       return Status(ErrorCode::kInvalidArgument, "Header value contains control characters");
   }
   for (const auto& [name, value] : a.metadata) {
-    if (HasControlChars(value)) {
+    if (common::HasControlChars(value)) {
       return Status(ErrorCode::kInvalidArgument, "Header value contains control characters")
           .With("ArgumentName", "x-amz-meta-" + name);
     }
@@ -88,7 +89,7 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
     a.acl = *acl;
   }
   if (const std::string* tagging = ctx.Header("x-amz-tagging")) {
-    auto tags = auth::ParseQuery(*tagging);
+    auto tags = common::ParseQuery(*tagging);
     if (!tags)
       return Status(ErrorCode::kInvalidArgument,
                     "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL "
@@ -102,14 +103,14 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
     a.tagging = *tagging;
   }
   if (const std::string* alg = ctx.Header("x-amz-checksum-algorithm")) {
-    std::string up = AsciiUpper(*alg);
+    std::string up = common::AsciiUpper(*alg);
     if (!OneOf(kChecksumAlgorithms, up))
       return Status(ErrorCode::kInvalidRequest,
                     "Value for x-amz-checksum-algorithm header is invalid.");
     a.checksum_algorithm = up;
   }
   if (const std::string* type = ctx.Header("x-amz-checksum-type")) {
-    std::string up = AsciiUpper(*type);
+    std::string up = common::AsciiUpper(*type);
     if (up != "COMPOSITE" && up != "FULL_OBJECT")
       return Status(ErrorCode::kInvalidRequest, "Value for x-amz-checksum-type header is invalid.");
     a.checksum_type = up;
@@ -130,34 +131,8 @@ storage::TimeMs ToTimeMs(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-std::string FormatIso8601(storage::TimeMs ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
-
-std::string FormatRfc1123(storage::TimeMs ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  // Not strftime: its names follow the process locale, HTTP's do not.
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
-                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                tm.tm_sec);
-  return buf;
-}
-
 std::string CanonicalUserId(std::string_view user_name) {
-  return auth::Sha256Hex(std::string("s2lite-user:") + std::string(user_name));
+  return common::Sha256Hex(std::string("s2lite-user:") + std::string(user_name));
 }
 
 void WriteOwner(XmlWriter& w, std::string_view element, std::string_view user_name) {

@@ -24,10 +24,6 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx);
 // Valid canned ACL name ("private", "public-read", ...).
 bool IsCannedAcl(std::string_view acl);
 
-// "2026-11-25T17:30:00.000Z"
-std::string FormatIso8601(storage::TimeMs ms);
-// "Wed, 25 Nov 2026 17:30:00 GMT"
-std::string FormatRfc1123(storage::TimeMs ms);
 storage::TimeMs ToTimeMs(std::chrono::system_clock::time_point t);
 
 // A stable 64-hex-char canonical user id for a user name (S3 Owner/ID).

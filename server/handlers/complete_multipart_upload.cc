@@ -3,14 +3,14 @@
 #include <map>
 
 #include "auth/checksum.h"
-#include "auth/crypto.h"
-#include "auth/uri.h"
+#include "common/ascii.h"
+#include "common/crypto.h"
+#include "common/uri.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/multipart_common.h"
 #include "server/handlers/object_common.h"
 #include "server/state.h"
-#include "server/strings.h"
 #include "server/xml.h"
 #include "storage/errors.h"
 
@@ -35,7 +35,7 @@ Status CheckListedChecksum(const CompletePartXml& listed, const storage::PartInf
   for (const auto& [name, value] : listed.checksums) {
     auto alg = auth::ParseChecksumAlgorithm(name);
     if (!alg) return Status(ErrorCode::kMalformedXML);
-    auto raw = auth::Base64Decode(value);
+    auto raw = common::Base64Decode(value);
     if (!raw || raw->size() != auth::ChecksumRaw(*alg, {}).size()) return InvalidChecksumArgument();
     std::string alg_name(auth::ChecksumName(*alg));
     if (stored.checksum_algorithm == alg_name && stored.checksum_value == value) continue;
@@ -46,7 +46,7 @@ Status CheckListedChecksum(const CompletePartXml& listed, const storage::PartInf
           .With("PartNumber", std::to_string(listed.part_number));
     }
     return Status(ErrorCode::kBadDigest,
-                  "The " + AsciiLower(alg_name) + " you specified for part " +
+                  "The " + common::AsciiLower(alg_name) + " you specified for part " +
                       std::to_string(listed.part_number) + " did not match what we received.");
   }
   return Status::Ok();
@@ -68,17 +68,19 @@ Result<std::string> MultipartChecksum(const RequestContext& ctx, const storage::
   std::vector<std::pair<std::string, uint64_t>> raws;
   for (const CompletePartXml& part : listed) {
     auto it = by_number.find(part.part_number);
-    if (it == by_number.end() || AsciiLower(it->second->md5_hex) != AsciiLower(part.etag)) continue;
+    if (it == by_number.end() ||
+        common::AsciiLower(it->second->md5_hex) != common::AsciiLower(part.etag))
+      continue;
     if (Status s = CheckListedChecksum(part, *it->second, upload); !s.ok()) return s;
     if (alg_name.empty()) continue;
     if (composite && part.checksums.empty()) {
       return Status(ErrorCode::kInvalidRequest,
-                    "The upload was created using a " + AsciiLower(alg_name) +
+                    "The upload was created using a " + common::AsciiLower(alg_name) +
                         " checksum. The complete request must include the checksum for each "
                         "part. It was missing for part " +
                         std::to_string(part.part_number) + " in the request.");
     }
-    auto raw = auth::Base64Decode(it->second->checksum_value);
+    auto raw = common::Base64Decode(it->second->checksum_value);
     if (!raw || it->second->checksum_algorithm != alg_name) return std::string();
     raws.emplace_back(std::move(*raw), it->second->blob.size);
   }
@@ -97,7 +99,7 @@ Status CheckRequestedChecksum(const RequestContext& ctx, const storage::UploadIn
                               const std::string& computed) {
   std::string type = EffectiveChecksumType(upload.attrs);
   if (const std::string* want = ctx.Header("x-amz-checksum-type")) {
-    if (AsciiLower(*want) != AsciiLower(type)) {
+    if (common::AsciiLower(*want) != common::AsciiLower(type)) {
       return Status(ErrorCode::kInvalidRequest,
                     "The upload was created using the " + (type.empty() ? "null" : type) +
                         " checksum mode. The complete request must use the same checksum mode.");
@@ -109,15 +111,16 @@ Status CheckRequestedChecksum(const RequestContext& ctx, const storage::UploadIn
   if (!want) return Status::Ok();
   std::string bare = computed.substr(0, computed.find('-'));
   if (*want == computed || *want == bare) return Status::Ok();
-  return Status(ErrorCode::kBadDigest, "The " + AsciiLower(upload.attrs.checksum_algorithm) +
+  return Status(ErrorCode::kBadDigest, "The " +
+                                           common::AsciiLower(upload.attrs.checksum_algorithm) +
                                            " you specified did not match the calculated "
                                            "checksum.");
 }
 
 std::string Location(const RequestContext& ctx) {
   std::string out = (ctx.tls ? "https://" : "http://") + ctx.host + "/";
-  if (!ctx.route.virtual_host) out += auth::UriEncode(ctx.route.bucket, false) + "/";
-  return out + auth::UriEncode(ctx.route.key, true);
+  if (!ctx.route.virtual_host) out += common::UriEncode(ctx.route.bucket, false) + "/";
+  return out + common::UriEncode(ctx.route.key, true);
 }
 
 Response Answer(const RequestContext& ctx, const storage::ObjectInfo& object) {

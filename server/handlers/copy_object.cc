@@ -1,5 +1,6 @@
 // CopyObject: PUT /<bucket>/<key> with x-amz-copy-source
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
+#include "common/time.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
@@ -53,7 +54,7 @@ bool ChangesSomething(const RequestContext& ctx) {
 Response CopyResult(const storage::ObjectInfo& o) {
   XmlWriter w;
   w.Open("CopyObjectResult", true);
-  w.Element("LastModified", FormatIso8601(o.last_modified));
+  w.Element("LastModified", common::FormatIso8601Millis(o.last_modified));
   w.Element("ETag", o.etag);
   if (!o.checksum_value.empty()) {
     w.Element("ChecksumType", "FULL_OBJECT");

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdint>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/state.h"
@@ -31,7 +31,7 @@ std::string NewUploadId() {
     id[static_cast<size_t>(i)] = kOrdered[t % 62];
     t /= 62;
   }
-  return id + auth::RandomUrlSafe(18);
+  return id + common::RandomUrlSafe(18);
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/checksum.h"
-#include "auth/crypto.h"
+#include "common/crypto.h"
 #include "server/errors.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
@@ -28,14 +28,14 @@ Status CheckChecksum(auth::ChecksumAlgorithm algorithm, const std::string& expec
 Status CheckBodyDigest(const RequestContext& ctx) {
   bool checked = false;
   if (const std::string* md5 = ctx.Header("content-md5")) {
-    auto raw = auth::Base64Decode(*md5);
+    auto raw = common::Base64Decode(*md5);
     if (!raw || raw->size() != 16) return Status(ErrorCode::kInvalidDigest);
-    auth::Md5Digest got = auth::Md5(ctx.body);
+    common::Md5Digest got = common::Md5(ctx.body);
     std::string_view got_raw(reinterpret_cast<const char*>(got.data()), got.size());
-    if (!auth::ConstantTimeEquals(*raw, got_raw)) {
+    if (!common::ConstantTimeEquals(*raw, got_raw)) {
       return Status(ErrorCode::kBadDigest)
           .With("ExpectedDigest", *md5)
-          .With("CalculatedDigest", auth::Base64Encode(got_raw));
+          .With("CalculatedDigest", common::Base64Encode(got_raw));
     }
     checked = true;
   }

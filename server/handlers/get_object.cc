@@ -4,13 +4,14 @@
 #include <charconv>
 #include <optional>
 
-#include "auth/uri.h"
+#include "common/ascii.h"
+#include "common/time.h"
+#include "common/uri.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
 #include "server/handlers/preconditions.h"
 #include "server/state.h"
-#include "server/strings.h"
 
 namespace s2lite::server {
 namespace {
@@ -107,14 +108,14 @@ void SetHeader(Response& r, std::string_view name, std::string value) {
 
 int TagCount(const std::string& tagging) {
   if (tagging.empty()) return 0;
-  auto tags = auth::ParseQuery(tagging);
+  auto tags = common::ParseQuery(tagging);
   return tags ? static_cast<int>(tags->size()) : 0;
 }
 
 void AddObjectHeaders(Response& r, const storage::ObjectInfo& o) {
   const storage::ObjectAttrs& a = o.attrs;
   r.AddHeader("Accept-Ranges", "bytes");
-  r.AddHeader("Last-Modified", FormatRfc1123(o.last_modified));
+  r.AddHeader("Last-Modified", common::FormatHttpDate(o.last_modified / 1000));
   r.AddHeader("ETag", o.etag);
   if (!a.cache_control.empty()) r.AddHeader("Cache-Control", a.cache_control);
   if (!a.content_disposition.empty()) r.AddHeader("Content-Disposition", a.content_disposition);
@@ -159,7 +160,7 @@ Status ApplyOverrides(Response& r, const RequestContext& ctx) {
     const auth::QueryParam* q = ctx.view.Query(param);
     if (!q) continue;
     // Percent-decoded: a CR LF here would otherwise split the response.
-    if (HasControlChars(q->value)) {
+    if (common::HasControlChars(q->value)) {
       return Status(ErrorCode::kInvalidArgument, "Header value contains control characters")
           .With("ArgumentName", std::string(param));
     }
@@ -172,7 +173,7 @@ Response NotModified(const storage::ObjectInfo& o) {
   Response r;
   r.status = 304;
   r.AddHeader("ETag", o.etag);
-  r.AddHeader("Last-Modified", FormatRfc1123(o.last_modified));
+  r.AddHeader("Last-Modified", common::FormatHttpDate(o.last_modified / 1000));
   return r;
 }
 

@@ -3,6 +3,7 @@
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html
 #include <variant>
 
+#include "common/time.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/listing.h"
@@ -103,7 +104,7 @@ void WriteUpload(XmlWriter& w, const storage::UploadInfo& u, bool url_encode) {
   WriteOwner(w, "Initiator", u.initiator);
   WriteOwner(w, "Owner", u.owner);
   w.Element("StorageClass", u.attrs.storage_class);
-  w.Element("Initiated", FormatIso8601(u.created));
+  w.Element("Initiated", common::FormatIso8601Millis(u.created));
   if (!u.attrs.checksum_algorithm.empty()) {
     w.Element("ChecksumAlgorithm", u.attrs.checksum_algorithm);
     w.Element("ChecksumType", EffectiveChecksumType(u.attrs));

@@ -3,7 +3,8 @@
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
 #include <algorithm>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
+#include "common/time.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/listing.h"
@@ -85,7 +86,7 @@ void WriteEntries(XmlWriter& w, const Grouped<storage::ObjectInfo>& list, bool u
   for (const storage::ObjectInfo& o : list.entries) {
     w.Open("Contents");
     w.Element("Key", ListingEncode(o.key, url));
-    w.Element("LastModified", FormatIso8601(o.last_modified));
+    w.Element("LastModified", common::FormatIso8601Millis(o.last_modified));
     w.Element("ETag", o.etag);
     if (!o.attrs.checksum_algorithm.empty()) {
       w.Element("ChecksumAlgorithm", o.attrs.checksum_algorithm);
@@ -155,7 +156,7 @@ Response HandleListObjectsV2(RequestContext& ctx) {
   const auth::QueryParam* token = ctx.view.Query("continuation-token");
   if (token) {
     // The token is opaque to clients: base64 of the last key or prefix returned.
-    auto marker = auth::Base64Decode(token->value);
+    auto marker = common::Base64Decode(token->value);
     if (token->value.empty() || !marker) return Response::Error(InvalidToken(token->value));
     req->group.marker = std::move(*marker);
   } else if (start_after) {
@@ -169,7 +170,7 @@ Response HandleListObjectsV2(RequestContext& ctx) {
   OpenResult(w, ctx.route.bucket, *req);
   if (start_after) w.Element("StartAfter", ListingEncode(start_after->value, req->url));
   if (token) w.Element("ContinuationToken", token->value);
-  if (list->truncated) w.Element("NextContinuationToken", auth::Base64Encode(list->last));
+  if (list->truncated) w.Element("NextContinuationToken", common::Base64Encode(list->last));
   w.Element("KeyCount", static_cast<uint64_t>(list->entries.size() + list->common_prefixes.size()));
   return FinishResult(w, *req, *list, fetch_owner && fetch_owner->value == "true");
 }

@@ -2,6 +2,7 @@
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html
 #include <climits>
 
+#include "common/time.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/multipart_common.h"
@@ -14,7 +15,7 @@ namespace {
 void WritePart(XmlWriter& w, const storage::PartInfo& part) {
   w.Open("Part");
   w.Element("PartNumber", static_cast<uint64_t>(part.part_number));
-  w.Element("LastModified", FormatIso8601(part.last_modified));
+  w.Element("LastModified", common::FormatIso8601Millis(part.last_modified));
   w.Element("ETag", part.etag);
   w.Element("Size", part.blob.size);
   if (!part.checksum_algorithm.empty() && !part.checksum_value.empty())

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <limits>
 
-#include "auth/uri.h"
+#include "common/uri.h"
 
 namespace s2lite::server {
 
@@ -32,7 +32,7 @@ Result<bool> ParseEncodingType(const RequestContext& ctx) {
 }
 
 std::string ListingEncode(std::string_view value, bool url) {
-  return url ? auth::UriEncode(value, true) : std::string(value);
+  return url ? common::UriEncode(value, true) : std::string(value);
 }
 
 std::string CommonPrefixOf(std::string_view key, std::string_view prefix,

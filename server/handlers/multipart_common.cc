@@ -6,8 +6,8 @@
 #include <optional>
 
 #include "auth/checksum.h"
+#include "common/ascii.h"
 #include "server/state.h"
-#include "server/strings.h"
 #include "storage/errors.h"
 
 namespace s2lite::server {
@@ -26,7 +26,7 @@ std::optional<auth::ChecksumAlgorithm> RequestedAlgorithm(const RequestContext& 
     if (auto a = auth::ChecksumFromHeader(name)) return a;
   }
   if (const std::string* trailer = ctx.Header("x-amz-trailer")) {
-    if (auto a = auth::ChecksumFromHeader(AsciiLower(*trailer))) return a;
+    if (auto a = auth::ChecksumFromHeader(common::AsciiLower(*trailer))) return a;
   }
   if (const std::string* sdk = ctx.Header("x-amz-sdk-checksum-algorithm")) {
     return auth::ParseChecksumAlgorithm(*sdk);
@@ -69,8 +69,8 @@ Status CheckPartChecksumAlgorithm(const RequestContext& ctx, const storage::Uplo
   if (got == upload.attrs.checksum_algorithm) return Status::Ok();
   return Status(ErrorCode::kInvalidRequest,
                 "Checksum Type mismatch occurred, expected checksum Type: " +
-                    AsciiLower(upload.attrs.checksum_algorithm) +
-                    ", actual checksum Type: " + AsciiLower(got));
+                    common::AsciiLower(upload.attrs.checksum_algorithm) +
+                    ", actual checksum Type: " + common::AsciiLower(got));
 }
 
 storage::PartInfo MakePart(int part_number, const WrittenBody& body, storage::TimeMs now) {

@@ -4,12 +4,12 @@
 #include <optional>
 
 #include "auth/checksum.h"
-#include "auth/crypto.h"
-#include "auth/uri.h"
+#include "common/ascii.h"
+#include "common/crypto.h"
+#include "common/uri.h"
 #include "server/handlers/common.h"
 #include "server/handlers/preconditions.h"
 #include "server/state.h"
-#include "server/strings.h"
 #include "storage/errors.h"
 
 namespace s2lite::server {
@@ -57,7 +57,7 @@ std::string StripAwsChunked(std::string_view content_encoding) {
     std::string_view item = TrimSpaces(content_encoding.substr(0, comma));
     content_encoding =
         comma == std::string_view::npos ? std::string_view() : content_encoding.substr(comma + 1);
-    if (item.empty() || EqualsIgnoreCase(item, "aws-chunked")) continue;
+    if (item.empty() || common::EqualsIgnoreCase(item, "aws-chunked")) continue;
     if (!out.empty()) out += ',';
     out += item;
   }
@@ -112,14 +112,14 @@ Result<CopySource> ParseCopySource(std::string_view header) {
   if (size_t q = path.find('?'); q != std::string_view::npos) {
     // versionId is all a copy source takes: anything else, such as the rest of
     // a key with an unencoded '?', would copy another object than meant.
-    auto params = auth::ParseQuery(path.substr(q + 1));
+    auto params = common::ParseQuery(path.substr(q + 1));
     if (!params || params->size() != 1 || params->front().name != "versionId")
       return InvalidCopySource(header);
     version = std::move(params->front().value);
     path = path.substr(0, q);
   }
   // Decoded before it is split, as clients may encode the whole "bucket/key".
-  auto decoded = auth::PercentDecode(path);
+  auto decoded = common::PercentDecode(path);
   if (!decoded) return InvalidCopySource(header);
   std::string_view d = *decoded;
   if (!d.empty() && d.front() == '/') d.remove_prefix(1);
@@ -243,7 +243,7 @@ Result<WrittenBody> CopyManifestRange(storage::ObjectStore* store,
   }
   auto blob = store->NewBlob();
   if (!blob.ok()) return blob.status();
-  auth::Md5Hasher md5;
+  common::Md5Hasher md5;
   std::unique_ptr<char[]> buffer(new char[kCopyBuffer]);
   for (;;) {
     auto got = reader.Read(buffer.get(), kCopyBuffer);
@@ -254,11 +254,11 @@ Result<WrittenBody> CopyManifestRange(storage::ObjectStore* store,
     if (Status s = (*blob)->Write(buffer.get(), *got); !s.ok()) return s;
   }
   WrittenBody out;
-  out.md5_hex = auth::HexEncode(md5.Final());
+  out.md5_hex = common::HexEncode(md5.Final());
   if (algorithm) {
     out.checksum_algorithm = std::string(auth::ChecksumName(*algorithm));
     out.checksum_raw = checksummer->FinalRaw();
-    out.checksum_value = auth::Base64Encode(out.checksum_raw);
+    out.checksum_value = common::Base64Encode(out.checksum_raw);
   }
   auto committed = (*blob)->Commit();
   if (!committed.ok()) return committed.status();

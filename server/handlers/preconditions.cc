@@ -1,9 +1,6 @@
 #include "server/handlers/preconditions.h"
 
-#include <ctime>
-#include <iomanip>
-#include <locale>
-#include <sstream>
+#include "common/time.h"
 
 namespace s2lite::server {
 namespace {
@@ -22,27 +19,7 @@ std::string_view Unquote(std::string_view tag) {
   return tag;
 }
 
-std::optional<int64_t> ParseWith(std::string_view text, const char* format) {
-  std::istringstream in{std::string(text)};
-  // HTTP dates use English names whatever the process locale says.
-  in.imbue(std::locale::classic());
-  std::tm tm{};
-  in >> std::get_time(&tm, format);
-  if (in.fail()) return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 }  // namespace
-
-// https://www.rfc-editor.org/rfc/rfc9110#section-5.6.7 (all three forms must be accepted).
-std::optional<int64_t> ParseHttpDate(std::string_view text) {
-  text = Trim(text);
-  for (const char* format :
-       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"}) {
-    if (auto t = ParseWith(text, format)) return t;
-  }
-  return std::nullopt;
-}
 
 bool EtagListMatches(std::string_view list, std::string_view etag) {
   if (Trim(list) == "*") return true;
@@ -67,13 +44,13 @@ PreconditionResult EvaluatePreconditions(const RequestContext& ctx, std::string_
   if (const std::string* v = header("if-match")) {
     if (!EtagListMatches(*v, etag)) return {Precondition::kFailed, label("If-Match")};
   } else if (const std::string* v = header("if-unmodified-since")) {
-    auto t = ParseHttpDate(*v);
+    auto t = common::ParseHttpDate(Trim(*v));
     if (t && modified > *t) return {Precondition::kFailed, label("If-Unmodified-Since")};
   }
   if (const std::string* v = header("if-none-match")) {
     if (EtagListMatches(*v, etag)) return {Precondition::kNotModified, label("If-None-Match")};
   } else if (const std::string* v = header("if-modified-since")) {
-    auto t = ParseHttpDate(*v);
+    auto t = common::ParseHttpDate(Trim(*v));
     if (t && modified <= *t) return {Precondition::kNotModified, label("If-Modified-Since")};
   }
   return {};

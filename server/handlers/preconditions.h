@@ -15,10 +15,6 @@
 
 namespace s2lite::server {
 
-// Seconds since the epoch of an HTTP date (RFC 1123, RFC 850 or asctime
-// form), or nullopt when it is none of them.
-std::optional<int64_t> ParseHttpDate(std::string_view text);
-
 // Whether an If-Match / If-None-Match value ("*", or a comma-separated list
 // of entity tags, quoted or not, weak or strong) matches `etag` (quoted or not).
 bool EtagListMatches(std::string_view list, std::string_view etag);

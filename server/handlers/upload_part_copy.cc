@@ -2,6 +2,7 @@
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
 #include <charconv>
 
+#include "common/time.h"
 #include "server/handlers/body_writer.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
@@ -52,7 +53,7 @@ Result<ByteRange> ParseRange(const RequestContext& ctx, uint64_t size) {
 Response CopyPartResult(const storage::PartInfo& part, const storage::UploadInfo& upload) {
   XmlWriter w;
   w.Open("CopyPartResult", true);
-  w.Element("LastModified", FormatIso8601(part.last_modified));
+  w.Element("LastModified", common::FormatIso8601Millis(part.last_modified));
   w.Element("ETag", part.etag);
   if (!part.checksum_algorithm.empty())
     w.Element("Checksum" + part.checksum_algorithm, part.checksum_value);

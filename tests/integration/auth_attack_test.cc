@@ -5,10 +5,10 @@
 
 #include <mutex>
 
-#include "auth/crypto.h"
 #include "auth/request_view.h"
 #include "auth/sigv4.h"
-#include "auth/uri.h"
+#include "common/crypto.h"
+#include "common/uri.h"
 #include "raw_socket.h"
 #include "server_fixture.h"
 
@@ -54,12 +54,12 @@ class AuthAttackTest : public ServerTest {
     Signed out;
     std::string host = "127.0.0.1:" + std::to_string(server_->port());
     std::string amz_date = AmzDate(now);
-    std::string payload = auth::Sha256Hex("");
+    std::string payload = common::Sha256Hex("");
     auth::RequestView v;
     v.method = method;
     auto q = target.find('?');
     v.raw_path = target.substr(0, q);
-    if (q != std::string::npos) v.query = *auth::ParseQuery(target.substr(q + 1));
+    if (q != std::string::npos) v.query = *common::ParseQuery(target.substr(q + 1));
     v.headers = {{"host", host}, {"x-amz-content-sha256", payload}, {"x-amz-date", amz_date}};
     std::vector<std::string> signed_headers = {"x-amz-content-sha256", "x-amz-date"};
     if (sign_host) signed_headers.insert(signed_headers.begin(), "host");
@@ -88,13 +88,12 @@ class AuthAttackTest : public ServerTest {
     std::string amz_date = AmzDate(at);
     std::string scope = amz_date.substr(0, 8) + "/us-east-1/s3/aws4_request";
     std::string query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" +
-                        auth::UriEncode("AKIAALICE/" + scope, false) + "&X-Amz-Date=" + amz_date +
-                        "&X-Amz-Expires=" + std::to_string(expires) +
-                        "&X-Amz-SignedHeaders=host";
+                        common::UriEncode("AKIAALICE/" + scope, false) + "&X-Amz-Date=" + amz_date +
+                        "&X-Amz-Expires=" + std::to_string(expires) + "&X-Amz-SignedHeaders=host";
     auth::RequestView v;
     v.method = "GET";
     v.raw_path = path;
-    v.query = *auth::ParseQuery(query);
+    v.query = *common::ParseQuery(query);
     v.headers = {{"host", "127.0.0.1:" + std::to_string(server_->port())}};
     std::string sts = auth::StringToSign(
         amz_date, scope,

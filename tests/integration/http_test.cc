@@ -6,7 +6,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
 #include "server_fixture.h"
 
 namespace s2lite::testing {
@@ -46,9 +46,9 @@ TEST_F(HttpTest, PipelinedBodiesEndAtTheirContentLength) {
   auto responses = SendRaw(server_->port(), bytes, 3);
   ASSERT_EQ(responses.size(), 3u);
   EXPECT_EQ(responses[0].status, 200);
-  EXPECT_EQ(responses[0].Header("etag"), "\"" + auth::HexEncode(auth::Md5(a.body)) + "\"");
+  EXPECT_EQ(responses[0].Header("etag"), "\"" + common::HexEncode(common::Md5(a.body)) + "\"");
   EXPECT_EQ(responses[1].status, 200);
-  EXPECT_EQ(responses[1].Header("etag"), "\"" + auth::HexEncode(auth::Md5(b.body)) + "\"");
+  EXPECT_EQ(responses[1].Header("etag"), "\"" + common::HexEncode(common::Md5(b.body)) + "\"");
   EXPECT_EQ(responses[2].status, 200);
   EXPECT_EQ(responses[2].body, "first body");
 }

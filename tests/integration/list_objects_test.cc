@@ -5,7 +5,7 @@
 #include <regex>
 #include <set>
 
-#include "auth/uri.h"
+#include "common/uri.h"
 #include "server_fixture.h"
 
 namespace s2lite::testing {
@@ -33,7 +33,7 @@ class ListObjectsTest : public ServerTest {
     for (const std::string& key : keys) {
       HttpRequest r;
       r.method = "PUT";
-      r.target = "/alice-bucket/" + auth::UriEncode(key, true);
+      r.target = "/alice-bucket/" + common::UriEncode(key, true);
       r.body = "body of " + key;
       HttpResponse put = alice_->Send(r, true);
       ASSERT_EQ(put.status, 200) << key << ": " << put.body;
@@ -45,7 +45,7 @@ class ListObjectsTest : public ServerTest {
     r.target = "/alice-bucket?" + query;
     return (client ? client : alice_.get())->Send(r, true);
   }
-  static std::string Q(const std::string& value) { return auth::UriEncode(value, false); }
+  static std::string Q(const std::string& value) { return common::UriEncode(value, false); }
 };
 
 TEST_F(ListObjectsTest, V1WritesS3sDocument) {

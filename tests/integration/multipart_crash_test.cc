@@ -4,9 +4,9 @@
 // acknowledged size and ETag; every upload is pending or completed, never
 // torn; no blob file outlives the rows that refer to it.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,7 +20,7 @@
 #include <set>
 #include <thread>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
 #include "storage/object_store.h"
 #include "test_client.h"
 
@@ -32,7 +32,7 @@ namespace {
 constexpr char kBucket[] = "crash-bucket";
 
 std::string Md5Raw(std::string_view data) {
-  auth::Md5Digest d = auth::Md5(data);
+  common::Md5Digest d = common::Md5(data);
   return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }
 
@@ -56,7 +56,7 @@ std::string ObjectBytes(int seq) {
 std::string ExpectedEtag(int seq) {
   std::string digests;
   for (int p = 1; p <= kParts; ++p) digests += Md5Raw(PartBytes(seq, p));
-  return "\"" + auth::HexEncode(auth::Md5(digests)) + "-" + std::to_string(kParts) + "\"";
+  return "\"" + common::HexEncode(common::Md5(digests)) + "-" + std::to_string(kParts) + "\"";
 }
 
 // The s2lite binary on a data directory, started with --ready-file.

@@ -6,15 +6,15 @@
 
 #include <atomic>
 #include <barrier>
-#include <filesystem>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <filesystem>
 #include <map>
 #include <thread>
 
 #include "auth/checksum.h"
-#include "auth/crypto.h"
+#include "common/crypto.h"
 #include "raw_socket.h"
 #include "server_fixture.h"
 
@@ -25,14 +25,14 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 constexpr uint64_t kMinPart = 1024;
 
-std::string Md5Hex(std::string_view data) { return auth::HexEncode(auth::Md5(data)); }
+std::string Md5Hex(std::string_view data) { return common::HexEncode(common::Md5(data)); }
 
 // S3's multipart ETag, computed here from the parts' bytes: the MD5 of the
 // concatenated binary MD5s, then "-N".
 std::string MultipartEtag(const std::vector<std::string>& parts) {
   std::string digests;
   for (const std::string& p : parts) {
-    auth::Md5Digest d = auth::Md5(p);
+    common::Md5Digest d = common::Md5(p);
     digests.append(reinterpret_cast<const char*>(d.data()), d.size());
   }
   return "\"" + Md5Hex(digests) + "-" + std::to_string(parts.size()) + "\"";
@@ -329,8 +329,8 @@ TEST_F(MultipartTest, ContentMd5AndChecksumsAreVerified) {
   std::string id = Initiate("k");
   std::string data = "the part";
   auto md5_of = [](std::string_view s) {
-    auth::Md5Digest d = auth::Md5(s);
-    return auth::Base64Encode(std::string_view(reinterpret_cast<const char*>(d.data()), 16));
+    common::Md5Digest d = common::Md5(s);
+    return common::Base64Encode(std::string_view(reinterpret_cast<const char*>(d.data()), 16));
   };
   ExpectError(PutPart("k", id, "1", data, {{"Content-MD5", md5_of("other")}}), 400, "BadDigest");
   ExpectError(PutPart("k", id, "1", data, {{"Content-MD5", "not-base64!"}}), 400, "InvalidDigest");
@@ -674,7 +674,7 @@ TEST_F(MultipartTest, CompositeChecksumIsComputedValidatedAndReturned) {
   std::vector<std::string> raws = {auth::ChecksumRaw(ChecksumAlgorithm::kCrc32, parts[0]),
                                    auth::ChecksumRaw(ChecksumAlgorithm::kCrc32, parts[1])};
   std::string expected =
-      auth::Base64Encode(auth::ChecksumRaw(ChecksumAlgorithm::kCrc32, raws[0] + raws[1])) + "-2";
+      common::Base64Encode(auth::ChecksumRaw(ChecksumAlgorithm::kCrc32, raws[0] + raws[1])) + "-2";
   HttpResponse done = Complete("k", id, body("<ChecksumCRC32>" + sums[1] + "</ChecksumCRC32>"));
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(done.Xml("ChecksumCRC32"), expected);

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "auth/checksum.h"
-#include "auth/crypto.h"
-#include "auth/uri.h"
+#include "common/crypto.h"
+#include "common/uri.h"
 #include "server_fixture.h"
 
 namespace s2lite::testing {
@@ -28,11 +28,11 @@ std::string RandomBytes(size_t n, uint32_t seed = 42) {
   return s;
 }
 
-std::string Md5Hex(const std::string& data) { return auth::HexEncode(auth::Md5(data)); }
+std::string Md5Hex(const std::string& data) { return common::HexEncode(common::Md5(data)); }
 
 std::string Md5Base64(const std::string& data) {
-  auth::Md5Digest d = auth::Md5(data);
-  return auth::Base64Encode(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+  common::Md5Digest d = common::Md5(data);
+  return common::Base64Encode(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
 }
 
 std::string Crc32(const std::string& data) {
@@ -40,7 +40,7 @@ std::string Crc32(const std::string& data) {
 }
 
 std::string ObjectPath(const std::string& key, const std::string& bucket = "alice-bucket") {
-  return "/" + bucket + "/" + auth::UriEncode(key, true);
+  return "/" + bucket + "/" + common::UriEncode(key, true);
 }
 
 class ObjectTest : public ServerTest {
@@ -674,11 +674,11 @@ TEST_F(ObjectTest, CopyOntoItselfMustChangeSomething) {
 TEST_F(ObjectTest, CopyDecodesTheSourceAndIgnoresANullVersion) {
   const std::string key = "dir/sp ace+\xE2\x82\xAC";
   ASSERT_EQ(Put(key, "unicode").status, 200);
-  HttpResponse r = Copy("dst", "/alice-bucket/" + auth::UriEncode(key, true) + "?versionId=null");
+  HttpResponse r = Copy("dst", "/alice-bucket/" + common::UriEncode(key, true) + "?versionId=null");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Get("dst").body, "unicode");
   HttpResponse version =
-      Copy("dst", "/alice-bucket/" + auth::UriEncode(key, true) + "?versionId=abc");
+      Copy("dst", "/alice-bucket/" + common::UriEncode(key, true) + "?versionId=abc");
   EXPECT_EQ(version.status, 400);
   EXPECT_EQ(version.Xml("Code"), "InvalidArgument");
   for (const std::string bad : {"alice-bucket", "/alice-bucket/", "nokey"}) {

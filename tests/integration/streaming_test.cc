@@ -3,8 +3,8 @@
 // a tampered chunk stores nothing.
 #include <gtest/gtest.h>
 
-#include "auth/crypto.h"
 #include "auth/sigv4.h"
+#include "common/crypto.h"
 #include "s2lite/testing/gtest.h"
 #include "test_client.h"
 
@@ -25,7 +25,7 @@ class StreamingTest : public S3Test {
     std::string prev = seed, out;
     auto chunk = [&](std::string_view payload) {
       std::string sts = "AWS4-HMAC-SHA256-PAYLOAD\n" + amz_date + "\n" + scope + "\n" + prev +
-                        "\n" + auth::Sha256Hex("") + "\n" + auth::Sha256Hex(payload);
+                        "\n" + common::Sha256Hex("") + "\n" + common::Sha256Hex(payload);
       prev = auth::SignatureHex(key, sts);
       char size[32];
       std::snprintf(size, sizeof size, "%zx", payload.size());
@@ -69,7 +69,7 @@ TEST_F(StreamingTest, SignedChunksAreVerifiedAndOnlyPayloadIsStored) {
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 % 251);
   HttpResponse r = PutStreaming("streamed.bin", data, false);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.Header("etag"), "\"" + auth::HexEncode(auth::Md5(data)) + "\"");
+  EXPECT_EQ(r.Header("etag"), "\"" + common::HexEncode(common::Md5(data)) + "\"");
   EXPECT_EQ(*server().ReadObject(bucket(), "streamed.bin"), data);
   auto objects = server().ListObjects(bucket());
   ASSERT_EQ(objects->size(), 1u);
@@ -89,7 +89,7 @@ TEST_F(StreamingTest, SignedPayloadHashMismatchIsRefused) {
   r.method = "PUT";
   r.target = "/" + bucket() + "/hashed.bin";
   r.body = "actual body";
-  r.payload_hash = auth::Sha256Hex("another body");
+  r.payload_hash = common::Sha256Hex("another body");
   TestClient c(server().port(), access_key(), secret_key());
   HttpResponse resp = c.Send(r);
   EXPECT_EQ(resp.status, 400);

@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "auth/crypto.h"
 #include "auth/request_view.h"
 #include "auth/sigv2.h"
 #include "auth/sigv4.h"
-#include "auth/uri.h"
+#include "common/crypto.h"
+#include "common/uri.h"
 
 namespace s2lite::testing {
 namespace asio = boost::asio;
@@ -86,7 +86,7 @@ auth::RequestView ViewOf(const HttpRequest& req) {
   v.method = req.method;
   auto q = req.target.find('?');
   v.raw_path = req.target.substr(0, q);
-  if (q != std::string::npos) v.query = *auth::ParseQuery(req.target.substr(q + 1));
+  if (q != std::string::npos) v.query = *common::ParseQuery(req.target.substr(q + 1));
   for (const auto& [n, val] : req.headers) {
     std::string lower = n;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -114,7 +114,7 @@ std::string TestClient::Serialize(HttpRequest req) {
     std::string amz_date = AmzDate(now);
     std::string payload = !req.payload_hash.empty() ? req.payload_hash
                           : req.unsigned_payload    ? "UNSIGNED-PAYLOAD"
-                                                    : auth::Sha256Hex(req.body);
+                                                    : common::Sha256Hex(req.body);
     req.headers.emplace_back("x-amz-date", amz_date);
     req.headers.emplace_back("x-amz-content-sha256", payload);
     auth::RequestView v = ViewOf(req);

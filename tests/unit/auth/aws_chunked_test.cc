@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "auth/checksum.h"
-#include "auth/crypto.h"
 #include "auth/sigv4.h"
+#include "common/crypto.h"
 
 namespace s2lite::auth {
 namespace {
@@ -59,8 +59,8 @@ std::string AwsTrailerExampleBody() {
 
 // An independent signer, written from the AWS pages, for bodies of any shape.
 std::string Hmac(const ChunkSigning& s, const std::string& sts) {
-  return HexEncode(
-      HmacSha256(std::string_view(reinterpret_cast<const char*>(s.signing_key.data()), 32), sts));
+  return common::HexEncode(common::HmacSha256(
+      std::string_view(reinterpret_cast<const char*>(s.signing_key.data()), 32), sts));
 }
 
 struct SignedBody {
@@ -75,8 +75,9 @@ SignedBody SignBody(const ChunkSigning& s, const std::vector<std::string>& chunk
   std::vector<std::string> all = chunks;
   all.emplace_back();
   for (const std::string& data : all) {
-    std::string sig = Hmac(s, "AWS4-HMAC-SHA256-PAYLOAD\n" + s.amz_date + "\n" + s.scope + "\n" +
-                                  prev + "\n" + Sha256Hex("") + "\n" + Sha256Hex(data));
+    std::string sig =
+        Hmac(s, "AWS4-HMAC-SHA256-PAYLOAD\n" + s.amz_date + "\n" + s.scope + "\n" + prev + "\n" +
+                    common::Sha256Hex("") + "\n" + common::Sha256Hex(data));
     char size[32];
     snprintf(size, sizeof(size), "%zx", data.size());
     out.body += std::string(size) + ";chunk-signature=" + sig + "\r\n" + data;
@@ -91,7 +92,7 @@ SignedBody SignBody(const ChunkSigning& s, const std::vector<std::string>& chunk
       canonical += name + ":" + value + "\n";
     }
     std::string sig = Hmac(s, "AWS4-HMAC-SHA256-TRAILER\n" + s.amz_date + "\n" + s.scope + "\n" +
-                                  prev + "\n" + Sha256Hex(canonical));
+                                  prev + "\n" + common::Sha256Hex(canonical));
     out.body += "x-amz-trailer-signature:" + sig + "\r\n";
   }
   out.body += "\r\n";

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
 
 namespace s2lite::auth {
 namespace {
@@ -91,7 +91,7 @@ TEST(ChecksumTest, MatchesKnownVectors) {
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(ChecksumName(c.algorithm)) + " of \"" + c.input.substr(0, 16) + "\"");
     EXPECT_EQ(ChecksumBase64(c.algorithm, c.input), c.base64);
-    EXPECT_EQ(Base64Encode(ChecksumRaw(c.algorithm, c.input)), c.base64);
+    EXPECT_EQ(common::Base64Encode(ChecksumRaw(c.algorithm, c.input)), c.base64);
   }
 }
 
@@ -195,13 +195,13 @@ TEST(ChecksumTest, ParsesNamesAndHeaders) {
 std::string IndependentRaw(ChecksumAlgorithm a, std::string_view data) {
   switch (a) {
     case ChecksumAlgorithm::kSha1: {
-      Sha1Hasher h;
+      common::Sha1Hasher h;
       h.Update(data.data(), data.size());
       auto d = h.Final();
       return std::string(reinterpret_cast<const char*>(d.data()), d.size());
     }
     case ChecksumAlgorithm::kSha256: {
-      auto d = Sha256(data);
+      auto d = common::Sha256(data);
       return std::string(reinterpret_cast<const char*>(d.data()), d.size());
     }
     default:
@@ -227,8 +227,8 @@ TEST(ChecksumTest, CompositeIsChecksumOfPartChecksumsWithPartCount) {
         raws.push_back(ChecksumRaw(a, part));
         concatenated += IndependentRaw(a, part);
       }
-      std::string expected =
-          Base64Encode(IndependentRaw(a, concatenated)) + "-" + std::to_string(parts.size());
+      std::string expected = common::Base64Encode(IndependentRaw(a, concatenated)) + "-" +
+                             std::to_string(parts.size());
       EXPECT_EQ(CompositeChecksum(a, raws), expected);
     }
   }
@@ -240,7 +240,7 @@ TEST(ChecksumTest, CompositeOfKnownParts) {
                                    ChecksumRaw(ChecksumAlgorithm::kCrc32, "world")};
   uint32_t expected = ReferenceCrc<uint32_t>(raws[0] + raws[1], 0xEDB88320u);
   EXPECT_EQ(CompositeChecksum(ChecksumAlgorithm::kCrc32, raws),
-            Base64Encode(ToBigEndian(expected, 4)) + "-2");
+            common::Base64Encode(ToBigEndian(expected, 4)) + "-2");
 }
 
 TEST(ChecksumTest, CombinedFullObjectCrcEqualsCrcOfConcatenation) {
@@ -283,7 +283,7 @@ TEST(ChecksumTest, CombinedFullObjectCrcIsAssociativeForHugeParts) {
     std::string raw_a = ChecksumRaw(a, "first");
     std::string raw_b = ChecksumRaw(a, "second");
     std::string raw_c = ChecksumRaw(a, "third");
-    auto b_then_c = Base64Decode(CombineCrcFullObject(a, {{raw_b, len_b}, {raw_c, len_c}}));
+    auto b_then_c = common::Base64Decode(CombineCrcFullObject(a, {{raw_b, len_b}, {raw_c, len_c}}));
     ASSERT_TRUE(b_then_c);
     EXPECT_EQ(CombineCrcFullObject(a, {{raw_a, 5}, {raw_b, len_b}, {raw_c, len_c}}),
               CombineCrcFullObject(a, {{raw_a, 5}, {*b_then_c, len_b + len_c}}));

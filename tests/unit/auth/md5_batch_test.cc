@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
 
 namespace s2lite::auth {
 namespace {
@@ -40,10 +40,10 @@ TEST(Md5BatchTest, Rfc1321Vectors) {
         streams.push_back(std::make_unique<Md5Stream>(&batch));
         streams.back()->Update(copies[i].data(), copies[i].size());
       }
-      for (auto& s : streams) EXPECT_EQ(HexEncode(s->Final()), hex);
+      for (auto& s : streams) EXPECT_EQ(common::HexEncode(s->Final()), hex);
       Md5Stream alone(nullptr);
       alone.Update(input.data(), input.size());
-      EXPECT_EQ(HexEncode(alone.Final()), hex);
+      EXPECT_EQ(common::HexEncode(alone.Final()), hex);
     }
   }
 }
@@ -83,7 +83,7 @@ TEST(Md5BatchTest, RandomInterleavingsMatchOpenSsl) {
           SCOPED_TRACE(KernelName(k) + " min_lanes " + std::to_string(min_lanes) + " trial " +
                        std::to_string(trial) + " stream " + std::to_string(i) + " of " +
                        std::to_string(n) + ", " + std::to_string(bodies[i].size()) + " bytes");
-          ASSERT_EQ(streams[i]->Final(), Md5(bodies[i]));
+          ASSERT_EQ(streams[i]->Final(), common::Md5(bodies[i]));
         }
       }
       if (k != Md5Kernel::kNone) {
@@ -105,8 +105,8 @@ TEST(Md5BatchTest, AStreamLeavingMidwayDoesNotDisturbTheOthers) {
       sb.Update(b.data(), b.size());  // waits, then is dropped unhashed
     }
     sc.Update(c.data(), c.size());
-    EXPECT_EQ(sa.Final(), Md5(a));
-    EXPECT_EQ(sc.Final(), Md5(c));
+    EXPECT_EQ(sa.Final(), common::Md5(a));
+    EXPECT_EQ(sc.Final(), common::Md5(c));
   }
 }
 
@@ -121,7 +121,7 @@ TEST(Md5BatchTest, BytesAreHashedAtTheLatestOnTheNextUpdate) {
     std::string next(300, 'y');
     s.Update(next.data(), next.size());
     buffer.assign(5000, 'z');  // must not change the digest any more
-    EXPECT_EQ(s.Final(), Md5(std::string(5000, 'x') + std::string(300, 'y')));
+    EXPECT_EQ(s.Final(), common::Md5(std::string(5000, 'x') + std::string(300, 'y')));
   }
 }
 

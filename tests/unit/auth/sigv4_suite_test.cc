@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "auth/crypto.h"
 #include "auth/sigv4.h"
+#include "common/crypto.h"
 #include "test_util.h"
 
 namespace s2lite::auth {
@@ -87,8 +87,9 @@ HeaderComputation ComputeHeaderForm(const ParsedRequest& req, const SigV4Header&
   HeaderComputation out;
   const std::string* amz_date = req.view.Header("x-amz-date");
   EXPECT_NE(amz_date, nullptr);
-  out.canonical_request = CanonicalRequest(req.view, auth.signed_headers, Sha256Hex(req.body),
-                                           {.normalize_path = ctx.normalize});
+  out.canonical_request =
+      CanonicalRequest(req.view, auth.signed_headers, common::Sha256Hex(req.body),
+                       {.normalize_path = ctx.normalize});
   out.string_to_sign =
       StringToSign(amz_date ? *amz_date : "", auth.credential.Scope(), out.canonical_request);
   out.signature = SignatureHex(SigningKey(ctx.secret_key, auth.credential.date,
@@ -136,7 +137,8 @@ TEST_P(SigV4SuiteTest, HeaderFormSignatureIsAccepted) {
   VectorContext ctx = LoadContext(Dir());
   ParsedRequest req = HeaderSigned();
   SigV4Header auth = ParseAuth(req);
-  EXPECT_TRUE(ConstantTimeEquals(ComputeHeaderForm(req, auth, ctx).signature, auth.signature));
+  EXPECT_TRUE(
+      common::ConstantTimeEquals(ComputeHeaderForm(req, auth, ctx).signature, auth.signature));
 }
 
 TEST_P(SigV4SuiteTest, HeaderFormRejectsAnyChangedSignedByte) {
@@ -185,8 +187,8 @@ TEST_P(SigV4SuiteTest, HeaderFormRejectsAnyChangedSignedByte) {
     SCOPED_TRACE(m.what);
     ParsedRequest changed = original;
     m.apply(changed);
-    EXPECT_FALSE(
-        ConstantTimeEquals(ComputeHeaderForm(changed, auth, ctx).signature, auth.signature));
+    EXPECT_FALSE(common::ConstantTimeEquals(ComputeHeaderForm(changed, auth, ctx).signature,
+                                            auth.signature));
   }
 }
 
@@ -204,7 +206,7 @@ TEST_P(SigV4SuiteTest, QueryFormMatchesEveryStep) {
   EXPECT_EQ(query->expires_seconds, 3600);
 
   std::string canonical =
-      CanonicalRequest(req.view, query->auth.signed_headers, Sha256Hex(req.body),
+      CanonicalRequest(req.view, query->auth.signed_headers, common::Sha256Hex(req.body),
                        {.normalize_path = ctx.normalize, .presigned = true});
   EXPECT_EQ(canonical, File("query-canonical-request.txt"));
   std::string string_to_sign =
@@ -214,7 +216,7 @@ TEST_P(SigV4SuiteTest, QueryFormMatchesEveryStep) {
   std::string signature =
       SignatureHex(SigningKey(ctx.secret_key, c.date, c.region, c.service), string_to_sign);
   EXPECT_EQ(signature, Trimmed(File("query-signature.txt")));
-  EXPECT_TRUE(ConstantTimeEquals(signature, query->auth.signature));
+  EXPECT_TRUE(common::ConstantTimeEquals(signature, query->auth.signature));
 }
 
 INSTANTIATE_TEST_SUITE_P(AwsVectors, SigV4SuiteTest, ::testing::ValuesIn(VectorNames()), TestName);

@@ -177,8 +177,8 @@ TEST(SigV4ParseTest, ParsesAmzDate) {
 
 // "Examples of how to derive a signing key for Signature Version 4", AWS General Reference.
 TEST(SigV4ParseTest, SigningKeyMatchesAwsDerivationExample) {
-  EXPECT_EQ(HexEncode(SigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215",
-                                 "us-east-1", "iam")),
+  EXPECT_EQ(common::HexEncode(SigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215",
+                                         "us-east-1", "iam")),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }
 
@@ -298,9 +298,10 @@ TEST(SigV4CanonicalTest, MatchesS3DocumentationExamples) {
     auto req = ParseHttpRequest(e.request);
     Result<SigV4Header> auth = ParseSigV4Authorization(*req.view.Header("authorization"));
     ASSERT_TRUE(auth.ok()) << auth.status().message();
-    std::string canonical = CanonicalRequest(req.view, auth->signed_headers, Sha256Hex(req.body));
+    std::string canonical =
+        CanonicalRequest(req.view, auth->signed_headers, common::Sha256Hex(req.body));
     std::string sts = StringToSign("20130524T000000Z", auth->credential.Scope(), canonical);
-    Sha256Digest key =
+    common::Sha256Digest key =
         SigningKey("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3");
     EXPECT_EQ(SignatureHex(key, sts), e.signature) << canonical;
   }

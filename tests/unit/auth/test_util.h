@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "auth/request_view.h"
-#include "auth/uri.h"
+#include "common/uri.h"
 
 namespace s2lite::auth::testing {
 
@@ -41,7 +41,7 @@ inline void SetTarget(RequestView& view, std::string_view target) {
   view.raw_path = std::string(target.substr(0, q));
   view.query.clear();
   if (q != std::string_view::npos) {
-    auto params = ParseQuery(target.substr(q + 1));
+    auto params = common::ParseQuery(target.substr(q + 1));
     EXPECT_TRUE(params.has_value()) << target;
     if (params) view.query = std::move(*params);
   }

@@ -170,14 +170,14 @@ TEST(VerifySigV4Test, AcceptsStreamingAndUnsignedPayloads) {
 }
 
 TEST(VerifySigV4Test, SignsPayloadHashAsSentAndReportsItInLowerCase) {
-  std::string upper = Sha256Hex("body");
+  std::string upper = common::Sha256Hex("body");
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   RequestView req = GetObject();
   req.method = "PUT";
   SignV4(req, {.payload_hash = upper});
   Result<AuthResult> result = Verify(req, Context(At("20260101T120000Z")));
   ASSERT_TRUE(result.ok()) << result.status().message();
-  EXPECT_EQ(result->payload_hash, Sha256Hex("body"));
+  EXPECT_EQ(result->payload_hash, common::Sha256Hex("body"));
 }
 
 TEST(VerifySigV4Test, AcceptsPathsThatS3DoesNotNormalize) {

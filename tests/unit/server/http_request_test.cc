@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "server/strings.h"
+#include "common/ascii.h"
 
 namespace s2lite::server {
 namespace {
@@ -65,9 +65,9 @@ TEST(HttpRequestTest, HeadersThatSelectWhatRunsMustNotRepeat) {
         "If-None-Match", "If-Modified-Since", "x-amz-copy-source-if-match", "x-amz-content-sha256",
         "x-amz-checksum-crc32", "x-amz-checksum-sha256", "x-amz-date"}) {
     SCOPED_TRACE(name);
-    Status s = Build(line + name + ": a\r\n" + AsciiLower(name) + ": b\r\n");
+    Status s = Build(line + name + ": a\r\n" + common::AsciiLower(name) + ": b\r\n");
     EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
-    EXPECT_EQ(s.extra().empty() ? "" : s.extra().front().second, AsciiLower(name));
+    EXPECT_EQ(s.extra().empty() ? "" : s.extra().front().second, common::AsciiLower(name));
     EXPECT_TRUE(Build(line + name + ": a\r\n").ok());
   }
   // Repeated headers nobody acts on stay allowed (S3 joins them).
@@ -79,11 +79,11 @@ TEST(HttpRequestTest, HeadersThatSelectWhatRunsMustNotRepeat) {
 TEST(HttpRequestTest, ControlCharactersAreRecognised) {
   for (char c = 0; c < 0x20; ++c) {
     if (c == '\t') continue;
-    EXPECT_TRUE(HasControlChars(std::string("a") + c + "b")) << static_cast<int>(c);
+    EXPECT_TRUE(common::HasControlChars(std::string("a") + c + "b")) << static_cast<int>(c);
   }
-  EXPECT_TRUE(HasControlChars("a\x7f"));
-  EXPECT_FALSE(HasControlChars("text/plain; charset=utf-8\tx"));
-  EXPECT_FALSE(HasControlChars("caf\xc3\xa9"));  // UTF-8 is not a control
+  EXPECT_TRUE(common::HasControlChars("a\x7f"));
+  EXPECT_FALSE(common::HasControlChars("text/plain; charset=utf-8\tx"));
+  EXPECT_FALSE(common::HasControlChars("caf\xc3\xa9"));  // UTF-8 is not a control
 }
 
 }  // namespace

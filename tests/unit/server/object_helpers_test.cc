@@ -97,15 +97,6 @@ TEST(GroupByDelimiterTest, SupportsMultiCharacterDelimiters) {
   EXPECT_EQ(g.entries, (Keys{"x-y"}));
 }
 
-TEST(HttpDateTest, ParsesTheThreeHttpForms) {
-  const int64_t want = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
-  EXPECT_EQ(ParseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"), want);
-  EXPECT_EQ(ParseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT"), want);
-  EXPECT_EQ(ParseHttpDate("Sun Nov  6 08:49:37 1994"), want);
-  EXPECT_FALSE(ParseHttpDate("yesterday"));
-  EXPECT_FALSE(ParseHttpDate(""));
-}
-
 TEST(EtagListTest, MatchesQuotedUnquotedWeakAndWildcard) {
   const std::string etag = "\"abc\"";
   EXPECT_TRUE(EtagListMatches("\"abc\"", etag));

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "auth/uri.h"
+#include "common/uri.h"
 
 namespace s2lite::server {
 namespace {
@@ -13,7 +13,7 @@ auth::RequestView View(std::string method, std::string target,
   v.method = std::move(method);
   auto q = target.find('?');
   v.raw_path = target.substr(0, q);
-  if (q != std::string::npos) v.query = *auth::ParseQuery(target.substr(q + 1));
+  if (q != std::string::npos) v.query = *common::ParseQuery(target.substr(q + 1));
   v.headers = std::move(headers);
   return v;
 }

@@ -511,7 +511,7 @@ TEST_P(ObjectStoreTest, CompleteEtagIsMd5OfPartMd5sWithCount) {
   EXPECT_EQ(object->etag, "\"0e02cd5aa39f8070e73ca394d5802a24-3\"");
   std::string binary;
   for (std::string_view bytes : {"aaaaaaaa", "bbbbbbbb", "ccc"}) {
-    auto digest = auth::Md5(bytes);
+    auto digest = common::Md5(bytes);
     binary.append(reinterpret_cast<const char*>(digest.data()), digest.size());
   }
   EXPECT_EQ(object->etag, "\"" + Md5Hex(binary) + "-3\"");

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/crypto.h"
+#include "common/crypto.h"
 #include "s2lite/status.h"
 #include "storage/blob_store.h"
 #include "storage/object_store.h"
@@ -36,7 +36,7 @@ class TempDir {
   std::string path_;
 };
 
-inline std::string Md5Hex(std::string_view bytes) { return auth::HexEncode(auth::Md5(bytes)); }
+inline std::string Md5Hex(std::string_view bytes) { return common::HexEncode(common::Md5(bytes)); }
 
 // Writes `bytes` to a new committed blob.
 inline Result<BlobRef> WriteBlob(BlobStore& store, std::string_view bytes) {

@@ -1,11 +1,11 @@
-#include "auth/crypto.h"
+#include "common/crypto.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
 
-namespace s2lite::auth {
+namespace s2lite::common {
 namespace {
 
 TEST(CryptoTest, Sha256MatchesKnownVectors) {
@@ -131,4 +131,4 @@ TEST(CryptoTest, RandomHexHasTwoLowerHexCharsPerByte) {
 }
 
 }  // namespace
-}  // namespace s2lite::auth
+}  // namespace s2lite::common

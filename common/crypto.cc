@@ -1,4 +1,4 @@
-#include "auth/crypto.h"
+#include "common/crypto.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -8,10 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace s2lite::auth {
+namespace s2lite::common {
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
 constexpr char kBase64Alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kBase64UrlAlphabet[] =
@@ -148,15 +147,6 @@ std::array<uint8_t, 20> HmacSha1(std::string_view key, std::string_view data) {
 }
 
 Md5Digest Md5(std::string_view data) { return Digest<16>(Md5Md(), data); }
-
-std::string HexEncode(const uint8_t* data, size_t n) {
-  std::string out(n * 2, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHexDigits[data[i] >> 4];
-    out[2 * i + 1] = kHexDigits[data[i] & 15];
-  }
-  return out;
-}
 
 std::string Base64Encode(std::string_view data) {
   return Base64EncodeWith(data, kBase64Alphabet, /*pad=*/true);
@@ -305,4 +295,4 @@ Md5Digest Md5Hasher::Final() {
   return out;
 }
 
-}  // namespace s2lite::auth
+}  // namespace s2lite::common

@@ -1,7 +1,7 @@
 #pragma once
 
-// The only unit that talks to OpenSSL. Hashes, HMACs, encodings, randomness
-// and constant-time comparison.
+// The only unit that talks to OpenSSL: hashes, HMACs, base64, randomness and
+// constant-time comparison.
 
 #include <array>
 #include <cstdint>
@@ -10,7 +10,9 @@
 #include <string>
 #include <string_view>
 
-namespace s2lite::auth {
+#include "common/hex.h"
+
+namespace s2lite::common {
 
 using Sha256Digest = std::array<uint8_t, 32>;
 using Md5Digest = std::array<uint8_t, 16>;
@@ -22,9 +24,6 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view data);
 std::array<uint8_t, 20> HmacSha1(std::string_view key, std::string_view data);
 Md5Digest Md5(std::string_view data);
 
-std::string HexEncode(const uint8_t* data, size_t n);
-template <size_t N>
-std::string HexEncode(const std::array<uint8_t, N>& a) { return HexEncode(a.data(), N); }
 std::string Base64Encode(std::string_view data);
 // nullopt when `data` is not valid (padded) base64.
 std::optional<std::string> Base64Decode(std::string_view data);
@@ -81,4 +80,4 @@ class Md5Hasher {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace s2lite::auth
+}  // namespace s2lite::common

@@ -1,20 +1,13 @@
-#include "auth/uri.h"
+#include "common/uri.h"
 
-namespace s2lite::auth {
+#include "common/hex.h"
+
+namespace s2lite::common {
 namespace {
-
-constexpr char kUpperHex[] = "0123456789ABCDEF";
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_' || c == '.' || c == '~';
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 std::optional<std::string> Decode(std::string_view s, bool plus_is_space) {
@@ -24,8 +17,8 @@ std::optional<std::string> Decode(std::string_view s, bool plus_is_space) {
     char c = s[i];
     if (c == '%') {
       if (s.size() - i < 3) return std::nullopt;
-      int hi = HexValue(s[i + 1]);
-      int lo = HexValue(s[i + 2]);
+      int hi = HexDigitValue(s[i + 1]);
+      int lo = HexDigitValue(s[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
@@ -49,8 +42,8 @@ std::string UriEncode(std::string_view s, bool keep_slash) {
       out += ch;
     } else {
       out += '%';
-      out += kUpperHex[c >> 4];
-      out += kUpperHex[c & 15];
+      out += kUpperHexDigits[c >> 4];
+      out += kUpperHexDigits[c & 15];
     }
   }
   return out;
@@ -81,4 +74,4 @@ std::optional<std::vector<QueryParam>> ParseQuery(std::string_view raw_query) {
   return params;
 }
 
-}  // namespace s2lite::auth
+}  // namespace s2lite::common

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace s2lite::server {
+namespace s2lite::common {
 
 inline char AsciiLower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -47,4 +47,4 @@ inline bool HasControlChars(std::string_view v) {
   });
 }
 
-}  // namespace s2lite::server
+}  // namespace s2lite::common

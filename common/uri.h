@@ -1,13 +1,21 @@
 #pragma once
 
+// Percent-encoding: AWS's URI encoding (SigV4, listings) and query parsing.
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "auth/request_view.h"
+namespace s2lite::common {
 
-namespace s2lite::auth {
+// One query parameter. `name`/`value` are percent-decoded; `has_value` is
+// false for a bare `?uploads` (no '=').
+struct QueryParam {
+  std::string name;
+  std::string value;
+  bool has_value = false;
+};
 
 // AWS's URI encoding: every byte except A-Z a-z 0-9 - _ . ~ becomes %XX
 // (upper-case hex); '/' is kept when `keep_slash`.
@@ -22,4 +30,4 @@ std::optional<std::string> PercentDecode(std::string_view s);
 // nullopt when an escape is malformed.
 std::optional<std::vector<QueryParam>> ParseQuery(std::string_view raw_query);
 
-}  // namespace s2lite::auth
+}  // namespace s2lite::common

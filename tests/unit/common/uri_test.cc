@@ -1,8 +1,8 @@
-#include "auth/uri.h"
+#include "common/uri.h"
 
 #include <gtest/gtest.h>
 
-namespace s2lite::auth {
+namespace s2lite::common {
 namespace {
 
 TEST(UriTest, EncodeKeepsOnlyUnreservedCharacters) {
@@ -56,4 +56,4 @@ TEST(UriTest, ParseQueryRejectsMalformedEscapes) {
 }
 
 }  // namespace
-}  // namespace s2lite::auth
+}  // namespace s2lite::common
