@@ -36,8 +36,8 @@ struct Options {
   // missing. Ignored when `in_memory` is true. Default: "./data".
   std::string data_dir = "./data";
 
-  // Keep everything in memory / a private temporary directory that is removed
-  // at stop(). Default false.
+  // Keep everything in memory (an in-memory SQLite registry and blob store);
+  // nothing touches the file system and it is all gone at Stop(). Default false.
   bool in_memory = false;
 
   // Serve HTTPS with this PEM certificate chain and private key (both or

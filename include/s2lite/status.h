@@ -1,5 +1,6 @@
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,64 +12,84 @@ namespace s2lite {
 // Every failure s2lite can report, named after the S3 error code it becomes on
 // the wire (see server/errors.cc for the one table that maps each to its S3
 // code string, HTTP status and default message). kOk means success.
+#define S2LITE_ERROR_CODES(X)                  \
+  X(Ok)                                        \
+  /* Generic / non-S3 (embedding API, I/O). */ \
+  X(InternalError)                             \
+  X(NotImplemented)                            \
+  X(ServiceUnavailable)                        \
+  X(SlowDown)                                  \
+  /* Request shape. */                         \
+  X(InvalidArgument)                           \
+  X(InvalidRequest)                            \
+  X(InvalidURI)                                \
+  X(MalformedXML)                              \
+  X(MethodNotAllowed)                          \
+  X(MissingContentLength)                      \
+  X(MissingRequestBodyError)                   \
+  X(IncompleteBody)                            \
+  X(RequestTimeout)                            \
+  X(KeyTooLongError)                           \
+  X(MetadataTooLarge)                          \
+  X(InvalidStorageClass)                       \
+  X(InvalidDigest)                             \
+  X(BadDigest)                                 \
+  X(EntityTooLarge)                            \
+  X(EntityTooSmall)                            \
+  X(InvalidRange)                              \
+  X(PreconditionFailed)                        \
+  X(NotModified)                               \
+  X(InvalidTag)                                \
+  X(InvalidEncryptionAlgorithmError)           \
+  X(UnexpectedContent)                         \
+  X(MaxMessageLengthExceeded)                  \
+  X(RequestHeaderSectionTooLarge)              \
+  /* Auth. */                                  \
+  X(AccessDenied)                              \
+  X(InvalidAccessKeyId)                        \
+  X(SignatureDoesNotMatch)                     \
+  X(RequestTimeTooSkewed)                      \
+  X(AuthorizationHeaderMalformed)              \
+  X(AuthorizationQueryParametersError)         \
+  X(MissingSecurityHeader)                     \
+  X(XAmzContentSHA256Mismatch)                 \
+  X(ExpiredToken)                              \
+  /* Buckets. */                               \
+  X(NoSuchBucket)                              \
+  X(InvalidBucketName)                         \
+  X(BucketAlreadyExists)                       \
+  X(BucketAlreadyOwnedByYou)                   \
+  X(BucketNotEmpty)                            \
+  X(InvalidLocationConstraint)                 \
+  X(IllegalLocationConstraintException)        \
+  /* Objects and uploads. */                   \
+  X(NoSuchKey)                                 \
+  X(NoSuchUpload)                              \
+  X(InvalidPart)                               \
+  X(InvalidPartOrder)                          \
+  X(InvalidPartNumber)                         \
+  X(TooManyParts)
+
 enum class ErrorCode {
-  kOk = 0,
-  // Generic / non-S3 (embedding API, I/O).
-  kInternalError,
-  kNotImplemented,
-  kServiceUnavailable,
-  kSlowDown,
-  // Request shape.
-  kInvalidArgument,
-  kInvalidRequest,
-  kInvalidURI,
-  kMalformedXML,
-  kMethodNotAllowed,
-  kMissingContentLength,
-  kMissingRequestBodyError,
-  kIncompleteBody,
-  kRequestTimeout,
-  kKeyTooLongError,
-  kMetadataTooLarge,
-  kInvalidStorageClass,
-  kInvalidDigest,
-  kBadDigest,
-  kEntityTooLarge,
-  kEntityTooSmall,
-  kInvalidRange,
-  kPreconditionFailed,
-  kNotModified,
-  kInvalidTag,
-  kInvalidEncryptionAlgorithmError,
-  kUnexpectedContent,
-  kMaxMessageLengthExceeded,
-  kRequestHeaderSectionTooLarge,
-  // Auth.
-  kAccessDenied,
-  kInvalidAccessKeyId,
-  kSignatureDoesNotMatch,
-  kRequestTimeTooSkewed,
-  kAuthorizationHeaderMalformed,
-  kAuthorizationQueryParametersError,
-  kMissingSecurityHeader,
-  kXAmzContentSHA256Mismatch,
-  kExpiredToken,
-  // Buckets.
-  kNoSuchBucket,
-  kInvalidBucketName,
-  kBucketAlreadyExists,
-  kBucketAlreadyOwnedByYou,
-  kBucketNotEmpty,
-  kInvalidLocationConstraint,
-  kIllegalLocationConstraintException,
-  // Objects and uploads.
-  kNoSuchKey,
-  kNoSuchUpload,
-  kInvalidPart,
-  kInvalidPartOrder,
-  kInvalidPartNumber,
-  kTooManyParts,
+#define S2LITE_ERROR_CODE_ENUM(name) k##name,
+  S2LITE_ERROR_CODES(S2LITE_ERROR_CODE_ENUM)
+#undef S2LITE_ERROR_CODE_ENUM
 };
+static_assert(static_cast<int>(ErrorCode::kOk) == 0);
+
+// The code's name ("NoSuchBucket"; "OK" for kOk): the S3 error code it is
+// sent as, except kTooManyParts, which S3 reports as InvalidArgument.
+constexpr std::string_view ErrorCodeName(ErrorCode code) {
+  if (code == ErrorCode::kOk) return "OK";
+  switch (code) {
+#define S2LITE_ERROR_CODE_NAME(name) \
+  case ErrorCode::k##name:           \
+    return #name;
+    S2LITE_ERROR_CODES(S2LITE_ERROR_CODE_NAME)
+#undef S2LITE_ERROR_CODE_NAME
+  }
+  return "Unknown";
+}
 
 // A cheap success-or-error value. Expected failures are Status values, never
 // exceptions. `extra` carries S3's additional error elements (for example
@@ -86,6 +107,21 @@ class [[nodiscard]] Status {
   const std::string& message() const { return message_; }
   const std::vector<std::pair<std::string, std::string>>& extra() const { return extra_; }
 
+  // "NoSuchKey: The specified key does not exist. (Key=a/b)", or "OK".
+  std::string ToString() const {
+    if (ok()) return "OK";
+    std::string out(ErrorCodeName(code_));
+    if (!message_.empty()) out += ": " + message_;
+    if (!extra_.empty()) {
+      out += " (";
+      for (size_t i = 0; i < extra_.size(); ++i) {
+        out += (i > 0 ? ", " : "") + extra_[i].first + "=" + extra_[i].second;
+      }
+      out += ")";
+    }
+    return out;
+  }
+
   Status& With(std::string name, std::string value) {
     extra_.emplace_back(std::move(name), std::move(value));
     return *this;
@@ -96,6 +132,14 @@ class [[nodiscard]] Status {
   std::string message_;
   std::vector<std::pair<std::string, std::string>> extra_;
 };
+
+// Printable, so test failures say what happened (GoogleTest uses these).
+inline std::ostream& operator<<(std::ostream& os, ErrorCode code) {
+  return os << ErrorCodeName(code);
+}
+inline std::ostream& operator<<(std::ostream& os, const Status& status) {
+  return os << status.ToString();
+}
 
 // Either a T or a non-OK Status.
 template <typename T>
