@@ -35,6 +35,11 @@ namespace s2lite::server {
   X(GetObject)               \
   X(HeadObject)              \
   X(DeleteObject)            \
+  X(PutBucketCors)           \
+  X(GetBucketCors)           \
+  X(DeleteBucketCors)        \
+  X(CorsPreflight)           \
+  X(PostObject)              \
   X(AdminFaults)             \
   X(Unsupported)
 

@@ -68,6 +68,13 @@ enum class ErrorCode {
   kInvalidPartOrder,
   kInvalidPartNumber,
   kTooManyParts,
+  // CORS and browser form uploads (POST Object).
+  kNoSuchCORSConfiguration,
+  kCorsForbidden,   // S3's AccessForbidden, a refused CORS preflight
+  kCorsBadRequest,  // S3's BadRequest, a preflight missing Origin or the method
+  kMalformedPOSTRequest,
+  kInvalidPolicyDocument,
+  kMaxPostPreDataLengthExceeded,
 };
 
 // A cheap success-or-error value. Expected failures are Status values, never
