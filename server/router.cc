@@ -47,7 +47,8 @@ constexpr std::string_view kUnimplementedSubresources[] = {"acl",
                                                            "session",
                                                            "renameObject"};
 
-// Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+}  // namespace
+
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
@@ -78,6 +79,8 @@ bool IsValidUtf8(std::string_view s) {
   }
   return true;
 }
+
+namespace {
 
 bool IsIpLiteral(std::string_view host) {
   if (!host.empty() && host.front() == '[') return true;  // IPv6

@@ -181,6 +181,11 @@ Status PostObjectSink::SetKeyAndAttrs(std::string_view filename) {
     filename.remove_prefix(slash + 1);
   for (size_t at; (at = key.find("${filename}")) != std::string::npos;)
     key.replace(at, 11, filename);
+  if (!IsValidUtf8(key)) {
+    return Status(ErrorCode::kInvalidArgument, "Key is not valid UTF-8")
+        .With("ArgumentName", "key")
+        .With("ArgumentValue", "");
+  }
   if (key.empty()) {
     return Status(ErrorCode::kInvalidArgument, "User key must have a length greater than 0.")
         .With("ArgumentName", "key")

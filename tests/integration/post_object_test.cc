@@ -189,6 +189,8 @@ TEST_F(PostObjectTest, EachViolationGetsS3sError) {
       {"too small", With(SignedV4(base), {{"key", "up/a"}}), "1234", 400, "EntityTooSmall", ""},
       {"too large", With(SignedV4(base), {{"key", "up/a"}}), "12345678901", 400, "EntityTooLarge",
        ""},
+      {"key not utf-8", With(SignedV4(base), {{"key", "up/\xff"}}), "123456", 400,
+       "InvalidArgument", "Key is not valid UTF-8"},
       {"no key", SignedV4(base), "123456", 400, "InvalidArgument",
        "Bucket POST must contain a field named 'key'.  If it is specified, please check the "
        "order of the fields."},
