@@ -32,6 +32,8 @@ Result<CorsRule> ParseRule(const pugi::xml_node& node) {
     if (f.type() != pugi::node_element) continue;
     std::string_view name = f.name();
     std::string value(Trim(f.child_value()));
+    // Origins and headers come back as response header values.
+    if (HasControlChars(value)) return Malformed();
     if (name == "ID") {
       if (have_id) return Malformed();
       have_id = true;

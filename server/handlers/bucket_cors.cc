@@ -8,6 +8,7 @@
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/state.h"
+#include "server/strings.h"
 
 namespace s2lite::server {
 namespace {
@@ -112,7 +113,10 @@ void AddCorsHeaders(RequestContext& ctx, Response& response) {
   if (!config.ok() || !*config) return;
   const CorsRule* rule = MatchCorsRule(**config, *origin, ctx.view.method, {});
   if (!rule) return;
-  for (auto& h : CorsResponseHeaders(*rule, *origin, {})) response.headers.push_back(std::move(h));
+  for (auto& [name, value] : CorsResponseHeaders(*rule, *origin, {})) {
+    // Added after Finalize's control-character check: never a header that would fail it.
+    if (!HasControlChars(value)) response.headers.emplace_back(std::move(name), std::move(value));
+  }
 }
 
 }  // namespace s2lite::server

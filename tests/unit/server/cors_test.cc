@@ -84,6 +84,9 @@ TEST(CorsTest, RefusesInvalidConfigurationsWithS3Errors) {
             "</ID><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"),
        ErrorCode::kInvalidRequest, "ID length should not exceed allowed limit of 255"},
       {many, ErrorCode::kMalformedXML, ""},
+      {rule("<AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
+            "<ExposeHeader>ETag&#13;&#10;Set-Cookie: x=1</ExposeHeader>"),
+       ErrorCode::kMalformedXML, ""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.body.substr(0, 120));
