@@ -41,6 +41,7 @@ constexpr EnvName kEnv[] = {
     {"S2LITE_MAX_CONNECTIONS", "max-connections", false},
     {"S2LITE_ADMIN", "admin", true},
     {"S2LITE_ADMINS", "admin", true},
+    {"S2LITE_CORS_ALLOW_ORIGIN", "cors-allow-origin", true},
 };
 
 po::options_description Describe() {
@@ -57,6 +58,9 @@ po::options_description Describe() {
       "base domain for virtual-hosted buckets (repeatable; default localhost)")(
       "region", po::value<std::string>(), "region (default us-east-1)")(
       "bucket", po::value<std::vector<std::string>>(), "bucket to create at start (repeatable)")(
+      "cors-allow-origin", po::value<std::vector<std::string>>(),
+      "ORIGIN (one '*' wildcard) a bucket without its own CORS configuration allows, all "
+      "methods and headers (repeatable; local development)")(
       "user", po::value<std::vector<std::string>>(),
       "NAME:ACCESS_KEY:SECRET_KEY[:admin] (repeatable)")(
       "admin", po::value<std::vector<std::string>>(),
@@ -148,6 +152,13 @@ std::string Build(const Values& v, DaemonConfig& c) {
     o.region = *s;
   }
   if (auto it = v.find("bucket"); it != v.end()) o.buckets = it->second;
+  if (auto it = v.find("cors-allow-origin"); it != v.end()) {
+    for (const auto& origin : it->second) {
+      if (origin.empty() || std::count(origin.begin(), origin.end(), '*') > 1)
+        return "invalid --cors-allow-origin '" + origin + "': empty or more than one '*'";
+    }
+    o.cors_allow_origins = it->second;
+  }
   if (auto it = v.find("user"); it != v.end()) {
     for (const auto& u : it->second) {
       std::string_view spec = u;

@@ -119,6 +119,11 @@ class ChunkedPipeline final : public BodyPipeline {
   uint64_t limit_;
 };
 
+// The two requests S3 takes without a signed header: a CORS preflight
+// (browsers never sign one) and a browser form upload, whose signature is a
+// field of its body. Their handlers authenticate (or need no identity).
+bool AuthenticatesInHandler(Op op) { return op == Op::kCorsPreflight || op == Op::kPostObject; }
+
 bool IsAnonymous(const auth::RequestView& v) {
   return !v.Header("authorization") && !v.Query("X-Amz-Signature") && !v.Query("Signature");
 }
@@ -191,6 +196,11 @@ Prepared Prepare(RequestContext& ctx) {
   auto route = ParseRoute(ctx.view, ctx.host, st.options.domains);
   if (!route.ok()) return Fail(route.status());
   ctx.route = std::move(*route);
+  if (AuthenticatesInHandler(ctx.route.op)) {
+    Prepared p;
+    p.handler = FindHandler(ctx.route.op);
+    return p;
+  }
 
   auth::VerifyContext vc;
   vc.region = st.options.region;
@@ -286,6 +296,7 @@ void Finalize(RequestContext& ctx, Response& r) {
       r.body.clear();
     }
   }
+  AddCorsHeaders(ctx, r);
   r.headers.emplace_back("Date", common::FormatHttpDate(ToTimeMs(ctx.now) / 1000));
   r.headers.emplace_back("x-amz-request-id", ctx.request_id);
   r.headers.emplace_back("x-amz-id-2", st.host_id);

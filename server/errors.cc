@@ -19,7 +19,8 @@ constexpr Entry kTable[] = {
     {ErrorCode::kInternalError,
      {"InternalError", 500, "We encountered an internal error. Please try again."}},
     {ErrorCode::kNotImplemented,
-     {"NotImplemented", 501, "A header you provided implies functionality that is not implemented."}},
+     {"NotImplemented", 501,
+      "A header you provided implies functionality that is not implemented."}},
     {ErrorCode::kServiceUnavailable,
      {"ServiceUnavailable", 503, "Please reduce your request rate."}},
     {ErrorCode::kSlowDown, {"SlowDown", 503, "Please reduce your request rate."}},
@@ -58,8 +59,7 @@ constexpr Entry kTable[] = {
     {ErrorCode::kEntityTooSmall,
      {"EntityTooSmall", 400,
       "Your proposed upload is smaller than the minimum allowed object size."}},
-    {ErrorCode::kInvalidRange,
-     {"InvalidRange", 416, "The requested range is not satisfiable"}},
+    {ErrorCode::kInvalidRange, {"InvalidRange", 416, "The requested range is not satisfiable"}},
     {ErrorCode::kPreconditionFailed,
      {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold"}},
     {ErrorCode::kNotModified, {"NotModified", 304, "Not Modified"}},
@@ -88,15 +88,13 @@ constexpr Entry kTable[] = {
     {ErrorCode::kAuthorizationHeaderMalformed,
      {"AuthorizationHeaderMalformed", 400, "The authorization header is malformed."}},
     {ErrorCode::kAuthorizationQueryParametersError,
-     {"AuthorizationQueryParametersError", 400,
-      "Error parsing the X-Amz-Credential parameter."}},
+     {"AuthorizationQueryParametersError", 400, "Error parsing the X-Amz-Credential parameter."}},
     {ErrorCode::kMissingSecurityHeader,
      {"MissingSecurityHeader", 400, "Your request is missing a required header."}},
     {ErrorCode::kXAmzContentSHA256Mismatch,
      {"XAmzContentSHA256Mismatch", 400,
       "The provided 'x-amz-content-sha256' header does not match what was computed."}},
-    {ErrorCode::kExpiredToken,
-     {"ExpiredToken", 400, "The provided token has expired."}},
+    {ErrorCode::kExpiredToken, {"ExpiredToken", 400, "The provided token has expired."}},
     {ErrorCode::kNoSuchBucket, {"NoSuchBucket", 404, "The specified bucket does not exist"}},
     {ErrorCode::kInvalidBucketName,
      {"InvalidBucketName", 400, "The specified bucket is not valid."}},
@@ -131,6 +129,21 @@ constexpr Entry kTable[] = {
      {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable"}},
     {ErrorCode::kTooManyParts,
      {"InvalidArgument", 400, "Part number must be an integer between 1 and 10000, inclusive"}},
+    {ErrorCode::kNoSuchCORSConfiguration,
+     {"NoSuchCORSConfiguration", 404, "The CORS configuration does not exist"}},
+    {ErrorCode::kAccessForbidden,
+     {"AccessForbidden", 403, "CORSResponse: This CORS request is not allowed."}},
+    {ErrorCode::kBadRequest,
+     {"BadRequest", 400, "Insufficient information. Origin request header needed."}},
+    {ErrorCode::kMalformedPOSTRequest,
+     {"MalformedPOSTRequest", 400,
+      "The body of your POST request is not well-formed multipart/form-data."}},
+    {ErrorCode::kInvalidPolicyDocument,
+     {"InvalidPolicyDocument", 400,
+      "The content of the form does not meet the conditions specified in the policy document."}},
+    {ErrorCode::kMaxPostPreDataLengthExceededError,
+     {"MaxPostPreDataLengthExceededError", 400,
+      "Your POST request fields preceding the upload file were too large."}},
 };
 
 constexpr size_t kTableSize = sizeof(kTable) / sizeof(kTable[0]);
@@ -141,7 +154,7 @@ constexpr bool TableIsIndexedByCode() {
   return true;
 }
 static_assert(TableIsIndexedByCode(), "kTable must list every ErrorCode in enum order");
-static_assert(kTableSize == static_cast<size_t>(ErrorCode::kTooManyParts) + 1,
+static_assert(kTableSize == static_cast<size_t>(ErrorCode::kMaxPostPreDataLengthExceededError) + 1,
               "kTable must list every ErrorCode");
 
 }  // namespace

@@ -22,7 +22,6 @@ constexpr std::string_view kUnimplementedSubresources[] = {"acl",
                                                            "versioning",
                                                            "policy",
                                                            "policyStatus",
-                                                           "cors",
                                                            "lifecycle",
                                                            "website",
                                                            "logging",
@@ -48,7 +47,8 @@ constexpr std::string_view kUnimplementedSubresources[] = {"acl",
                                                            "session",
                                                            "renameObject"};
 
-// Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+}  // namespace
+
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
@@ -79,6 +79,8 @@ bool IsValidUtf8(std::string_view s) {
   }
   return true;
 }
+
+namespace {
 
 bool IsIpLiteral(std::string_view host) {
   if (!host.empty() && host.front() == '[') return true;  // IPv6
@@ -115,6 +117,12 @@ Op ServiceOp(const auth::RequestView& req, Route& r) {
 Op BucketOp(const auth::RequestView& req, Route& r) {
   const std::string& m = req.method;
   auto has = [&](std::string_view q) { return req.Query(q) != nullptr; };
+  if (has("cors")) {
+    if (m == "PUT") return Op::kPutBucketCors;
+    if (m == "GET") return Op::kGetBucketCors;
+    if (m == "DELETE") return Op::kDeleteBucketCors;
+    return Unsupported(r, "cors", true);
+  }
   for (std::string_view sub : kUnimplementedSubresources)
     if (has(sub)) return Unsupported(r, sub);
   if (m == "GET") {
@@ -128,7 +136,7 @@ Op BucketOp(const auth::RequestView& req, Route& r) {
   if (m == "DELETE") return Op::kDeleteBucket;
   if (m == "POST") {
     if (has("delete")) return Op::kDeleteObjects;
-    return Unsupported(r, "POST Object (form upload)");
+    return Op::kPostObject;
   }
   return Unsupported(r, "bucket", true);
 }
@@ -245,7 +253,10 @@ Result<Route> ParseRoute(const auth::RequestView& req, std::string_view host,
         .With("Size", std::to_string(r.key.size()))
         .With("MaxSizeAllowed", std::to_string(kMaxKeyBytes));
   }
-  if (r.bucket.empty()) {
+  if (req.method == "OPTIONS" && !r.bucket.empty()) {
+    // A browser's CORS preflight, for the bucket or any key in it.
+    r.op = Op::kCorsPreflight;
+  } else if (r.bucket.empty()) {
     r.op = ServiceOp(req, r);
   } else if (r.key.empty()) {
     r.op = BucketOp(req, r);

@@ -35,6 +35,11 @@ namespace s2lite::server {
   X(GetObject)               \
   X(HeadObject)              \
   X(DeleteObject)            \
+  X(PutBucketCors)           \
+  X(GetBucketCors)           \
+  X(DeleteBucketCors)        \
+  X(CorsPreflight)           \
+  X(PostObject)              \
   X(AdminFaults)             \
   X(Unsupported)
 
@@ -73,6 +78,10 @@ std::optional<std::string> VirtualHostBucket(std::string_view host,
 // `domains` or a bucket subdomain of one: the only names the public
 // development credentials answer (Options::local_hosts_only).
 bool IsLocalHost(std::string_view host, const std::vector<std::string>& domains);
+
+// Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF): S3
+// answers a key that is not with 400 InvalidURI (path) or InvalidArgument (form).
+bool IsValidUtf8(std::string_view s);
 
 // S3 bucket naming rules (3-63 chars, lower-case letters, digits, '.', '-',
 // begins and ends with a letter or digit, not an IP address, no "..",

@@ -61,6 +61,13 @@ struct Options {
   // rebinds its own DNS name to 127.0.0.1 cannot use them. Default false.
   bool local_hosts_only = false;
 
+  // Origins (each with at most one '*' wildcard) that every bucket without a
+  // CORS configuration of its own allows, with every method and request
+  // header, exposing ETag and the x-amz-* response headers: browsers on these
+  // origins can upload during local development. Default none (S3: a bucket
+  // without a configuration answers no cross-origin request).
+  std::vector<std::string> cors_allow_origins;
+
   // Buckets created at start (owned by users[0]) if they don't exist.
   std::vector<std::string> buckets;
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <ctime>
 
+#include "auth/checksum.h"
 #include "common/ascii.h"
 #include "common/crypto.h"
 #include "common/time.h"
@@ -36,6 +37,14 @@ bool OneOf(const std::string_view (&list)[N], std::string_view v) {
 }
 
 constexpr std::string_view kMetaPrefix = "x-amz-meta-";
+
+Status CheckChecksum(auth::ChecksumAlgorithm algorithm, const std::string& expected,
+                     const std::string& body) {
+  if (auth::ChecksumBase64(algorithm, body) == expected) return Status::Ok();
+  return Status(ErrorCode::kBadDigest, "The " + std::string(auth::ChecksumName(algorithm)) +
+                                           " you specified did not match the calculated "
+                                           "checksum.");
+}
 
 }  // namespace
 
@@ -140,6 +149,35 @@ void WriteOwner(XmlWriter& w, std::string_view element, std::string_view user_na
   w.Element("ID", CanonicalUserId(user_name));
   w.Element("DisplayName", user_name);
   w.Close(element);
+}
+
+Status CheckXmlBodyDigest(const RequestContext& ctx) {
+  bool checked = false;
+  if (const std::string* md5 = ctx.Header("content-md5")) {
+    auto raw = common::Base64Decode(*md5);
+    if (!raw || raw->size() != 16) return Status(ErrorCode::kInvalidDigest);
+    common::Md5Digest got = common::Md5(ctx.body);
+    std::string_view got_raw(reinterpret_cast<const char*>(got.data()), got.size());
+    if (!common::ConstantTimeEquals(*raw, got_raw)) {
+      return Status(ErrorCode::kBadDigest)
+          .With("ExpectedDigest", *md5)
+          .With("CalculatedDigest", common::Base64Encode(got_raw));
+    }
+    checked = true;
+  }
+  for (const auto* fields : {&ctx.view.headers, &ctx.trailers}) {
+    for (const auto& [name, value] : *fields) {
+      auto algorithm = auth::ChecksumFromHeader(name);
+      if (!algorithm) continue;
+      if (Status s = CheckChecksum(*algorithm, value, ctx.body); !s.ok()) return s;
+      checked = true;
+    }
+  }
+  if (!checked) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "Missing required header for this request: Content-MD5");
+  }
+  return Status::Ok();
 }
 
 }  // namespace s2lite::server

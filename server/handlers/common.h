@@ -21,6 +21,12 @@ inline constexpr size_t kMaxUserMetadataBytes = 2 * 1024;
 // kInvalidArgument (ACL, SSE, tagging), kInvalidRequest (checksum algorithm).
 Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx);
 
+// The body digest S3 requires on an XML PUT/POST (DeleteObjects,
+// PutBucketCors): Content-MD5 or a flexible checksum (header or trailer),
+// whichever is given must match ctx.body. Errors: kInvalidRequest (neither
+// given), kInvalidDigest, kBadDigest.
+Status CheckXmlBodyDigest(const RequestContext& ctx);
+
 // Valid canned ACL name ("private", "public-read", ...).
 bool IsCannedAcl(std::string_view acl);
 

@@ -6,6 +6,7 @@
 #include "auth/checksum.h"
 #include "common/crypto.h"
 #include "server/errors.h"
+#include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
 #include "server/router.h"
@@ -13,48 +14,6 @@
 #include "server/xml.h"
 
 namespace s2lite::server {
-namespace {
-
-Status CheckChecksum(auth::ChecksumAlgorithm algorithm, const std::string& expected,
-                     const std::string& body) {
-  if (auth::ChecksumBase64(algorithm, body) == expected) return Status::Ok();
-  return Status(ErrorCode::kBadDigest, "The " + std::string(auth::ChecksumName(algorithm)) +
-                                           " you specified did not match the calculated "
-                                           "checksum.");
-}
-
-// S3 refuses a multi-object delete whose body carries neither Content-MD5
-// nor a flexible checksum (header or trailer); whichever is given must match.
-Status CheckBodyDigest(const RequestContext& ctx) {
-  bool checked = false;
-  if (const std::string* md5 = ctx.Header("content-md5")) {
-    auto raw = common::Base64Decode(*md5);
-    if (!raw || raw->size() != 16) return Status(ErrorCode::kInvalidDigest);
-    common::Md5Digest got = common::Md5(ctx.body);
-    std::string_view got_raw(reinterpret_cast<const char*>(got.data()), got.size());
-    if (!common::ConstantTimeEquals(*raw, got_raw)) {
-      return Status(ErrorCode::kBadDigest)
-          .With("ExpectedDigest", *md5)
-          .With("CalculatedDigest", common::Base64Encode(got_raw));
-    }
-    checked = true;
-  }
-  for (const auto* fields : {&ctx.view.headers, &ctx.trailers}) {
-    for (const auto& [name, value] : *fields) {
-      auto algorithm = auth::ChecksumFromHeader(name);
-      if (!algorithm) continue;
-      if (Status s = CheckChecksum(*algorithm, value, ctx.body); !s.ok()) return s;
-      checked = true;
-    }
-  }
-  if (!checked) {
-    return Status(ErrorCode::kInvalidRequest,
-                  "Missing required header for this request: Content-MD5");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
 
 // Deleting a key that does not exist succeeds too.
 Response HandleDeleteObject(RequestContext& ctx) {
@@ -67,7 +26,7 @@ Response HandleDeleteObject(RequestContext& ctx) {
 }
 
 Response HandleDeleteObjects(RequestContext& ctx) {
-  if (Status s = CheckBodyDigest(ctx); !s.ok()) return Response::Error(std::move(s));
+  if (Status s = CheckXmlBodyDigest(ctx); !s.ok()) return Response::Error(std::move(s));
   auto request = ParseDelete(ctx.body);
   if (!request.ok()) return Response::Error(request.status());
 

@@ -36,6 +36,12 @@ const OpHandler* FindHandler(Op op) {
   static constexpr OpHandler kCopyObject = Copy(HandleCopyObject);
   static constexpr OpHandler kListObjects = None(HandleListObjects);
   static constexpr OpHandler kListObjectsV2 = None(HandleListObjectsV2);
+  static constexpr OpHandler kPutBucketCors = Xml(HandlePutBucketCors);
+  static constexpr OpHandler kGetBucketCors = None(HandleGetBucketCors);
+  static constexpr OpHandler kDeleteBucketCors = None(HandleDeleteBucketCors);
+  // Both authenticate (or need no signature) on their own: see Prepare().
+  static constexpr OpHandler kCorsPreflight{BodyMode::kNone, HandleCorsPreflight, nullptr, false};
+  static constexpr OpHandler kPostObject{BodyMode::kStream, nullptr, BeginPostObject, false};
   static constexpr OpHandler kAdminFaults{BodyMode::kXml, HandleAdminFaults, nullptr, false};
   switch (op) {
     case Op::kAdminFaults:
@@ -80,6 +86,16 @@ const OpHandler* FindHandler(Op op) {
       return &kListObjects;
     case Op::kListObjectsV2:
       return &kListObjectsV2;
+    case Op::kPutBucketCors:
+      return &kPutBucketCors;
+    case Op::kGetBucketCors:
+      return &kGetBucketCors;
+    case Op::kDeleteBucketCors:
+      return &kDeleteBucketCors;
+    case Op::kCorsPreflight:
+      return &kCorsPreflight;
+    case Op::kPostObject:
+      return &kPostObject;
     case Op::kUnsupported:
       return nullptr;
   }

@@ -48,6 +48,20 @@ Response HandleAbortMultipartUpload(RequestContext& ctx);
 Response HandleListParts(RequestContext& ctx);
 Response HandleListMultipartUploads(RequestContext& ctx);
 
+// CORS (bucket_cors.cc): ?cors, and the unsigned OPTIONS preflight.
+Response HandlePutBucketCors(RequestContext& ctx);
+Response HandleGetBucketCors(RequestContext& ctx);
+Response HandleDeleteBucketCors(RequestContext& ctx);
+Response HandleCorsPreflight(RequestContext& ctx);
+// The Access-Control-* headers of an actual (non-preflight) response, when
+// the request has an Origin a rule of its bucket allows (cors headers are
+// added to error responses too, so a page can read the error).
+void AddCorsHeaders(RequestContext& ctx, Response& response);
+
+// Browser form uploads (post_object.cc): authenticated by the form's signed
+// policy, not by a header.
+Result<std::unique_ptr<BodySink>> BeginPostObject(RequestContext& ctx);
+
 // s2lite's admin API: GET/POST/DELETE /_s2lite/faults (JSON).
 Response HandleAdminFaults(RequestContext& ctx);
 

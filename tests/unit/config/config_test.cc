@@ -172,6 +172,24 @@ TEST(ConfigTest, MaxConnectionsFromFlagOrEnvironment) {
   EXPECT_EQ(env.config->options.max_connections, 10u);
 }
 
+TEST(ConfigTest, CorsAllowOriginFromFlagsOrEnvironment) {
+  auto none = ParseArgs({});
+  ASSERT_TRUE(none.config) << none.error;
+  EXPECT_TRUE(none.config->options.cors_allow_origins.empty());
+  auto flags = ParseArgs(
+      {"--cors-allow-origin", "http://localhost:*", "--cors-allow-origin", "https://app.test"});
+  ASSERT_TRUE(flags.config) << flags.error;
+  EXPECT_EQ(flags.config->options.cors_allow_origins,
+            (std::vector<std::string>{"http://localhost:*", "https://app.test"}));
+  auto env = ParseArgs({}, {{"S2LITE_CORS_ALLOW_ORIGIN", "http://a.test,http://b.test"}});
+  ASSERT_TRUE(env.config) << env.error;
+  EXPECT_EQ(env.config->options.cors_allow_origins,
+            (std::vector<std::string>{"http://a.test", "http://b.test"}));
+  auto bad = ParseArgs({"--cors-allow-origin", "http://*.*.test"});
+  EXPECT_FALSE(bad.config);
+  EXPECT_NE(bad.error.find("--cors-allow-origin"), std::string::npos) << bad.error;
+}
+
 TEST(ConfigTest, HealthcheckUrlProbesTheListenPortOnLoopback) {
   struct Case {
     const char* listen;  // S2LITE_LISTEN, or nullptr when unset

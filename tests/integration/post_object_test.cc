@@ -1,0 +1,260 @@
+// Browser form uploads (POST Object) over sockets: SigV4 and SigV2 policies,
+// each policy violation's S3 error, the success_action_* answers.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "common/crypto.h"
+#include "auth/sigv2.h"
+#include "auth/sigv4.h"
+#include "server_fixture.h"
+
+namespace s2lite::testing {
+namespace {
+
+// The text of <name> with XML's five entities decoded (TestClient's Xml() keeps them).
+std::string Text(const HttpResponse& r, const std::string& name) {
+  std::string s = r.Xml(name), out;
+  const std::pair<std::string, char> entities[] = {
+      {"&quot;", '"'}, {"&apos;", '\''}, {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}};
+  for (size_t i = 0; i < s.size();) {
+    bool matched = false;
+    for (const auto& [e, c] : entities) {
+      if (s.compare(i, e.size(), e) == 0) {
+        out += c;
+        i += e.size();
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) out += s[i++];
+  }
+  return out;
+}
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+std::string Iso(std::chrono::system_clock::time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+class PostObjectTest : public ServerTest {
+ protected:
+  // A policy for `conditions` (JSON array items), expiring in an hour
+  // unless `expiration` is given, and the SigV4 fields that sign it.
+  Fields SignedV4(const std::string& conditions, std::string expiration = "",
+                  const std::string& access_key = "AKIAALICE",
+                  const std::string& secret = "alice-secret") {
+    auto now = std::chrono::system_clock::now();
+    if (expiration.empty()) expiration = Iso(now + std::chrono::hours(1));
+    std::string amz_date = AmzDate(now);
+    std::string date = amz_date.substr(0, 8);
+    std::string credential = access_key + "/" + date + "/us-east-1/s3/aws4_request";
+    std::string policy = "{\"expiration\": \"" + expiration + "\", \"conditions\": [" + conditions +
+                         (conditions.empty() ? "" : ", ") +
+                         "{\"x-amz-algorithm\": \"AWS4-HMAC-SHA256\"}, {\"x-amz-credential\": \"" +
+                         credential + "\"}, {\"x-amz-date\": \"" + amz_date + "\"}]}";
+    std::string b64 = common::Base64Encode(policy);
+    std::string sig = auth::SignatureHex(auth::SigningKey(secret, date, "us-east-1", "s3"), b64);
+    return {{"x-amz-algorithm", "AWS4-HMAC-SHA256"},
+            {"x-amz-credential", credential},
+            {"x-amz-date", amz_date},
+            {"policy", b64},
+            {"x-amz-signature", sig}};
+  }
+
+  HttpResponse Post(const Fields& fields, const std::string& file,
+                    const std::string& bucket = "alice-bucket",
+                    const std::string& filename = "photo.png") {
+    const std::string b = "----s2liteFormBoundary7MA4YWxk";
+    std::string body;
+    for (const auto& [n, v] : fields)
+      body +=
+          "--" + b + "\r\nContent-Disposition: form-data; name=\"" + n + "\"\r\n\r\n" + v + "\r\n";
+    body += "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename +
+            "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + file + "\r\n--" + b +
+            "\r\nContent-Disposition: form-data; name=\"after\"\r\n\r\nignored\r\n--" + b +
+            "--\r\n";
+    HttpRequest r;
+    r.method = "POST";
+    r.target = "/" + bucket;
+    r.sign = Sign::kNone;
+    r.body = std::move(body);
+    r.headers = {{"Content-Type", "multipart/form-data; boundary=" + b}};
+    return alice_->Send(r);
+  }
+
+  HttpResponse Head(const std::string& key) {
+    HttpRequest r;
+    r.method = "GET";
+    r.target = "/alice-bucket/" + key;
+    return alice_->Send(r);
+  }
+
+  static Fields With(Fields f, const Fields& more) {
+    f.insert(f.begin(), more.begin(), more.end());
+    return f;
+  }
+};
+
+TEST_F(PostObjectTest, SigV4FormUploadStoresTheFileWithItsFields) {
+  Fields f = With(
+      SignedV4(R"({"bucket": "alice-bucket"}, ["starts-with", "$key", "up/"],
+      ["starts-with", "$Content-Type", "image/"], {"x-amz-meta-album": "summer"},
+      ["content-length-range", 1, 1048576])"),
+      {{"key", "up/${filename}"}, {"Content-Type", "image/png"}, {"x-amz-meta-album", "summer"}});
+  std::string file(70000, 'x');
+  for (size_t i = 0; i < file.size(); i += 97) file[i] = '\r';  // near-delimiters
+  HttpResponse r = Post(f, file);
+  ASSERT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(r.Header("etag"), "\"" + common::HexEncode(common::Md5(file)) + "\"");
+  EXPECT_NE(r.Header("location").find("/alice-bucket/up/photo.png"), std::string::npos);
+  HttpResponse got = Head("up/photo.png");
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, file);
+  EXPECT_EQ(got.Header("content-type"), "image/png");
+  EXPECT_EQ(got.Header("x-amz-meta-album"), "summer");
+}
+
+TEST_F(PostObjectTest, SigV2FormUploadWorks) {
+  std::string policy = common::Base64Encode(
+      "{\"expiration\": \"" + Iso(std::chrono::system_clock::now() + std::chrono::hours(1)) +
+      "\", \"conditions\": [{\"bucket\": \"alice-bucket\"}, {\"key\": \"v2.txt\"}]}");
+  Fields f = {{"key", "v2.txt"},
+              {"AWSAccessKeyId", "AKIAALICE"},
+              {"policy", policy},
+              {"signature", auth::SigV2Signature("alice-secret", policy)}};
+  HttpResponse r = Post(f, "v2 body");
+  ASSERT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(Head("v2.txt").body, "v2 body");
+
+  f[3].second = auth::SigV2Signature("wrong-secret", policy);
+  r = Post(f, "v2 body");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.Xml("Code"), "SignatureDoesNotMatch");
+}
+
+TEST_F(PostObjectTest, SuccessActionStatusAndRedirect) {
+  Fields f = With(SignedV4(R"({"bucket": "alice-bucket"}, {"key": "s.txt"},
+      ["starts-with", "$success_action_status", ""])"),
+                  {{"key", "s.txt"}, {"success_action_status", "201"}});
+  HttpResponse r = Post(f, "created");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.Xml("Bucket"), "alice-bucket");
+  EXPECT_EQ(r.Xml("Key"), "s.txt");
+  EXPECT_EQ(Text(r, "ETag"), "\"" + common::HexEncode(common::Md5(std::string("created"))) + "\"");
+  EXPECT_NE(r.Xml("Location").find("/alice-bucket/s.txt"), std::string::npos);
+
+  f = With(SignedV4(R"({"bucket": "alice-bucket"}, {"key": "s.txt"},
+      ["starts-with", "$success_action_status", ""])"),
+           {{"key", "s.txt"}, {"success_action_status", "200"}});
+  r = Post(f, "ok");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.empty());
+
+  f = With(SignedV4(R"({"bucket": "alice-bucket"}, {"key": "r.txt"},
+      {"success_action_redirect": "http://app.test/done?x=1"})"),
+           {{"key", "r.txt"}, {"success_action_redirect", "http://app.test/done?x=1"}});
+  r = Post(f, "redirected");
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(r.Header("location"),
+            "http://app.test/done?x=1&bucket=alice-bucket&key=r.txt&etag=%22" +
+                common::HexEncode(common::Md5(std::string("redirected"))) + "%22");
+}
+
+TEST_F(PostObjectTest, EachViolationGetsS3sError) {
+  const std::string base = R"({"bucket": "alice-bucket"}, ["starts-with", "$key", "up/"],
+      ["content-length-range", 5, 10])";
+  struct Case {
+    std::string name;
+    Fields fields;
+    std::string file;
+    int status;
+    std::string code, message;
+  };
+  std::vector<Case> cases = {
+      {"expired", With(SignedV4(base, "2020-01-01T00:00:00Z"), {{"key", "up/a"}}), "123456", 403,
+       "AccessDenied", "Invalid according to Policy: Policy expired."},
+      {"key condition", With(SignedV4(base), {{"key", "down/a"}}), "123456", 403, "AccessDenied",
+       "Invalid according to Policy: Policy Condition failed: [\"starts-with\", \"$key\", "
+       "\"up/\"]"},
+      {"extra field", With(SignedV4(base), {{"key", "up/a"}, {"x-amz-meta-x", "1"}}), "123456", 403,
+       "AccessDenied", "Invalid according to Policy: Extra input fields: x-amz-meta-x"},
+      {"too small", With(SignedV4(base), {{"key", "up/a"}}), "1234", 400, "EntityTooSmall", ""},
+      {"too large", With(SignedV4(base), {{"key", "up/a"}}), "12345678901", 400, "EntityTooLarge",
+       ""},
+      {"key not utf-8", With(SignedV4(base), {{"key", "up/\xff"}}), "123456", 400,
+       "InvalidArgument", "Key is not valid UTF-8"},
+      {"no key", SignedV4(base), "123456", 400, "InvalidArgument",
+       "Bucket POST must contain a field named 'key'.  If it is specified, please check the "
+       "order of the fields."},
+      {"bad signature",
+       With(SignedV4(base, "", "AKIAALICE", "not-alice-secret"), {{"key", "up/a"}}), "123456", 403,
+       "SignatureDoesNotMatch", ""},
+      {"unknown key", With(SignedV4(base, "", "AKIANOBODY"), {{"key", "up/a"}}), "123456", 403,
+       "InvalidAccessKeyId", ""},
+      {"anonymous", {{"key", "up/a"}}, "123456", 403, "AccessDenied", ""},
+      {"invalid policy",
+       {{"key", "up/a"},
+        {"AWSAccessKeyId", "AKIAALICE"},
+        {"policy", common::Base64Encode("{oops")},
+        {"signature", auth::SigV2Signature("alice-secret", common::Base64Encode("{oops"))}},
+       "123456",
+       400,
+       "InvalidPolicyDocument",
+       "Invalid Policy: Invalid JSON."},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    HttpResponse r = Post(c.fields, c.file);
+    EXPECT_EQ(r.status, c.status) << r.body;
+    EXPECT_EQ(r.Xml("Code"), c.code);
+    if (!c.message.empty()) {
+      EXPECT_EQ(Text(r, "Message"), c.message);
+    }
+  }
+  EXPECT_EQ(Head("up/a").status, 404) << "nothing stored by a refused form";
+}
+
+TEST_F(PostObjectTest, OnlyTheBucketOwnerUploads) {
+  Fields f =
+      With(SignedV4(R"({"bucket": "alice-bucket"}, {"key": "b.txt"})", "", "AKIABOB", "bob-secret"),
+           {{"key", "b.txt"}});
+  HttpResponse r = Post(f, "from bob");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.Xml("Code"), "AccessDenied");
+  EXPECT_EQ(Head("b.txt").status, 404);
+}
+
+TEST_F(PostObjectTest, RefusesNonFormBodiesAndFormsWithoutAFile) {
+  HttpRequest r;
+  r.method = "POST";
+  r.target = "/alice-bucket";
+  r.sign = Sign::kNone;
+  r.body = "key=x";
+  r.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  HttpResponse resp = alice_->Send(r);
+  EXPECT_EQ(resp.status, 412);
+  EXPECT_EQ(resp.Xml("Code"), "PreconditionFailed");
+
+  r.headers = {{"Content-Type", "multipart/form-data; boundary=b"}};
+  r.body = "--b\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk\r\n--b--\r\n";
+  resp = alice_->Send(r);
+  EXPECT_EQ(resp.status, 400);
+  EXPECT_EQ(resp.Xml("Code"), "InvalidArgument");
+  EXPECT_EQ(Text(resp, "Message"), "POST requires exactly one file upload per request.");
+
+  r.body = "--b\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk\r\n--b";
+  resp = alice_->Send(r);
+  EXPECT_EQ(resp.status, 400);
+  EXPECT_EQ(resp.Xml("Code"), "MalformedPOSTRequest");
+}
+
+}  // namespace
+}  // namespace s2lite::testing
