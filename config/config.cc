@@ -27,6 +27,7 @@ constexpr EnvName kEnv[] = {
     {"S2LITE_REGION", "region", false},
     {"S2LITE_BUCKET", "bucket", true},
     {"S2LITE_BUCKETS", "bucket", true},
+    {"S2LITE_SEED", "seed", false},
     {"S2LITE_READY_FILE", "ready-file", false},
     {"S2LITE_LOG_LEVEL", "log-level", false},
     {"S2LITE_LOG_FORMAT", "log-format", false},
@@ -57,6 +58,8 @@ po::options_description Describe() {
       "base domain for virtual-hosted buckets (repeatable; default localhost)")(
       "region", po::value<std::string>(), "region (default us-east-1)")(
       "bucket", po::value<std::vector<std::string>>(), "bucket to create at start (repeatable)")(
+      "seed", po::value<std::string>(),
+      "directory whose DIR/<bucket>/<key...> files become buckets and objects at start")(
       "user", po::value<std::vector<std::string>>(),
       "NAME:ACCESS_KEY:SECRET_KEY[:admin] (repeatable)")(
       "admin", po::value<std::vector<std::string>>(),
@@ -148,6 +151,7 @@ std::string Build(const Values& v, DaemonConfig& c) {
     o.region = *s;
   }
   if (auto it = v.find("bucket"); it != v.end()) o.buckets = it->second;
+  if (const auto* s = get("seed")) o.seed_dir = *s;
   if (auto it = v.find("user"); it != v.end()) {
     for (const auto& u : it->second) {
       std::string_view spec = u;

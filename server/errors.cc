@@ -19,7 +19,8 @@ constexpr Entry kTable[] = {
     {ErrorCode::kInternalError,
      {"InternalError", 500, "We encountered an internal error. Please try again."}},
     {ErrorCode::kNotImplemented,
-     {"NotImplemented", 501, "A header you provided implies functionality that is not implemented."}},
+     {"NotImplemented", 501,
+      "A header you provided implies functionality that is not implemented."}},
     {ErrorCode::kServiceUnavailable,
      {"ServiceUnavailable", 503, "Please reduce your request rate."}},
     {ErrorCode::kSlowDown, {"SlowDown", 503, "Please reduce your request rate."}},
@@ -58,8 +59,7 @@ constexpr Entry kTable[] = {
     {ErrorCode::kEntityTooSmall,
      {"EntityTooSmall", 400,
       "Your proposed upload is smaller than the minimum allowed object size."}},
-    {ErrorCode::kInvalidRange,
-     {"InvalidRange", 416, "The requested range is not satisfiable"}},
+    {ErrorCode::kInvalidRange, {"InvalidRange", 416, "The requested range is not satisfiable"}},
     {ErrorCode::kPreconditionFailed,
      {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold"}},
     {ErrorCode::kNotModified, {"NotModified", 304, "Not Modified"}},
@@ -88,15 +88,13 @@ constexpr Entry kTable[] = {
     {ErrorCode::kAuthorizationHeaderMalformed,
      {"AuthorizationHeaderMalformed", 400, "The authorization header is malformed."}},
     {ErrorCode::kAuthorizationQueryParametersError,
-     {"AuthorizationQueryParametersError", 400,
-      "Error parsing the X-Amz-Credential parameter."}},
+     {"AuthorizationQueryParametersError", 400, "Error parsing the X-Amz-Credential parameter."}},
     {ErrorCode::kMissingSecurityHeader,
      {"MissingSecurityHeader", 400, "Your request is missing a required header."}},
     {ErrorCode::kXAmzContentSHA256Mismatch,
      {"XAmzContentSHA256Mismatch", 400,
       "The provided 'x-amz-content-sha256' header does not match what was computed."}},
-    {ErrorCode::kExpiredToken,
-     {"ExpiredToken", 400, "The provided token has expired."}},
+    {ErrorCode::kExpiredToken, {"ExpiredToken", 400, "The provided token has expired."}},
     {ErrorCode::kNoSuchBucket, {"NoSuchBucket", 404, "The specified bucket does not exist"}},
     {ErrorCode::kInvalidBucketName,
      {"InvalidBucketName", 400, "The specified bucket is not valid."}},
@@ -131,6 +129,29 @@ constexpr Entry kTable[] = {
      {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable"}},
     {ErrorCode::kTooManyParts,
      {"InvalidArgument", 400, "Part number must be an integer between 1 and 10000, inclusive"}},
+    {ErrorCode::kConditionalRequestConflict,
+     {"ConditionalRequestConflict", 409,
+      "The conditional request cannot succeed due to a conflicting operation against this "
+      "resource."}},
+    {ErrorCode::kNoSuchTagSet, {"NoSuchTagSet", 404, "The TagSet does not exist"}},
+    {ErrorCode::kNoSuchWebsiteConfiguration,
+     {"NoSuchWebsiteConfiguration", 404,
+      "The specified bucket does not have a website configuration"}},
+    {ErrorCode::kReplicationConfigurationNotFoundError,
+     {"ReplicationConfigurationNotFoundError", 404, "The replication configuration was not found"}},
+    {ErrorCode::kObjectLockConfigurationNotFoundError,
+     {"ObjectLockConfigurationNotFoundError", 404,
+      "Object Lock configuration does not exist for this bucket"}},
+    {ErrorCode::kNoSuchBucketPolicy,
+     {"NoSuchBucketPolicy", 404, "The bucket policy does not exist"}},
+    {ErrorCode::kNoSuchLifecycleConfiguration,
+     {"NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist"}},
+    {ErrorCode::kOwnershipControlsNotFoundError,
+     {"OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found"}},
+    {ErrorCode::kNoSuchPublicAccessBlockConfiguration,
+     {"NoSuchPublicAccessBlockConfiguration", 404,
+      "The public access block configuration was not found"}},
+    {ErrorCode::kMalformedPolicy, {"MalformedPolicy", 400, "Policies must be valid JSON"}},
 };
 
 constexpr size_t kTableSize = sizeof(kTable) / sizeof(kTable[0]);
@@ -141,7 +162,7 @@ constexpr bool TableIsIndexedByCode() {
   return true;
 }
 static_assert(TableIsIndexedByCode(), "kTable must list every ErrorCode in enum order");
-static_assert(kTableSize == static_cast<size_t>(ErrorCode::kTooManyParts) + 1,
+static_assert(kTableSize == static_cast<size_t>(ErrorCode::kMalformedPolicy) + 1,
               "kTable must list every ErrorCode");
 
 }  // namespace

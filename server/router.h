@@ -14,28 +14,65 @@
 
 namespace s2lite::server {
 
-#define S2LITE_OPERATIONS(X) \
-  X(ListBuckets)             \
-  X(CreateBucket)            \
-  X(HeadBucket)              \
-  X(DeleteBucket)            \
-  X(GetBucketLocation)       \
-  X(ListObjects)             \
-  X(ListObjectsV2)           \
-  X(ListMultipartUploads)    \
-  X(DeleteObjects)           \
-  X(CreateMultipartUpload)   \
-  X(UploadPart)              \
-  X(UploadPartCopy)          \
-  X(CompleteMultipartUpload) \
-  X(AbortMultipartUpload)    \
-  X(ListParts)               \
-  X(PutObject)               \
-  X(CopyObject)              \
-  X(GetObject)               \
-  X(HeadObject)              \
-  X(DeleteObject)            \
-  X(AdminFaults)             \
+#define S2LITE_OPERATIONS(X)          \
+  X(ListBuckets)                      \
+  X(CreateBucket)                     \
+  X(HeadBucket)                       \
+  X(DeleteBucket)                     \
+  X(GetBucketLocation)                \
+  X(ListObjects)                      \
+  X(ListObjectsV2)                    \
+  X(ListMultipartUploads)             \
+  X(DeleteObjects)                    \
+  X(CreateMultipartUpload)            \
+  X(UploadPart)                       \
+  X(UploadPartCopy)                   \
+  X(CompleteMultipartUpload)          \
+  X(AbortMultipartUpload)             \
+  X(ListParts)                        \
+  X(PutObject)                        \
+  X(CopyObject)                       \
+  X(GetObject)                        \
+  X(HeadObject)                       \
+  X(DeleteObject)                     \
+  X(GetObjectTagging)                 \
+  X(PutObjectTagging)                 \
+  X(DeleteObjectTagging)              \
+  X(ListObjectVersions)               \
+  X(GetBucketTagging)                 \
+  X(PutBucketTagging)                 \
+  X(DeleteBucketTagging)              \
+  X(GetBucketLifecycleConfiguration)  \
+  X(PutBucketLifecycleConfiguration)  \
+  X(DeleteBucketLifecycle)            \
+  X(GetBucketPolicy)                  \
+  X(PutBucketPolicy)                  \
+  X(DeleteBucketPolicy)               \
+  X(GetBucketEncryption)              \
+  X(PutBucketEncryption)              \
+  X(DeleteBucketEncryption)           \
+  X(GetBucketOwnershipControls)       \
+  X(PutBucketOwnershipControls)       \
+  X(DeleteBucketOwnershipControls)    \
+  X(GetPublicAccessBlock)             \
+  X(PutPublicAccessBlock)             \
+  X(DeletePublicAccessBlock)          \
+  X(GetBucketVersioning)              \
+  X(PutBucketVersioning)              \
+  X(GetBucketAcl)                     \
+  X(PutBucketAcl)                     \
+  X(GetBucketWebsite)                 \
+  X(DeleteBucketWebsite)              \
+  X(GetBucketAccelerateConfiguration) \
+  X(PutBucketAccelerateConfiguration) \
+  X(GetBucketRequestPayment)          \
+  X(PutBucketRequestPayment)          \
+  X(GetBucketLogging)                 \
+  X(PutBucketLogging)                 \
+  X(GetBucketReplication)             \
+  X(DeleteBucketReplication)          \
+  X(GetObjectLockConfiguration)       \
+  X(AdminFaults)                      \
   X(Unsupported)
 
 enum class Op {
@@ -73,6 +110,10 @@ std::optional<std::string> VirtualHostBucket(std::string_view host,
 // `domains` or a bucket subdomain of one: the only names the public
 // development credentials answer (Options::local_hosts_only).
 bool IsLocalHost(std::string_view host, const std::vector<std::string>& domains);
+
+// Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF): what
+// a key must be.
+bool IsValidUtf8(std::string_view s);
 
 // S3 bucket naming rules (3-63 chars, lower-case letters, digits, '.', '-',
 // begins and ends with a letter or digit, not an IP address, no "..",

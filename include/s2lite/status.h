@@ -68,6 +68,18 @@ enum class ErrorCode {
   kInvalidPartOrder,
   kInvalidPartNumber,
   kTooManyParts,
+  // Conditional writes.
+  kConditionalRequestConflict,
+  // Bucket configuration (subresources) not set, or refused.
+  kNoSuchTagSet,
+  kNoSuchWebsiteConfiguration,
+  kReplicationConfigurationNotFoundError,
+  kObjectLockConfigurationNotFoundError,
+  kNoSuchBucketPolicy,
+  kNoSuchLifecycleConfiguration,
+  kOwnershipControlsNotFoundError,
+  kNoSuchPublicAccessBlockConfiguration,
+  kMalformedPolicy,
 };
 
 // A cheap success-or-error value. Expected failures are Status values, never
