@@ -27,6 +27,7 @@ constexpr EnvName kEnv[] = {
     {"S2LITE_REGION", "region", false},
     {"S2LITE_BUCKET", "bucket", true},
     {"S2LITE_BUCKETS", "bucket", true},
+    {"S2LITE_SEED", "seed", false},
     {"S2LITE_READY_FILE", "ready-file", false},
     {"S2LITE_LOG_LEVEL", "log-level", false},
     {"S2LITE_LOG_FORMAT", "log-format", false},
@@ -61,6 +62,8 @@ po::options_description Describe() {
       "cors-allow-origin", po::value<std::vector<std::string>>(),
       "ORIGIN (one '*' wildcard) a bucket without its own CORS configuration allows, all "
       "methods and headers (repeatable; local development)")(
+      "seed", po::value<std::string>(),
+      "directory whose DIR/<bucket>/<key...> files become buckets and objects at start")(
       "user", po::value<std::vector<std::string>>(),
       "NAME:ACCESS_KEY:SECRET_KEY[:admin] (repeatable)")(
       "admin", po::value<std::vector<std::string>>(),
@@ -159,6 +162,7 @@ std::string Build(const Values& v, DaemonConfig& c) {
     }
     o.cors_allow_origins = it->second;
   }
+  if (const auto* s = get("seed")) o.seed_dir = *s;
   if (auto it = v.find("user"); it != v.end()) {
     for (const auto& u : it->second) {
       std::string_view spec = u;

@@ -144,6 +144,29 @@ constexpr Entry kTable[] = {
     {ErrorCode::kMaxPostPreDataLengthExceededError,
      {"MaxPostPreDataLengthExceededError", 400,
       "Your POST request fields preceding the upload file were too large."}},
+    {ErrorCode::kConditionalRequestConflict,
+     {"ConditionalRequestConflict", 409,
+      "The conditional request cannot succeed due to a conflicting operation against this "
+      "resource."}},
+    {ErrorCode::kNoSuchTagSet, {"NoSuchTagSet", 404, "The TagSet does not exist"}},
+    {ErrorCode::kNoSuchWebsiteConfiguration,
+     {"NoSuchWebsiteConfiguration", 404,
+      "The specified bucket does not have a website configuration"}},
+    {ErrorCode::kReplicationConfigurationNotFoundError,
+     {"ReplicationConfigurationNotFoundError", 404, "The replication configuration was not found"}},
+    {ErrorCode::kObjectLockConfigurationNotFoundError,
+     {"ObjectLockConfigurationNotFoundError", 404,
+      "Object Lock configuration does not exist for this bucket"}},
+    {ErrorCode::kNoSuchBucketPolicy,
+     {"NoSuchBucketPolicy", 404, "The bucket policy does not exist"}},
+    {ErrorCode::kNoSuchLifecycleConfiguration,
+     {"NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist"}},
+    {ErrorCode::kOwnershipControlsNotFoundError,
+     {"OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found"}},
+    {ErrorCode::kNoSuchPublicAccessBlockConfiguration,
+     {"NoSuchPublicAccessBlockConfiguration", 404,
+      "The public access block configuration was not found"}},
+    {ErrorCode::kMalformedPolicy, {"MalformedPolicy", 400, "Policies must be valid JSON"}},
 };
 
 constexpr size_t kTableSize = sizeof(kTable) / sizeof(kTable[0]);
@@ -154,7 +177,7 @@ constexpr bool TableIsIndexedByCode() {
   return true;
 }
 static_assert(TableIsIndexedByCode(), "kTable must list every ErrorCode in enum order");
-static_assert(kTableSize == static_cast<size_t>(ErrorCode::kMaxPostPreDataLengthExceededError) + 1,
+static_assert(kTableSize == static_cast<size_t>(ErrorCode::kMalformedPolicy) + 1,
               "kTable must list every ErrorCode");
 
 }  // namespace

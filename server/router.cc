@@ -47,6 +47,36 @@ constexpr std::string_view kUnimplementedSubresources[] = {"acl",
                                                            "session",
                                                            "renameObject"};
 
+// Bucket sub-resources s2lite answers, by method; kUnsupported where a
+// method is not implemented (the request then gets 501, as for the list
+// above). Checked before kUnimplementedSubresources.
+struct BucketSubresource {
+  std::string_view query;
+  Op get, put, del;
+};
+constexpr BucketSubresource kBucketSubresources[] = {
+    {"tagging", Op::kGetBucketTagging, Op::kPutBucketTagging, Op::kDeleteBucketTagging},
+    {"lifecycle", Op::kGetBucketLifecycleConfiguration, Op::kPutBucketLifecycleConfiguration,
+     Op::kDeleteBucketLifecycle},
+    {"policy", Op::kGetBucketPolicy, Op::kPutBucketPolicy, Op::kDeleteBucketPolicy},
+    {"encryption", Op::kGetBucketEncryption, Op::kPutBucketEncryption, Op::kDeleteBucketEncryption},
+    {"ownershipControls", Op::kGetBucketOwnershipControls, Op::kPutBucketOwnershipControls,
+     Op::kDeleteBucketOwnershipControls},
+    {"publicAccessBlock", Op::kGetPublicAccessBlock, Op::kPutPublicAccessBlock,
+     Op::kDeletePublicAccessBlock},
+    {"versioning", Op::kGetBucketVersioning, Op::kPutBucketVersioning, Op::kUnsupported},
+    {"acl", Op::kGetBucketAcl, Op::kPutBucketAcl, Op::kUnsupported},
+    {"website", Op::kGetBucketWebsite, Op::kUnsupported, Op::kDeleteBucketWebsite},
+    {"accelerate", Op::kGetBucketAccelerateConfiguration, Op::kPutBucketAccelerateConfiguration,
+     Op::kUnsupported},
+    {"requestPayment", Op::kGetBucketRequestPayment, Op::kPutBucketRequestPayment,
+     Op::kUnsupported},
+    {"logging", Op::kGetBucketLogging, Op::kPutBucketLogging, Op::kUnsupported},
+    {"replication", Op::kGetBucketReplication, Op::kUnsupported, Op::kDeleteBucketReplication},
+    {"object-lock", Op::kGetObjectLockConfiguration, Op::kUnsupported, Op::kUnsupported},
+    {"versions", Op::kListObjectVersions, Op::kUnsupported, Op::kUnsupported},
+};
+
 }  // namespace
 
 bool IsValidUtf8(std::string_view s) {
@@ -122,6 +152,14 @@ Op BucketOp(const auth::RequestView& req, Route& r) {
     if (m == "GET") return Op::kGetBucketCors;
     if (m == "DELETE") return Op::kDeleteBucketCors;
     return Unsupported(r, "cors", true);
+  for (const BucketSubresource& sub : kBucketSubresources) {
+    if (!has(sub.query)) continue;
+    Op op = m == "GET"      ? sub.get
+            : m == "PUT"    ? sub.put
+            : m == "DELETE" ? sub.del
+                            : Op::kUnsupported;
+    if (op != Op::kUnsupported) return op;
+    return Unsupported(r, sub.query);
   }
   for (std::string_view sub : kUnimplementedSubresources)
     if (has(sub)) return Unsupported(r, sub);
@@ -149,6 +187,11 @@ Op ObjectOp(const auth::RequestView& req, Route& r) {
     if (has("uploads")) return Op::kCreateMultipartUpload;
     if (upload_id) return Op::kCompleteMultipartUpload;
   }
+  if (has("tagging")) {
+    if (m == "GET") return Op::kGetObjectTagging;
+    if (m == "PUT") return Op::kPutObjectTagging;
+    if (m == "DELETE") return Op::kDeleteObjectTagging;
+  }
   for (std::string_view sub : kUnimplementedSubresources)
     if (has(sub)) return Unsupported(r, sub);
   if (m == "PUT") {
@@ -166,6 +209,37 @@ Op ObjectOp(const auth::RequestView& req, Route& r) {
 }  // namespace
 
 std::string_view OpName(Op op) { return kOpNames[static_cast<size_t>(op)]; }
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i - 1 < n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
 
 bool IsValidBucketName(std::string_view name) {
   if (name.size() < 3 || name.size() > 63) return false;

@@ -36,7 +36,9 @@
 #include "server/errors.h"
 #include "server/handlers/common.h"
 #include "server/http_request.h"
+#include "server/lifecycle.h"
 #include "server/logging.h"
+#include "server/seed.h"
 #include "server/state.h"
 
 namespace s2lite {
@@ -302,7 +304,7 @@ Status EnsureBucket(server::ServerState& st, const std::string& name) {
   if (!server::IsValidBucketName(name))
     return Status(ErrorCode::kInvalidBucketName, "invalid bucket name: " + name);
   storage::BucketInfo b{name, st.options.users.front().name, st.options.region,
-                        server::ToTimeMs(std::chrono::system_clock::now()), "private"};
+                        server::ToTimeMs(st.Now()), "private"};
   Status s = st.store->CreateBucket(b);
   if (s.code() == ErrorCode::kBucketAlreadyOwnedByYou || s.code() == ErrorCode::kBucketAlreadyExists)
     return Status::Ok();
@@ -346,7 +348,7 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable cv;
   std::unordered_set<std::shared_ptr<SessionTrack>> sessions;
-  // Wakes the stale-upload sweep (options.abort_incomplete_after); null when off.
+  // Wakes the stale-upload and lifecycle sweep.
   std::unique_ptr<asio::steady_timer> reaper;
   // Commits the registry for file-backed stores; null in memory.
   std::unique_ptr<GroupCommitter> committer;
@@ -357,6 +359,8 @@ struct Server::Impl {
   void Stop();
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> ReapStaleUploads();
+  // One stale-upload and lifecycle sweep (blocking: runs on the worker pool).
+  void SweepOnce();
   asio::awaitable<void> RunSession(tcp::socket socket, auth::Md5Batch* md5_batch);
   // The session is the same over TCP and TLS: Stream is beast::tcp_stream or
   // beast::ssl_stream<beast::tcp_stream>.
@@ -509,7 +513,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, SessionTrack& track) {
       if (ec == http::error::header_limit) {
         RequestContext ctx;
         ctx.state = state.get();
-        ctx.now = std::chrono::system_clock::now();
+        ctx.now = state->Now();
         ctx.request_id = state->NextRequestId();
         Response r = Response::Error(Status(ErrorCode::kRequestHeaderSectionTooLarge)
                                          .With("MaxSizeAllowed",
@@ -521,7 +525,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, SessionTrack& track) {
                  ec != asio::error::connection_reset && buffer.size() > 0) {
         RequestContext ctx;
         ctx.state = state.get();
-        ctx.now = std::chrono::system_clock::now();
+        ctx.now = state->Now();
         ctx.request_id = state->NextRequestId();
         Response r = Response::Error(Status(ErrorCode::kInvalidRequest, "Malformed HTTP request"));
         server::Finalize(ctx, r);
@@ -545,7 +549,7 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   if (committer) state->store->TakeTouchedGroup();  // not ours: an earlier request's
   RequestContext ctx;
   ctx.state = state.get();
-  ctx.now = std::chrono::system_clock::now();
+  ctx.now = state->Now();
   ctx.request_id = state->NextRequestId();
   ctx.tls = !std::is_same_v<Stream, beast::tcp_stream>;
   ctx.md5_batch = md5_batch;
@@ -924,25 +928,47 @@ void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint6
            bytes_out, ms, ctx.user ? server::LogQuote(ctx.user->name) : std::string("-"));
 }
 
-// Aborts uploads pending longer than abort_incomplete_after, at start and then
-// every min(age / 4, 60 s), until Stop cancels the timer.
+// Aborts uploads pending longer than abort_incomplete_after (when set) and
+// applies the buckets' lifecycle rules.
+void Server::Impl::SweepOnce() {
+  const std::chrono::milliseconds age = options.abort_incomplete_after;
+  Result<int> aborted = 0;
+  if (age.count() > 0)
+    aborted = state->store->AbortUploadsOlderThan(server::ToTimeMs(state->Now() - age));
+  auto swept = server::ApplyLifecycle(*state, server::ToTimeMs(state->Now()));
+  // Not a request: nobody waits on the committer for it, so commit here.
+  if (Status s = state->store->CommitGroup(); !s.ok()) aborted = s;
+  if (!aborted.ok()) {
+    state->logger->warn("stale upload sweep failed: {}", aborted.status().message());
+  } else if (*aborted > 0) {
+    state->logger->info("aborted {} multipart uploads pending over {} s", *aborted,
+                        age.count() / 1000);
+  }
+  if (!swept.ok()) {
+    state->logger->warn("lifecycle sweep failed: {}", swept.status().message());
+  } else if (swept->uploads_aborted + swept->objects_expired > 0) {
+    state->logger->info("lifecycle: aborted {} multipart uploads, expired {} objects",
+                        swept->uploads_aborted, swept->objects_expired);
+  }
+}
+
+// Sweeps at start and then every min(abort_incomplete_after / 4, 60 s,
+// lifecycle_interval), on the worker pool, until Stop cancels the timer.
 asio::awaitable<void> Server::Impl::ReapStaleUploads() {
   using std::chrono::milliseconds;
   const milliseconds age = options.abort_incomplete_after;
-  const milliseconds every = std::clamp(age / 4, milliseconds(10), milliseconds(60'000));
+  milliseconds every = std::max(options.lifecycle_interval, milliseconds(10));
+  if (age.count() > 0)
+    every = std::min(every, std::clamp(age / 4, milliseconds(10), milliseconds(60'000)));
   while (!stopping) {
-    auto cutoff = std::chrono::system_clock::now() - age;
-    auto aborted = state->store->AbortUploadsOlderThan(server::ToTimeMs(cutoff));
-    // Not a request: nobody waits on the committer for it, so commit here.
-    if (aborted.ok()) {
-      if (Status s = state->store->CommitGroup(); !s.ok()) aborted = s;
-    }
-    if (!aborted.ok()) {
-      state->logger->warn("stale upload sweep failed: {}", aborted.status().message());
-    } else if (*aborted > 0) {
-      state->logger->info("aborted {} multipart uploads pending over {} s", *aborted,
-                          options.abort_incomplete_after.count());
-    }
+    auto [swept] = co_await asio::co_spawn(
+        workers->get_executor(),
+        [this]() -> asio::awaitable<void> {
+          SweepOnce();
+          co_return;
+        },
+        kTuple);
+    if (swept) co_return;
     reaper->expires_after(every);
     auto [ec] = co_await reaper->async_wait(kTuple);
     if (ec) co_return;
@@ -966,12 +992,19 @@ Status Server::Impl::Start() {
   st->request_id_prefix = common::RandomHex(4);
   storage::StoreOptions so{options.data_dir, options.in_memory, options.fsync,
                            /*group_commit=*/!options.in_memory};
+  if (options.clock) so.now = [clock = options.clock] { return server::ToTimeMs(clock()); };
   so.warn = [logger = st->logger](const std::string& message) { logger->warn("{}", message); };
   auto store = storage::OpenObjectStore(so);
   if (!store.ok()) return store.status();
   st->store = std::move(*store);
   for (const auto& name : options.buckets) {
     if (Status s = EnsureBucket(*st, name); !s.ok()) return s;
+  }
+  if (!options.seed_dir.empty()) {
+    auto seeded = server::SeedFromDirectory(*st, options.seed_dir);
+    if (!seeded.ok()) return seeded.status();
+    st->logger->info("seeded {} buckets from {}: {} objects uploaded, {} unchanged",
+                     seeded->buckets, options.seed_dir, seeded->uploaded, seeded->unchanged);
   }
 
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
@@ -1028,10 +1061,8 @@ Status Server::Impl::Start() {
   workers = std::make_unique<asio::thread_pool>(kWorkerThreads);
   stopping = false;
   asio::co_spawn(acceptor->get_executor(), AcceptLoop(), asio::detached);
-  if (options.abort_incomplete_after.count() > 0) {
-    reaper = std::make_unique<asio::steady_timer>(*iocs.front());
-    asio::co_spawn(reaper->get_executor(), ReapStaleUploads(), asio::detached);
-  }
+  reaper = std::make_unique<asio::steady_timer>(*iocs.front());
+  asio::co_spawn(reaper->get_executor(), ReapStaleUploads(), asio::detached);
   for (auto& ioc : iocs) {
     idle_guards.push_back(asio::make_work_guard(*ioc));
     threads.emplace_back([ctx = ioc.get()] { ctx->run(); });

@@ -4,6 +4,7 @@
 // Server instance: s2lite has no process globals.
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -31,6 +32,10 @@ struct ServerState {
   FaultSet faults;
   std::atomic<bool> ready{false};  // false while starting and stopping
 
+  // Options::clock, or the system clock.
+  std::chrono::system_clock::time_point Now() const {
+    return options.clock ? options.clock() : std::chrono::system_clock::now();
+  }
   const UserCredentials* FindUser(std::string_view access_key) const {
     auto it = users_by_access_key.find(std::string(access_key));
     return it == users_by_access_key.end() ? nullptr : &it->second;

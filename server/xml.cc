@@ -144,4 +144,47 @@ Result<DeleteRequestXml> ParseDelete(std::string_view body) {
   return req;
 }
 
+const XmlNode* XmlNode::Child(std::string_view child) const {
+  for (const XmlNode& n : children)
+    if (n.name == child) return &n;
+  return nullptr;
+}
+
+std::vector<const XmlNode*> XmlNode::Children(std::string_view child) const {
+  std::vector<const XmlNode*> out;
+  for (const XmlNode& n : children)
+    if (n.name == child) out.push_back(&n);
+  return out;
+}
+
+namespace {
+
+bool Convert(const pugi::xml_node& in, XmlNode& out, int depth) {
+  if (depth > 16) return false;
+  std::string_view name = in.name();
+  if (auto colon = name.find(':'); colon != std::string_view::npos) name.remove_prefix(colon + 1);
+  out.name = std::string(name);
+  for (pugi::xml_node c : in.children()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
+      out.text += c.value();
+    } else if (c.type() == pugi::node_element) {
+      out.children.emplace_back();
+      if (!Convert(c, out.children.back(), depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<XmlNode> ParseXmlTree(std::string_view body) {
+  pugi::xml_document doc;
+  if (body.empty() || !Load(doc, body)) return Malformed();
+  pugi::xml_node root = doc.document_element();
+  if (!root) return Malformed();
+  XmlNode out;
+  if (!Convert(root, out, 0)) return Malformed();
+  return out;
+}
+
 }  // namespace s2lite::server

@@ -60,4 +60,19 @@ struct DeleteRequestXml {
 };
 Result<DeleteRequestXml> ParseDelete(std::string_view body);
 
+// A parsed element of a configuration document (Tagging, Lifecycle, ...):
+// its local name (prefix dropped), its own text and its child elements.
+struct XmlNode {
+  std::string name;
+  std::string text;  // the element's character data, untrimmed
+  std::vector<XmlNode> children;
+  // The first child named `name`, or nullptr.
+  const XmlNode* Child(std::string_view name) const;
+  // Every child named `name`, in order.
+  std::vector<const XmlNode*> Children(std::string_view name) const;
+};
+// The document element of `body`. Errors: kMalformedXML (not well-formed,
+// empty, or nested deeper than 16 levels).
+Result<XmlNode> ParseXmlTree(std::string_view body);
+
 }  // namespace s2lite::server

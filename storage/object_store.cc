@@ -33,7 +33,7 @@ uint64_t NewGeneration() {
   return g == 0 ? 1 : g;
 }
 
-TimeMs NowMs() {
+TimeMs SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -173,8 +173,12 @@ class DirLock {
 
 class Store final : public ObjectStore {
  public:
-  Store(DirLock lock, std::unique_ptr<Registry> registry, std::unique_ptr<BlobStore> blobs)
-      : lock_(std::move(lock)), registry_(std::move(registry)), blobs_(std::move(blobs)) {
+  Store(DirLock lock, std::unique_ptr<Registry> registry, std::unique_ptr<BlobStore> blobs,
+        std::function<TimeMs()> now)
+      : lock_(std::move(lock)),
+        registry_(std::move(registry)),
+        blobs_(std::move(blobs)),
+        now_(now ? std::move(now) : std::function<TimeMs()>(SystemNowMs)) {
     // A group that fails to commit leaves its new parts' and objects' bytes
     // unreferenced: they go now, not at the next open.
     registry_->OnFailedGroup([this](const FreedBlobs& ids) {
@@ -207,7 +211,7 @@ class Store final : public ObjectStore {
 
   Status CreateBucket(const BucketInfo& bucket) override {
     BucketInfo b = bucket;
-    if (b.created == 0) b.created = NowMs();
+    if (b.created == 0) b.created = now_();
     if (b.acl.empty()) b.acl = "private";
     if (b.generation == 0) b.generation = NewGeneration();
     Status s = registry_->InsertBucket(b);
@@ -246,7 +250,7 @@ class Store final : public ObjectStore {
       return Status(ErrorCode::kInvalidArgument, "upload id must be set");
     }
     UploadInfo u = upload;
-    if (u.created == 0) u.created = NowMs();
+    if (u.created == 0) u.created = now_();
     return registry_->InsertUpload(u);
   }
 
@@ -262,7 +266,7 @@ class Store final : public ObjectStore {
 
   Status PutPart(const std::string& upload_id, const PartInfo& part) override {
     PartInfo p = part;
-    if (p.last_modified == 0) p.last_modified = NowMs();
+    if (p.last_modified == 0) p.last_modified = now_();
     Result<FreedBlobs> freed = registry_->PutPart(upload_id, p);
     if (!freed.ok()) {
       // The transaction rolled back: nothing refers to the new bytes.
@@ -280,9 +284,10 @@ class Store final : public ObjectStore {
 
   Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
                                     const std::vector<CompletePart>& parts, uint64_t min_part_size,
-                                    const std::string& checksum_value) override {
+                                    const std::string& checksum_value,
+                                    const WriteCondition& condition) override {
     const std::vector<CompletePart> listed = NormalizeParts(parts);
-    const TimeMs now = NowMs();
+    const TimeMs now = now_();
     ObjectInfo planned;
     Result<FreedBlobs> freed = registry_->CompleteUpload(
         upload_id, listed,
@@ -290,6 +295,7 @@ class Store final : public ObjectStore {
           Result<ObjectInfo> object = PlanCompletion(upload, stored, listed, min_part_size, now);
           if (!object.ok()) return object;
           object->checksum_value = checksum_value;
+          object->condition = condition;
           planned = *object;
           return object;
         });
@@ -332,7 +338,7 @@ class Store final : public ObjectStore {
 
   Status PutObject(const ObjectInfo& object) override {
     ObjectInfo o = object;
-    if (o.last_modified == 0) o.last_modified = NowMs();
+    if (o.last_modified == 0) o.last_modified = now_();
     Result<FreedBlobs> freed = registry_->PutObject(o);
     if (!freed.ok()) {
       for (const BlobRef& blob : object.manifest) RemoveBlob(blob.blob_id);
@@ -340,6 +346,11 @@ class Store final : public ObjectStore {
     }
     RemoveBlobs(*freed);
     return Status::Ok();
+  }
+
+  Status PutObjectTagging(const std::string& bucket, const std::string& key,
+                          uint64_t bucket_generation, const std::string& tagging) override {
+    return registry_->PutObjectTagging(bucket, key, bucket_generation, tagging);
   }
 
   Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) override {
@@ -431,6 +442,7 @@ class Store final : public ObjectStore {
   DirLock lock_;  // released last
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<BlobStore> blobs_;
+  std::function<TimeMs()> now_;
   std::mutex lease_mu_;
   std::unordered_map<std::string, int> leases_;  // blob id -> GETs reading it
   std::unordered_set<std::string> doomed_;       // leased blobs to remove at release
@@ -468,7 +480,8 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options
     if (!r.ok()) return r.status();
     registry = std::move(*r);
   }
-  auto store = std::make_unique<Store>(std::move(lock), std::move(registry), std::move(blobs));
+  auto store =
+      std::make_unique<Store>(std::move(lock), std::move(registry), std::move(blobs), options.now);
   Status s = store->RemoveOrphans();
   if (!s.ok()) return s;
   return std::unique_ptr<ObjectStore>(std::move(store));

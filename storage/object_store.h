@@ -56,6 +56,10 @@ struct StoreOptions {
   // group commit). The caller must then wait for CommitGroup before
   // acknowledging: the server does.
   bool group_commit = false;
+  // The current time, in ms since the epoch, for the dates the store stamps
+  // (bucket creation, upload initiation, parts, objects). Default: the
+  // system clock.
+  std::function<TimeMs()> now;
   // Told about what opening found and mended (a data directory readable by
   // other users). Optional.
   std::function<void(const std::string&)> warn;
@@ -114,10 +118,19 @@ class ObjectStore {
   // same object (idempotent retry). `checksum_value` becomes the object's
   // checksum_value (the multipart checksum the caller derived from the listed
   // parts, e.g. "<base64>-3"; "" for none).
+  // `condition` (If-None-Match / If-Match) is checked against the object at
+  // the upload's key in the transaction that completes it: kPreconditionFailed
+  // or kNoSuchKey (see Registry::PutObject), the upload then stays pending.
   virtual Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
                                             const std::vector<CompletePart>& parts,
                                             uint64_t min_part_size,
-                                            const std::string& checksum_value) = 0;
+                                            const std::string& checksum_value,
+                                            const WriteCondition& condition) = 0;
+  Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
+                                    const std::vector<CompletePart>& parts, uint64_t min_part_size,
+                                    const std::string& checksum_value) {
+    return CompleteUpload(upload_id, parts, min_part_size, checksum_value, WriteCondition());
+  }
   // The same, for an upload without a flexible checksum.
   Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
                                     const std::vector<CompletePart>& parts,
@@ -132,8 +145,14 @@ class ObjectStore {
   // --- objects
   // Stores (or replaces) an object whose bytes are object.manifest (one blob).
   // kNoSuchBucket (the blobs are then removed) when the bucket is missing or
-  // is not the generation object.bucket_generation names (when set).
+  // is not the generation object.bucket_generation names (when set);
+  // kPreconditionFailed / kNoSuchKey when object.condition does not hold
+  // (checked atomically with the write; the blobs are removed).
   virtual Status PutObject(const ObjectInfo& object) = 0;
+  // Replaces an existing object's tags (raw x-amz-tagging query form; "" =
+  // none) without rewriting it. kNoSuchBucket (as PutObject), kNoSuchKey.
+  virtual Status PutObjectTagging(const std::string& bucket, const std::string& key,
+                                  uint64_t bucket_generation, const std::string& tagging) = 0;
   // kNoSuchKey. Manifest filled.
   virtual Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) = 0;
   // OK also when absent (S3 semantics). kNoSuchBucket when the bucket is

@@ -111,7 +111,14 @@ class Registry {
   // --- objects
   // Inserts or replaces the object at (bucket, key). kNoSuchBucket, also when
   // object.bucket_generation is set and differs (checked in the transaction).
+  // object.condition is checked in the same transaction (CompleteUpload checks
+  // the planned object's too): kPreconditionFailed, or kNoSuchKey for If-Match
+  // on an absent key; nothing is written then.
   virtual Result<FreedBlobs> PutObject(const ObjectInfo& object) = 0;
+  // Replaces the tagging (raw query form) of the object at (bucket, key).
+  // kNoSuchBucket (as PutObject), kNoSuchKey.
+  virtual Status PutObjectTagging(const std::string& bucket, const std::string& key,
+                                  uint64_t bucket_generation, const std::string& tagging) = 0;
   // Manifest filled. kNoSuchBucket, kNoSuchKey.
   virtual Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) = 0;
   // OK when the key is absent. kNoSuchBucket.

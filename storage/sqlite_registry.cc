@@ -377,6 +377,8 @@ class SqliteRegistry final : public Registry {
   Result<CompletedUpload> GetCompletedUpload(const std::string& upload_id) override;
 
   Result<FreedBlobs> PutObject(const ObjectInfo& object) override;
+  Status PutObjectTagging(const std::string& bucket, const std::string& key,
+                          uint64_t bucket_generation, const std::string& tagging) override;
   Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) override;
   Result<FreedBlobs> DeleteObject(const std::string& bucket, const std::string& key,
                                   uint64_t bucket_generation) override;
@@ -440,7 +442,7 @@ class SqliteRegistry final : public Registry {
     Statement insert_upload, get_upload, list_uploads, upload_created, uploads_created_before;
     Statement delete_upload, purge_completed, mark_completed;
     Statement upsert_part, get_part_blob, list_parts, delete_parts;
-    Statement upsert_object, get_object, delete_object, list_objects;
+    Statement upsert_object, get_object, delete_object, list_objects, set_object_tagging;
     Statement get_manifest, insert_manifest, delete_manifest;
     Statement blob_referenced, referenced_blobs;
   };
@@ -474,6 +476,9 @@ class SqliteRegistry final : public Registry {
   Result<std::vector<PartInfo>> ListPartsLocked(const std::string& upload_id, int marker,
                                                 int64_t limit);
   Result<std::vector<BlobRef>> ManifestLocked(const std::string& bucket, const std::string& key);
+  // OK when `object.condition` holds for what is stored at (bucket, key) now:
+  // kPreconditionFailed, or kNoSuchKey for If-Match on an absent key.
+  Status CheckConditionLocked(const ObjectInfo& object);
   // Replaces the object row and its manifest; adds the replaced object's
   // blob ids to `candidates`.
   Status WriteObjectLocked(const ObjectInfo& object, const std::string& upload_id,
@@ -671,6 +676,7 @@ Status SqliteRegistry::PrepareStatements() {
       {&st_.get_object,
        "SELECT " + object_columns + " FROM objects WHERE bucket = ?1 AND key = ?2"},
       {&st_.delete_object, "DELETE FROM objects WHERE bucket = ?1 AND key = ?2"},
+      {&st_.set_object_tagging, "UPDATE objects SET tagging = ?3 WHERE bucket = ?1 AND key = ?2"},
       // Keys compare bytewise (BINARY collation); the prefix is a byte range,
       // not LIKE, which folds case and gives '%' and '_' meaning. ?2 is the
       // larger of prefix and start-after, ?4 excludes start-after itself.
@@ -742,6 +748,25 @@ Result<std::vector<BlobRef>> SqliteRegistry::ManifestLocked(const std::string& b
     if (!*row) return manifest;
     manifest.push_back(BlobRef{q.Text(0), static_cast<uint64_t>(q.Int(1))});
   }
+}
+
+Status SqliteRegistry::CheckConditionLocked(const ObjectInfo& object) {
+  if (object.condition.empty()) return Status::Ok();
+  Query q(st_.get_object);
+  q.BindText(1, object.bucket).BindText(2, object.key);
+  Result<bool> row = q.Step();
+  if (!row.ok()) return row.status();
+  if (object.condition.if_none_match && *row) return Status(ErrorCode::kPreconditionFailed);
+  if (!object.condition.if_match.empty()) {
+    if (!*row) return NoSuchKeyError();
+    auto bare = [](std::string_view e) {
+      if (e.size() >= 2 && e.front() == '"' && e.back() == '"') e = e.substr(1, e.size() - 2);
+      return e;
+    };
+    if (bare(q.Text(3)) != bare(object.condition.if_match))
+      return Status(ErrorCode::kPreconditionFailed);
+  }
+  return Status::Ok();
 }
 
 Status SqliteRegistry::WriteObjectLocked(const ObjectInfo& object, const std::string& upload_id,
@@ -1101,6 +1126,8 @@ Result<FreedBlobs> SqliteRegistry::CompleteUpload(const std::string& upload_id,
   if (!parts.ok()) return parts.status();
   Result<ObjectInfo> object = plan(**upload, *parts);
   if (!object.ok()) return object.status();
+  s = CheckConditionLocked(*object);
+  if (!s.ok()) return s;
 
   std::vector<std::string> candidates;
   for (const PartInfo& part : *parts) candidates.push_back(part.blob.blob_id);
@@ -1171,6 +1198,8 @@ Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object) {
   if (!s.ok()) return s;
   s = CheckBucketLocked(object.bucket, object.bucket_generation);
   if (!s.ok()) return s;
+  s = CheckConditionLocked(object);
+  if (!s.ok()) return s;
   std::vector<std::string> candidates;
   s = WriteObjectLocked(object, "", &candidates);
   if (!s.ok()) return s;
@@ -1183,6 +1212,22 @@ Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object) {
   for (const BlobRef& blob : object.manifest) added.push_back(blob.blob_id);
   NoteNewBlobsLocked(added);
   return freed;
+}
+
+Status SqliteRegistry::PutObjectTagging(const std::string& bucket, const std::string& key,
+                                        uint64_t bucket_generation, const std::string& tagging) {
+  WriteLock lock(this);
+  Transaction tx = NewTransaction();
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  s = CheckBucketLocked(bucket, bucket_generation);
+  if (!s.ok()) return s;
+  Query q(st_.set_object_tagging);
+  q.BindText(1, bucket).BindText(2, key).BindText(3, tagging);
+  s = q.Run();
+  if (!s.ok()) return s;
+  if (sqlite3_changes(db_.get()) == 0) return NoSuchKeyError();
+  return tx.Commit();
 }
 
 Result<ObjectInfo> SqliteRegistry::GetObject(const std::string& bucket, const std::string& key) {

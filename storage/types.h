@@ -55,6 +55,16 @@ struct UploadInfo {
   uint64_t bucket_generation = 0;
 };
 
+// The precondition of a conditional write (If-None-Match: * / If-Match:
+// <etag> on PutObject, CompleteMultipartUpload, CopyObject), checked inside
+// the transaction that writes the object.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+struct WriteCondition {
+  bool if_none_match = false;  // no object may exist at the key
+  std::string if_match;        // the current object's ETag (quoted or not); "" = no check
+  bool empty() const { return !if_none_match && if_match.empty(); }
+};
+
 // A stored run of bytes, named by a generated id (never by key).
 struct BlobRef {
   std::string blob_id;
@@ -87,6 +97,9 @@ struct ObjectInfo {
   std::string checksum_value;  // full or composite checksum, base64, if any
   // Writes only: as UploadInfo::bucket_generation.
   uint64_t bucket_generation = 0;
+  // Writes only: the write fails with kPreconditionFailed when it does not
+  // hold (kNoSuchKey for If-Match on an absent key).
+  WriteCondition condition;
 };
 
 }  // namespace s2lite::storage

@@ -24,6 +24,9 @@ struct UserCredentials {
 
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };
 
+// A source of the current time.
+using Clock = std::function<std::chrono::system_clock::time_point()>;
+
 // Everything a Server needs. Plain data: every field says its meaning and
 // default. Filled by config/ for the daemon, or directly by embedders.
 struct Options {
@@ -71,6 +74,14 @@ struct Options {
   // Buckets created at start (owned by users[0]) if they don't exist.
   std::vector<std::string> buckets;
 
+  // Fixtures loaded at start: every file DIR/<bucket>/<key...> becomes the
+  // object <key...> ('/'-separated relative path) in <bucket>, created owned
+  // by users[0] if missing. Idempotent across restarts: a file whose object
+  // has its size and modification time (the object's Last-Modified) is not
+  // uploaded again; a changed file replaces its object. Files are streamed,
+  // never held in memory. Default "" (none).
+  std::string seed_dir;
+
   // I/O threads, each running its own event loop; a connection stays on the
   // one it was given. 0 = one per hardware core.
   unsigned threads = 0;
@@ -86,6 +97,11 @@ struct Options {
   // min(abort_incomplete_after / 4, 60 s). 0 = never (S3's default: uploads
   // wait for a lifecycle rule or an explicit abort). Default 0.
   std::chrono::seconds abort_incomplete_after{0};
+
+  // How often the buckets' lifecycle rules are applied (due multipart
+  // uploads aborted, expired objects deleted); also once at start. The
+  // dates they compare are whole days (see `clock`). Default 60 s.
+  std::chrono::milliseconds lifecycle_interval{60'000};
 
   // Largest accepted XML request body (Complete, Delete, CreateBucket).
   uint64_t max_xml_body = 4ull * 1024 * 1024;
@@ -126,6 +142,13 @@ struct Options {
   // have bytes waiting for it to pay; off = each body's MD5 alone (OpenSSL).
   // The digests are the same either way. Default on.
   bool md5_lanes = true;
+
+  // The server's "now": request dates and signing-time checks, the dates
+  // stamped on buckets, uploads, parts and objects, lifecycle expiry and
+  // the stale-upload sweep all read it. Tests set a fake clock and move it
+  // forward instead of waiting days (requests must then be signed with its
+  // time). Default (empty): std::chrono::system_clock::now.
+  Clock clock;
 
   // Faults to inject from the start (see faults.h). Default none.
   std::vector<FaultRule> faults;

@@ -12,70 +12,82 @@ namespace s2lite {
 // Every failure s2lite can report, named after the S3 error code it becomes on
 // the wire (see server/errors.cc for the one table that maps each to its S3
 // code string, HTTP status and default message). kOk means success.
-#define S2LITE_ERROR_CODES(X)                                   \
-  X(Ok)                                                         \
-  /* Generic / non-S3 (embedding API, I/O). */                  \
-  X(InternalError)                                              \
-  X(NotImplemented)                                             \
-  X(ServiceUnavailable)                                         \
-  X(SlowDown)                                                   \
-  /* Request shape. */                                          \
-  X(InvalidArgument)                                            \
-  X(InvalidRequest)                                             \
-  X(InvalidURI)                                                 \
-  X(MalformedXML)                                               \
-  X(MethodNotAllowed)                                           \
-  X(MissingContentLength)                                       \
-  X(MissingRequestBodyError)                                    \
-  X(IncompleteBody)                                             \
-  X(RequestTimeout)                                             \
-  X(KeyTooLongError)                                            \
-  X(MetadataTooLarge)                                           \
-  X(InvalidStorageClass)                                        \
-  X(InvalidDigest)                                              \
-  X(BadDigest)                                                  \
-  X(EntityTooLarge)                                             \
-  X(EntityTooSmall)                                             \
-  X(InvalidRange)                                               \
-  X(PreconditionFailed)                                         \
-  X(NotModified)                                                \
-  X(InvalidTag)                                                 \
-  X(InvalidEncryptionAlgorithmError)                            \
-  X(UnexpectedContent)                                          \
-  X(MaxMessageLengthExceeded)                                   \
-  X(RequestHeaderSectionTooLarge)                               \
-  /* Auth. */                                                   \
-  X(AccessDenied)                                               \
-  X(InvalidAccessKeyId)                                         \
-  X(SignatureDoesNotMatch)                                      \
-  X(RequestTimeTooSkewed)                                       \
-  X(AuthorizationHeaderMalformed)                               \
-  X(AuthorizationQueryParametersError)                          \
-  X(MissingSecurityHeader)                                      \
-  X(XAmzContentSHA256Mismatch)                                  \
-  X(ExpiredToken)                                               \
-  /* Buckets. */                                                \
-  X(NoSuchBucket)                                               \
-  X(InvalidBucketName)                                          \
-  X(BucketAlreadyExists)                                        \
-  X(BucketAlreadyOwnedByYou)                                    \
-  X(BucketNotEmpty)                                             \
-  X(InvalidLocationConstraint)                                  \
-  X(IllegalLocationConstraintException)                         \
-  /* Objects and uploads. */                                    \
-  X(NoSuchKey)                                                  \
-  X(NoSuchUpload)                                               \
-  X(InvalidPart)                                                \
-  X(InvalidPartOrder)                                           \
-  X(InvalidPartNumber)                                          \
-  X(TooManyParts)                                               \
-  /* CORS and browser form uploads (POST Object). */            \
-  X(NoSuchCORSConfiguration)                                    \
-  X(AccessForbidden) /* a refused CORS preflight */             \
-  X(BadRequest)      /* a preflight without Origin or method */ \
-  X(MalformedPOSTRequest)                                       \
-  X(InvalidPolicyDocument)                                      \
-  X(MaxPostPreDataLengthExceededError)
+#define S2LITE_ERROR_CODES(X)                                    \
+  X(Ok)                                                          \
+  /* Generic / non-S3 (embedding API, I/O). */                   \
+  X(InternalError)                                               \
+  X(NotImplemented)                                              \
+  X(ServiceUnavailable)                                          \
+  X(SlowDown)                                                    \
+  /* Request shape. */                                           \
+  X(InvalidArgument)                                             \
+  X(InvalidRequest)                                              \
+  X(InvalidURI)                                                  \
+  X(MalformedXML)                                                \
+  X(MethodNotAllowed)                                            \
+  X(MissingContentLength)                                        \
+  X(MissingRequestBodyError)                                     \
+  X(IncompleteBody)                                              \
+  X(RequestTimeout)                                              \
+  X(KeyTooLongError)                                             \
+  X(MetadataTooLarge)                                            \
+  X(InvalidStorageClass)                                         \
+  X(InvalidDigest)                                               \
+  X(BadDigest)                                                   \
+  X(EntityTooLarge)                                              \
+  X(EntityTooSmall)                                              \
+  X(InvalidRange)                                                \
+  X(PreconditionFailed)                                          \
+  X(NotModified)                                                 \
+  X(InvalidTag)                                                  \
+  X(InvalidEncryptionAlgorithmError)                             \
+  X(UnexpectedContent)                                           \
+  X(MaxMessageLengthExceeded)                                    \
+  X(RequestHeaderSectionTooLarge)                                \
+  /* Auth. */                                                    \
+  X(AccessDenied)                                                \
+  X(InvalidAccessKeyId)                                          \
+  X(SignatureDoesNotMatch)                                       \
+  X(RequestTimeTooSkewed)                                        \
+  X(AuthorizationHeaderMalformed)                                \
+  X(AuthorizationQueryParametersError)                           \
+  X(MissingSecurityHeader)                                       \
+  X(XAmzContentSHA256Mismatch)                                   \
+  X(ExpiredToken)                                                \
+  /* Buckets. */                                                 \
+  X(NoSuchBucket)                                                \
+  X(InvalidBucketName)                                           \
+  X(BucketAlreadyExists)                                         \
+  X(BucketAlreadyOwnedByYou)                                     \
+  X(BucketNotEmpty)                                              \
+  X(InvalidLocationConstraint)                                   \
+  X(IllegalLocationConstraintException)                          \
+  /* Objects and uploads. */                                     \
+  X(NoSuchKey)                                                   \
+  X(NoSuchUpload)                                                \
+  X(InvalidPart)                                                 \
+  X(InvalidPartOrder)                                            \
+  X(InvalidPartNumber)                                           \
+  X(TooManyParts)                                                \
+  /* CORS and browser form uploads (POST Object). */             \
+  X(NoSuchCORSConfiguration)                                     \
+  X(AccessForbidden) /* a refused CORS preflight */              \
+  X(BadRequest)      /* a preflight without Origin or method */  \
+  X(MalformedPOSTRequest)                                        \
+  X(InvalidPolicyDocument)                                       \
+  X(MaxPostPreDataLengthExceededError)                           \
+  /* Conditional writes. */                                      \
+  X(ConditionalRequestConflict)                                  \
+  /* Bucket configuration (subresources) not set, or refused. */ \
+  X(NoSuchTagSet)                                                \
+  X(NoSuchWebsiteConfiguration)                                  \
+  X(ReplicationConfigurationNotFoundError)                       \
+  X(ObjectLockConfigurationNotFoundError)                        \
+  X(NoSuchBucketPolicy)                                          \
+  X(NoSuchLifecycleConfiguration)                                \
+  X(OwnershipControlsNotFoundError)                              \
+  X(NoSuchPublicAccessBlockConfiguration)                        \
+  X(MalformedPolicy)
 
 enum class ErrorCode {
 #define S2LITE_ERROR_CODE_ENUM(name) k##name,

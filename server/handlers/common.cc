@@ -8,6 +8,7 @@
 #include "common/crypto.h"
 #include "common/time.h"
 #include "common/uri.h"
+#include "server/handlers/tagging.h"
 #include "server/xml.h"
 
 namespace s2lite::server {
@@ -98,18 +99,9 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
     a.acl = *acl;
   }
   if (const std::string* tagging = ctx.Header("x-amz-tagging")) {
-    auto tags = common::ParseQuery(*tagging);
-    if (!tags)
-      return Status(ErrorCode::kInvalidArgument,
-                    "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL "
-                    "query parameters without tag name duplicates.");
-    if (tags->size() > 10)
-      return Status(ErrorCode::kInvalidTag, "Object tags cannot be greater than 10");
-    for (const auto& t : *tags) {
-      if (t.name.empty() || t.name.size() > 128 || t.value.size() > 256)
-        return Status(ErrorCode::kInvalidTag);
-    }
-    a.tagging = *tagging;
+    auto tags = ParseTaggingHeader(*tagging);
+    if (!tags.ok()) return tags.status();
+    a.tagging = EncodeTags(*tags);
   }
   if (const std::string* alg = ctx.Header("x-amz-checksum-algorithm")) {
     std::string up = common::AsciiUpper(*alg);

@@ -7,6 +7,7 @@
 #include "common/crypto.h"
 #include "common/uri.h"
 #include "server/handlers/common.h"
+#include "server/handlers/conditional_write.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/multipart_common.h"
 #include "server/handlers/object_common.h"
@@ -144,6 +145,8 @@ Response Answer(const RequestContext& ctx, const storage::ObjectInfo& object) {
 Response HandleCompleteMultipartUpload(RequestContext& ctx) {
   auto listed = ParseCompleteMultipartUpload(ctx.body);
   if (!listed.ok()) return Response::Error(listed.status());
+  auto condition = ParseWriteCondition(ctx);
+  if (!condition.ok()) return Response::Error(condition.status());
   const std::string id = UploadIdOf(ctx);
   storage::ObjectStore& store = *ctx.state->store;
 
@@ -158,6 +161,8 @@ Response HandleCompleteMultipartUpload(RequestContext& ctx) {
     if (sum.ok()) checksum = *sum;
     if (Status s = CheckRequestedChecksum(ctx, *upload, checksum); !s.ok())
       return Response::Error(std::move(s));
+    if (Status s = PrecheckWriteCondition(ctx, *condition); !s.ok())
+      return Response::Error(std::move(s));
   } else if (upload.status().code() != ErrorCode::kNoSuchUpload) {
     return Response::Error(upload.status());
   }
@@ -167,8 +172,9 @@ Response HandleCompleteMultipartUpload(RequestContext& ctx) {
   std::vector<storage::CompletePart> parts;
   parts.reserve(listed->size());
   for (const CompletePartXml& p : *listed) parts.push_back({p.part_number, p.etag});
-  auto object = store.CompleteUpload(id, parts, ctx.state->options.min_part_size, checksum);
-  if (!object.ok()) return Response::Error(object.status());
+  auto object =
+      store.CompleteUpload(id, parts, ctx.state->options.min_part_size, checksum, *condition);
+  if (!object.ok()) return Response::Error(ConditionalCommitError(object.status(), *condition));
   if (object->bucket != ctx.route.bucket || object->key != ctx.route.key)
     return Response::Error(storage::NoSuchUploadError(id));
   return Answer(ctx, *object);

@@ -2,6 +2,7 @@
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
 #include "common/time.h"
 #include "server/handlers/common.h"
+#include "server/handlers/conditional_write.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
 #include "server/state.h"
@@ -84,6 +85,10 @@ Response HandleCopyObject(RequestContext& ctx) {
   if (Status s = CheckCopySourceConditions(ctx, *source); !s.ok())
     return Response::Error(std::move(s));
   if (Status s = CheckCopySize(ctx, source->size); !s.ok()) return Response::Error(std::move(s));
+  auto condition = ParseWriteCondition(ctx);
+  if (!condition.ok()) return Response::Error(condition.status());
+  if (Status s = PrecheckWriteCondition(ctx, *condition); !s.ok())
+    return Response::Error(std::move(s));
 
   // The bytes are copied (not shared) so that the copy is a plain single-part
   // object with its own MD5 ETag, as S3 makes a CopyObject result.
@@ -92,8 +97,10 @@ Response HandleCopyObject(RequestContext& ctx) {
   if (!body.ok()) return Response::Error(body.status());
   storage::ObjectInfo target = SinglePartObject(ctx, *body, std::move(*attrs));
   // Stamped here rather than by the store, as the result reports it.
-  target.last_modified = ToTimeMs(std::chrono::system_clock::now());
-  if (Status s = ctx.state->store->PutObject(target); !s.ok()) return Response::Error(std::move(s));
+  target.last_modified = ToTimeMs(ctx.state->Now());
+  target.condition = *condition;
+  if (Status s = ctx.state->store->PutObject(target); !s.ok())
+    return Response::Error(ConditionalCommitError(std::move(s), *condition));
   return CopyResult(target);
 }
 

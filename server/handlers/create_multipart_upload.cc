@@ -6,6 +6,7 @@
 #include "common/crypto.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
+#include "server/lifecycle.h"
 #include "server/state.h"
 #include "server/xml.h"
 
@@ -65,6 +66,7 @@ Response HandleCreateMultipartUpload(RequestContext& ctx) {
     r.AddHeader("x-amz-server-side-encryption-aws-kms-key-id", a.sse_kms_key_id);
   if (!a.checksum_algorithm.empty()) r.AddHeader("x-amz-checksum-algorithm", a.checksum_algorithm);
   if (!a.checksum_type.empty()) r.AddHeader("x-amz-checksum-type", a.checksum_type);
+  AddAbortDateHeaders(r, ctx, upload);
   return r;
 }
 

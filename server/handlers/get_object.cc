@@ -11,6 +11,7 @@
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
 #include "server/handlers/preconditions.h"
+#include "server/lifecycle.h"
 #include "server/state.h"
 
 namespace s2lite::server {
@@ -209,6 +210,8 @@ Response ReadObject(RequestContext& ctx, bool head) {
 
   Response r;
   AddObjectHeaders(r, o);
+  if (auto expiry = ObjectExpiration(BucketLifecycle(*ctx.state, ctx.route.bucket), o))
+    r.AddHeader("x-amz-expiration", ExpirationHeader(*expiry));
   const bool by_part = ctx.view.Query("partNumber") != nullptr;
   if (!slice->partial && !by_part) AddChecksum(r, ctx, o);
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html: PartsCount is

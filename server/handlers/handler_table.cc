@@ -43,7 +43,56 @@ const OpHandler* FindHandler(Op op) {
   static constexpr OpHandler kCorsPreflight{BodyMode::kNone, HandleCorsPreflight, nullptr, false};
   static constexpr OpHandler kPostObject{BodyMode::kStream, nullptr, BeginPostObject, false};
   static constexpr OpHandler kAdminFaults{BodyMode::kXml, HandleAdminFaults, nullptr, false};
+  static constexpr OpHandler kListObjectVersions = None(HandleListObjectVersions);
+  static constexpr OpHandler kGetObjectTagging = None(HandleGetObjectTagging);
+  static constexpr OpHandler kPutObjectTagging = Xml(HandlePutObjectTagging);
+  static constexpr OpHandler kDeleteObjectTagging = None(HandleDeleteObjectTagging);
+  static constexpr OpHandler kReadBucketSetting = None(HandleBucketSetting);
+  static constexpr OpHandler kWriteBucketSetting = Xml(HandleBucketSetting);
   switch (op) {
+    case Op::kListObjectVersions:
+      return &kListObjectVersions;
+    case Op::kGetObjectTagging:
+      return &kGetObjectTagging;
+    case Op::kPutObjectTagging:
+      return &kPutObjectTagging;
+    case Op::kDeleteObjectTagging:
+      return &kDeleteObjectTagging;
+    case Op::kGetBucketTagging:
+    case Op::kDeleteBucketTagging:
+    case Op::kGetBucketLifecycleConfiguration:
+    case Op::kDeleteBucketLifecycle:
+    case Op::kGetBucketPolicy:
+    case Op::kDeleteBucketPolicy:
+    case Op::kGetBucketEncryption:
+    case Op::kDeleteBucketEncryption:
+    case Op::kGetBucketOwnershipControls:
+    case Op::kDeleteBucketOwnershipControls:
+    case Op::kGetPublicAccessBlock:
+    case Op::kDeletePublicAccessBlock:
+    case Op::kGetBucketVersioning:
+    case Op::kGetBucketAcl:
+    case Op::kGetBucketWebsite:
+    case Op::kDeleteBucketWebsite:
+    case Op::kGetBucketAccelerateConfiguration:
+    case Op::kGetBucketRequestPayment:
+    case Op::kGetBucketLogging:
+    case Op::kGetBucketReplication:
+    case Op::kDeleteBucketReplication:
+    case Op::kGetObjectLockConfiguration:
+      return &kReadBucketSetting;
+    case Op::kPutBucketTagging:
+    case Op::kPutBucketLifecycleConfiguration:
+    case Op::kPutBucketPolicy:
+    case Op::kPutBucketEncryption:
+    case Op::kPutBucketOwnershipControls:
+    case Op::kPutPublicAccessBlock:
+    case Op::kPutBucketVersioning:
+    case Op::kPutBucketAcl:
+    case Op::kPutBucketAccelerateConfiguration:
+    case Op::kPutBucketRequestPayment:
+    case Op::kPutBucketLogging:
+      return &kWriteBucketSetting;
     case Op::kAdminFaults:
       return &kAdminFaults;
     case Op::kListBuckets:

@@ -74,5 +74,15 @@ Response HandleDeleteObjects(RequestContext& ctx);
 Response HandleCopyObject(RequestContext& ctx);
 Response HandleListObjects(RequestContext& ctx);
 Response HandleListObjectsV2(RequestContext& ctx);
+Response HandleListObjectVersions(RequestContext& ctx);
+
+// Object tags (object_tagging.cc).
+Response HandleGetObjectTagging(RequestContext& ctx);
+Response HandlePutObjectTagging(RequestContext& ctx);
+Response HandleDeleteObjectTagging(RequestContext& ctx);
+
+// Every bucket configuration op, GET/PUT/DELETE ?tagging, ?lifecycle,
+// ?policy, ... (bucket_settings.cc); dispatches on ctx.route.op.
+Response HandleBucketSetting(RequestContext& ctx);
 
 }  // namespace s2lite::server

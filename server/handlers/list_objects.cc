@@ -176,3 +176,63 @@ Response HandleListObjectsV2(RequestContext& ctx) {
 }
 
 }  // namespace s2lite::server
+
+namespace s2lite::server {
+
+// ListObjectVersions: GET /<bucket>?versions. Buckets are unversioned: each
+// current object is its only version, "null", and the latest. Tools list
+// versions to empty a bucket before deleting it.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
+Response HandleListObjectVersions(RequestContext& ctx) {
+  auto req = ParseListRequest(ctx);
+  if (!req.ok()) return Response::Error(req.status());
+  const auth::QueryParam* key_marker = ctx.view.Query("key-marker");
+  const auth::QueryParam* version_marker = ctx.view.Query("version-id-marker");
+  if (key_marker) req->group.marker = key_marker->value;
+  // With "null" (or none) as the version marker, the marker key's only
+  // version was returned already; anything else names no version.
+  if (version_marker && !version_marker->value.empty() && version_marker->value != "null") {
+    return Response::Error(Status(ErrorCode::kInvalidArgument, "Invalid version id specified")
+                               .With("ArgumentName", "version-id-marker")
+                               .With("ArgumentValue", version_marker->value));
+  }
+  auto list = List(ctx, req->group);
+  if (!list.ok()) return Response::Error(list.status());
+
+  XmlWriter w;
+  w.Open("ListVersionsResult", true);
+  w.Element("Name", ctx.route.bucket);
+  w.Element("Prefix", ListingEncode(req->group.prefix, req->url));
+  w.Element("KeyMarker", ListingEncode(req->group.marker, req->url));
+  w.Element("VersionIdMarker", version_marker ? version_marker->value : "");
+  if (list->truncated) {
+    w.Element("NextKeyMarker", ListingEncode(list->last, req->url));
+    w.Element("NextVersionIdMarker", "null");
+  }
+  w.Element("MaxKeys", static_cast<uint64_t>(req->max_keys));
+  if (!req->group.delimiter.empty())
+    w.Element("Delimiter", ListingEncode(req->group.delimiter, req->url));
+  if (req->url) w.Element("EncodingType", "url");
+  w.Element("IsTruncated", list->truncated ? "true" : "false");
+  for (const storage::ObjectInfo& o : list->entries) {
+    w.Open("Version");
+    w.Element("Key", ListingEncode(o.key, req->url));
+    w.Element("VersionId", "null");
+    w.Element("IsLatest", "true");
+    w.Element("LastModified", common::FormatIso8601Millis(o.last_modified));
+    w.Element("ETag", o.etag);
+    w.Element("Size", o.size);
+    w.Element("StorageClass", o.attrs.storage_class);
+    WriteOwner(w, "Owner", o.owner);
+    w.Close("Version");
+  }
+  for (const std::string& prefix : list->common_prefixes) {
+    w.Open("CommonPrefixes");
+    w.Element("Prefix", ListingEncode(prefix, req->url));
+    w.Close("CommonPrefixes");
+  }
+  w.Close("ListVersionsResult");
+  return Response::Xml(w.Take());
+}
+
+}  // namespace s2lite::server

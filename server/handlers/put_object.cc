@@ -1,6 +1,7 @@
 // PutObject: PUT /<bucket>/<key>
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
 #include "server/handlers/body_writer.h"
+#include "server/handlers/conditional_write.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
 #include "server/state.h"
@@ -12,8 +13,12 @@ namespace {
 // the whole body arrived and its digests matched.
 class PutObjectSink final : public BodySink {
  public:
-  PutObjectSink(RequestContext& ctx, storage::ObjectAttrs attrs, std::unique_ptr<BodyWriter> writer)
-      : ctx_(ctx), attrs_(std::move(attrs)), writer_(std::move(writer)) {}
+  PutObjectSink(RequestContext& ctx, storage::ObjectAttrs attrs, storage::WriteCondition condition,
+                std::unique_ptr<BodyWriter> writer)
+      : ctx_(ctx),
+        attrs_(std::move(attrs)),
+        condition_(std::move(condition)),
+        writer_(std::move(writer)) {}
 
   Status Write(const char* data, size_t n) override { return writer_->Write(data, n); }
   Response Finish() override;
@@ -21,6 +26,7 @@ class PutObjectSink final : public BodySink {
  private:
   RequestContext& ctx_;
   storage::ObjectAttrs attrs_;
+  storage::WriteCondition condition_;
   std::unique_ptr<BodyWriter> writer_;
 };
 
@@ -28,8 +34,9 @@ Response PutObjectSink::Finish() {
   auto body = writer_->Finish();
   if (!body.ok()) return Response::Error(body.status());
   storage::ObjectInfo object = SinglePartObject(ctx_, *body, std::move(attrs_));
+  object.condition = condition_;
   Status s = ctx_.state->store->PutObject(object);
-  if (!s.ok()) return Response::Error(std::move(s));
+  if (!s.ok()) return Response::Error(ConditionalCommitError(std::move(s), condition_));
 
   Response r;
   r.AddHeader("ETag", object.etag);
@@ -44,11 +51,15 @@ Response PutObjectSink::Finish() {
 Result<std::unique_ptr<BodySink>> BeginPutObject(RequestContext& ctx) {
   auto attrs = ParseWriteAttrs(ctx);
   if (!attrs.ok()) return attrs.status();
+  // Checked before the body is read; again, atomically, when it is stored.
+  auto condition = ParseWriteCondition(ctx);
+  if (!condition.ok()) return condition.status();
+  if (Status s = PrecheckWriteCondition(ctx, *condition); !s.ok()) return s;
   // x-amz-checksum-algorithm without a value asks S3 to compute that checksum.
   auto writer = BodyWriter::Start(ctx, attrs->checksum_algorithm);
   if (!writer.ok()) return writer.status();
-  return std::unique_ptr<BodySink>(
-      std::make_unique<PutObjectSink>(ctx, std::move(*attrs), std::move(*writer)));
+  return std::unique_ptr<BodySink>(std::make_unique<PutObjectSink>(
+      ctx, std::move(*attrs), std::move(*condition), std::move(*writer)));
 }
 
 }  // namespace s2lite::server

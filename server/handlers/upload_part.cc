@@ -5,6 +5,7 @@
 #include "server/handlers/handlers.h"
 #include "server/handlers/multipart_common.h"
 #include "server/handlers/object_common.h"
+#include "server/lifecycle.h"
 #include "server/state.h"
 
 namespace s2lite::server {
@@ -36,6 +37,7 @@ class PartSink final : public BodySink {
     // SDK transfer managers copy this header into CompleteMultipartUpload.
     AddChecksumHeader(r, part.checksum_algorithm, part.checksum_value);
     AddSseHeaders(r, upload_.attrs);
+    AddAbortDateHeaders(r, ctx_, upload_);
     return r;
   }
 

@@ -111,10 +111,40 @@ TEST(RouterTest, MethodNotAllowedIsDistinguishedFromNotImplemented) {
   auto patch = ParseRoute(View("PATCH", "/b1/k"), "localhost", {});
   ASSERT_TRUE(patch.ok());
   EXPECT_TRUE(patch->method_not_allowed);
-  auto acl = ParseRoute(View("PUT", "/b1?acl"), "localhost", {});
-  ASSERT_TRUE(acl.ok());
-  EXPECT_EQ(acl->op, Op::kUnsupported);
-  EXPECT_FALSE(acl->method_not_allowed);
+  auto website = ParseRoute(View("PUT", "/b1?website"), "localhost", {});
+  ASSERT_TRUE(website.ok());
+  EXPECT_EQ(website->op, Op::kUnsupported);
+  EXPECT_EQ(website->unsupported_what, "website");
+  EXPECT_FALSE(website->method_not_allowed);
+}
+
+TEST(RouterTest, BucketAndObjectSubresourcesMapToTheirOperations) {
+  struct Case {
+    std::string method, target;
+    Op op;
+  } cases[] = {
+      {"GET", "/b1?tagging", Op::kGetBucketTagging},
+      {"PUT", "/b1?tagging", Op::kPutBucketTagging},
+      {"DELETE", "/b1?tagging", Op::kDeleteBucketTagging},
+      {"GET", "/b1/k?tagging", Op::kGetObjectTagging},
+      {"PUT", "/b1/k?tagging", Op::kPutObjectTagging},
+      {"DELETE", "/b1/k?tagging", Op::kDeleteObjectTagging},
+      {"PUT", "/b1?lifecycle", Op::kPutBucketLifecycleConfiguration},
+      {"DELETE", "/b1?lifecycle", Op::kDeleteBucketLifecycle},
+      {"GET", "/b1?versioning", Op::kGetBucketVersioning},
+      {"DELETE", "/b1?versioning", Op::kUnsupported},
+      {"GET", "/b1?object-lock", Op::kGetObjectLockConfiguration},
+      {"PUT", "/b1?object-lock", Op::kUnsupported},
+      {"GET", "/b1?versions", Op::kListObjectVersions},
+      {"GET", "/b1?publicAccessBlock", Op::kGetPublicAccessBlock},
+      {"GET", "/b1/k?acl", Op::kUnsupported},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.method + " " + c.target);
+    auto r = ParseRoute(View(c.method, c.target), "localhost", {});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->op, c.op) << OpName(r->op);
+  }
 }
 
 TEST(BucketNameTest, FollowsS3Rules) {

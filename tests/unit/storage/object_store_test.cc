@@ -1028,6 +1028,125 @@ TEST_P(ObjectStoreTest, StoresInOneProcessAreIndependent) {
   EXPECT_EQ((*other)->GetBucket(kBucket).status().code(), ErrorCode::kNoSuchBucket);
 }
 
+// --- conditional writes and tags
+
+TEST_P(ObjectStoreTest, IfNoneMatchWritesOnlyWhenTheKeyIsFreeAndKeepsTheWinner) {
+  ObjectInfo first = PutObject("lock", "first");
+  Result<BlobRef> blob = WriteBlob(*store_, "second");
+  ASSERT_TRUE(blob.ok());
+  ObjectInfo second = first;
+  second.etag = "\"" + Md5Hex("second") + "\"";
+  second.manifest = {*blob};
+  second.condition.if_none_match = true;
+  EXPECT_EQ(store_->PutObject(second).code(), ErrorCode::kPreconditionFailed);
+  // The loser's bytes go; the stored object is untouched.
+  EXPECT_FALSE(BlobExists(*store_, blob->blob_id));
+  Result<ObjectInfo> stored = store_->GetObject(kBucket, "lock");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(ReadObjectBytes(*store_, *stored), "first");
+
+  ASSERT_TRUE(store_->DeleteObject(kBucket, "lock").ok());
+  Result<BlobRef> again = WriteBlob(*store_, "second");
+  ASSERT_TRUE(again.ok());
+  second.manifest = {*again};
+  EXPECT_TRUE(store_->PutObject(second).ok());
+  stored = store_->GetObject(kBucket, "lock");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(ReadObjectBytes(*store_, *stored), "second");
+}
+
+TEST_P(ObjectStoreTest, IfMatchComparesTheCurrentEtagAndNeedsTheKey) {
+  ObjectInfo v1 = PutObject("doc", "v1");
+  auto write = [&](std::string_view bytes, std::string if_match) {
+    Result<BlobRef> blob = WriteBlob(*store_, bytes);
+    EXPECT_TRUE(blob.ok());
+    ObjectInfo o = v1;
+    o.key = "doc";
+    o.etag = "\"" + Md5Hex(bytes) + "\"";
+    o.manifest = {*blob};
+    o.condition.if_match = std::move(if_match);
+    return store_->PutObject(o);
+  };
+  EXPECT_EQ(write("v2", "\"" + Md5Hex("other") + "\"").code(), ErrorCode::kPreconditionFailed);
+  EXPECT_TRUE(write("v2", v1.etag).ok());                                  // quoted
+  EXPECT_TRUE(write("v3", Md5Hex("v2")).ok());                             // bare
+  EXPECT_EQ(write("v4", v1.etag).code(), ErrorCode::kPreconditionFailed);  // stale
+  Result<ObjectInfo> stored = store_->GetObject(kBucket, "doc");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(ReadObjectBytes(*store_, *stored), "v3");
+  ASSERT_TRUE(store_->DeleteObject(kBucket, "doc").ok());
+  EXPECT_EQ(write("v5", Md5Hex("v3")).code(), ErrorCode::kNoSuchKey);
+}
+
+TEST_P(ObjectStoreTest, CompleteWithIfNoneMatchLeavesTheUploadPendingWhenTheKeyIsTaken) {
+  std::string id = CreateUpload("k", "u1");
+  PartInfo p1 = PutPart(id, 1, "abc");
+  PutObject("k", "existing");
+  WriteCondition none;
+  none.if_none_match = true;
+  EXPECT_EQ(store_->CompleteUpload(id, {Listed(p1)}, kMinPart, "", none).status().code(),
+            ErrorCode::kPreconditionFailed);
+  ASSERT_TRUE(store_->GetUpload(id).ok());  // still pending, parts kept
+  EXPECT_TRUE(BlobExists(*store_, p1.blob.blob_id));
+  WriteCondition match;
+  match.if_match = "\"" + Md5Hex("existing") + "\"";
+  Result<ObjectInfo> done = store_->CompleteUpload(id, {Listed(p1)}, kMinPart, "", match);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  Result<ObjectInfo> stored = store_->GetObject(kBucket, "k");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(ReadObjectBytes(*store_, *stored), "abc");
+}
+
+TEST_P(ObjectStoreTest, ConcurrentIfNoneMatchWritesHaveExactlyOneWinner) {
+  constexpr int kWriters = 8;
+  std::vector<std::thread> threads;
+  std::atomic<int> won{0}, refused{0};
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      std::string bytes = "writer-" + std::to_string(i);
+      Result<BlobRef> blob = WriteBlob(*store_, bytes);
+      if (!blob.ok()) return;
+      ObjectInfo o;
+      o.bucket = kBucket;
+      o.key = "race";
+      o.size = bytes.size();
+      o.etag = "\"" + Md5Hex(bytes) + "\"";
+      o.owner = "alice";
+      o.manifest = {*blob};
+      o.condition.if_none_match = true;
+      Status s = store_->PutObject(o);
+      if (s.ok()) ++won;
+      if (s.code() == ErrorCode::kPreconditionFailed) ++refused;
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(store_->CommitGroup().ok());
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(refused.load(), kWriters - 1);
+}
+
+TEST_P(ObjectStoreTest, PutObjectTaggingReplacesOnlyTheTags) {
+  ObjectInfo o = PutObject("t", "bytes");
+  ASSERT_TRUE(store_->PutObjectTagging(kBucket, "t", 0, "a=1&b=2").ok());
+  Result<ObjectInfo> stored = store_->GetObject(kBucket, "t");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->attrs.tagging, "a=1&b=2");
+  EXPECT_EQ(stored->etag, o.etag);
+  EXPECT_EQ(ReadObjectBytes(*store_, *stored), "bytes");
+  if (GetParam() == Backend::kFile) {
+    Reopen();
+    stored = store_->GetObject(kBucket, "t");
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->attrs.tagging, "a=1&b=2");
+  }
+  EXPECT_EQ(store_->PutObjectTagging(kBucket, "absent", 0, "a=1").code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(store_->PutObjectTagging("missing", "t", 0, "a=1").code(), ErrorCode::kNoSuchBucket);
+  Result<BucketInfo> b = store_->GetBucket(kBucket);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(store_->PutObjectTagging(kBucket, "t", b->generation + 1, "x=y").code(),
+            ErrorCode::kNoSuchBucket);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ObjectStoreTest,
                          ::testing::Values(Backend::kFile, Backend::kMemory), BackendName);
 

@@ -1,0 +1,516 @@
+// Bucket configuration sub-resources (?tagging, ?lifecycle, ?policy,
+// ?encryption, ?ownershipControls, ?publicAccessBlock, ?versioning, ?acl,
+// ?website, ?accelerate, ?requestPayment, ?logging, ?replication,
+// ?object-lock): what infrastructure tools read and write.
+//
+// A bucket that was never configured answers as a new S3 bucket does: the
+// "not configured" error, or the default document. What s2lite stores it
+// returns; what it cannot honour (versioning Enabled, transitions, access
+// logging, replication, ...) is refused with 501 NotImplemented, never
+// silently accepted.
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+#include <vector>
+
+#include "server/handlers/common.h"
+#include "server/handlers/handlers.h"
+#include "server/handlers/tagging.h"
+#include "server/lifecycle.h"
+#include "server/state.h"
+#include "server/xml.h"
+
+namespace s2lite::server {
+namespace {
+
+constexpr size_t kMaxPolicyBytes = 20 * 1024;
+
+Result<std::optional<std::string>> Get(RequestContext& ctx, const std::string& name) {
+  return ctx.state->store->GetBucketSetting(ctx.route.bucket, name);
+}
+
+Response Put(RequestContext& ctx, const std::string& name, std::optional<std::string> doc,
+             int status) {
+  Status s = ctx.state->store->PutBucketSetting(ctx.route.bucket, ctx.bucket_generation, name, doc);
+  if (!s.ok()) return Response::Error(std::move(s.With("BucketName", ctx.route.bucket)));
+  Response r;
+  r.status = status;
+  return r;
+}
+
+Response NotConfigured(RequestContext& ctx, ErrorCode code) {
+  return Response::Error(Status(code).With("BucketName", ctx.route.bucket));
+}
+
+Response Refuse(std::string message) {
+  return Response::Error(Status(ErrorCode::kNotImplemented, std::move(message)));
+}
+
+// The stored document, or else `fallback` (an error code or a default document).
+Response GetStored(RequestContext& ctx, const std::string& name, ErrorCode missing) {
+  auto doc = Get(ctx, name);
+  if (!doc.ok()) return Response::Error(doc.status());
+  if (!doc->has_value()) return NotConfigured(ctx, missing);
+  return Response::Xml(**doc);
+}
+
+// A document with one optional text element: <Root xmlns><Name>text</Name></Root>.
+std::string SimpleDoc(std::string_view root, std::string_view name, std::string_view text) {
+  XmlWriter w;
+  w.Open(root, true);
+  if (!text.empty()) w.Element(name, text);
+  w.Close(root);
+  return w.Take();
+}
+
+// The text of root/<name> in a body whose root must be `root`. Errors: kMalformedXML.
+Result<std::string> SimpleField(std::string_view body, std::string_view root,
+                                std::string_view name) {
+  auto doc = ParseXmlTree(body);
+  if (!doc.ok()) return doc.status();
+  if (doc->name != root) return Status(ErrorCode::kMalformedXML);
+  const XmlNode* n = doc->Child(name);
+  return n ? n->text : std::string();
+}
+
+// --- policy: any JSON object with a Statement, up to 20 KB.
+
+class JsonChecker {
+ public:
+  explicit JsonChecker(std::string_view s) : s_(s) {}
+  // Whether the text is one JSON object; `top_keys` gets its member names.
+  bool Object(std::vector<std::string>* top_keys) {
+    Ws();
+    if (!Value(0, top_keys) || !top_object_) return false;
+    Ws();
+    return i_ == s_.size();
+  }
+
+ private:
+  void Ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+      ++i_;
+  }
+  bool Lit(std::string_view w) {
+    if (s_.substr(i_, w.size()) != w) return false;
+    i_ += w.size();
+    return true;
+  }
+  bool String(std::string* out) {
+    if (i_ >= s_.size() || s_[i_] != '"') return false;
+    for (++i_; i_ < s_.size(); ++i_) {
+      char c = s_[i_];
+      if (c == '"') {
+        ++i_;
+        return true;
+      }
+      if (static_cast<unsigned char>(c) < 0x20) return false;
+      if (c == '\\') {
+        if (++i_ >= s_.size()) return false;
+        if (s_[i_] == 'u') {
+          for (int k = 0; k < 4; ++k)
+            if (++i_ >= s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[i_])))
+              return false;
+        } else if (std::string_view("\"\\/bfnrt").find(s_[i_]) == std::string_view::npos) {
+          return false;
+        }
+        continue;
+      }
+      if (out) *out += c;
+    }
+    return false;
+  }
+  bool Number() {
+    size_t start = i_;
+    if (i_ < s_.size() && s_[i_] == '-') ++i_;
+    while (i_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.' ||
+                              s_[i_] == 'e' || s_[i_] == 'E' || s_[i_] == '+' || s_[i_] == '-'))
+      ++i_;
+    return i_ > start;
+  }
+  bool Value(int depth, std::vector<std::string>* keys) {
+    if (depth > 32 || i_ >= s_.size()) return false;
+    char c = s_[i_];
+    if (c == '{') {
+      if (depth == 0) top_object_ = true;
+      ++i_;
+      Ws();
+      if (Lit("}")) return true;
+      for (;;) {
+        std::string key;
+        Ws();
+        if (!String(&key)) return false;
+        if (keys && depth == 0) keys->push_back(key);
+        Ws();
+        if (!Lit(":")) return false;
+        Ws();
+        if (!Value(depth + 1, nullptr)) return false;
+        Ws();
+        if (Lit("}")) return true;
+        if (!Lit(",")) return false;
+      }
+    }
+    if (c == '[') {
+      ++i_;
+      Ws();
+      if (Lit("]")) return true;
+      for (;;) {
+        Ws();
+        if (!Value(depth + 1, nullptr)) return false;
+        Ws();
+        if (Lit("]")) return true;
+        if (!Lit(",")) return false;
+      }
+    }
+    if (c == '"') return String(nullptr);
+    if (Lit("true") || Lit("false") || Lit("null")) return true;
+    return Number();
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+  bool top_object_ = false;
+};
+
+Response PutPolicy(RequestContext& ctx) {
+  if (ctx.body.size() > kMaxPolicyBytes) {
+    return Response::Error(
+        Status(ErrorCode::kMalformedPolicy, "Policy exceeds the maximum allowed document size."));
+  }
+  std::vector<std::string> keys;
+  if (!JsonChecker(ctx.body).Object(&keys)) {
+    return Response::Error(Status(ErrorCode::kMalformedPolicy,
+                                  "Policies must be valid JSON and the first byte must be '{'"));
+  }
+  if (std::find(keys.begin(), keys.end(), "Statement") == keys.end())
+    return Response::Error(Status(ErrorCode::kMalformedPolicy, "Missing required field Statement"));
+  return Put(ctx, "policy", ctx.body, 204);
+}
+
+Response GetPolicy(RequestContext& ctx) {
+  auto doc = Get(ctx, "policy");
+  if (!doc.ok()) return Response::Error(doc.status());
+  if (!doc->has_value()) return NotConfigured(ctx, ErrorCode::kNoSuchBucketPolicy);
+  Response r;
+  r.body = std::move(**doc);
+  r.AddHeader("Content-Type", "application/json");
+  return r;
+}
+
+// --- encryption: stored and echoed; objects are not encrypted at rest.
+
+std::string EncryptionXml(std::string_view algorithm, std::string_view kms_key, bool bucket_key) {
+  XmlWriter w;
+  w.Open("ServerSideEncryptionConfiguration", true);
+  w.Open("Rule");
+  w.Open("ApplyServerSideEncryptionByDefault");
+  w.Element("SSEAlgorithm", algorithm);
+  if (!kms_key.empty()) w.Element("KMSMasterKeyID", kms_key);
+  w.Close("ApplyServerSideEncryptionByDefault");
+  w.Element("BucketKeyEnabled", bucket_key ? "true" : "false");
+  w.Close("Rule");
+  w.Close("ServerSideEncryptionConfiguration");
+  return w.Take();
+}
+
+Response PutEncryption(RequestContext& ctx) {
+  auto doc = ParseXmlTree(ctx.body);
+  if (!doc.ok()) return Response::Error(doc.status());
+  const XmlNode* rule = doc->Child("Rule");
+  const XmlNode* def = rule ? rule->Child("ApplyServerSideEncryptionByDefault") : nullptr;
+  const XmlNode* alg = def ? def->Child("SSEAlgorithm") : nullptr;
+  if (doc->name != "ServerSideEncryptionConfiguration" || !alg)
+    return Response::Error(Status(ErrorCode::kMalformedXML));
+  if (alg->text != "AES256" && alg->text != "aws:kms" && alg->text != "aws:kms:dsse")
+    return Response::Error(Status(ErrorCode::kMalformedXML));
+  const XmlNode* key = def->Child("KMSMasterKeyID");
+  if (key && alg->text == "AES256") {
+    return Response::Error(Status(ErrorCode::kInvalidArgument,
+                                  "a KMSMasterKeyID is not applicable if the default sse algorithm "
+                                  "is not aws:kms or aws:kms:dsse"));
+  }
+  const XmlNode* bucket_key = rule->Child("BucketKeyEnabled");
+  return Put(
+      ctx, "encryption",
+      EncryptionXml(alg->text, key ? key->text : "", bucket_key && bucket_key->text == "true"),
+      200);
+}
+
+Response GetEncryption(RequestContext& ctx) {
+  auto doc = Get(ctx, "encryption");
+  if (!doc.ok()) return Response::Error(doc.status());
+  // Every S3 bucket has SSE-S3 (AES256) default encryption since January 2023:
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html
+  return Response::Xml(doc->has_value() ? **doc : EncryptionXml("AES256", "", false));
+}
+
+// --- ownership controls and public access block: stored and echoed.
+
+Response PutOwnershipControls(RequestContext& ctx) {
+  auto doc = ParseXmlTree(ctx.body);
+  if (!doc.ok()) return Response::Error(doc.status());
+  const XmlNode* rule = doc->Child("Rule");
+  const XmlNode* own = rule ? rule->Child("ObjectOwnership") : nullptr;
+  if (doc->name != "OwnershipControls" || !own ||
+      (own->text != "BucketOwnerPreferred" && own->text != "ObjectWriter" &&
+       own->text != "BucketOwnerEnforced"))
+    return Response::Error(Status(ErrorCode::kMalformedXML));
+  XmlWriter w;
+  w.Open("OwnershipControls", true);
+  w.Open("Rule");
+  w.Element("ObjectOwnership", own->text);
+  w.Close("Rule");
+  w.Close("OwnershipControls");
+  return Put(ctx, "ownershipControls", w.Take(), 200);
+}
+
+Response PutPublicAccessBlock(RequestContext& ctx) {
+  auto doc = ParseXmlTree(ctx.body);
+  if (!doc.ok()) return Response::Error(doc.status());
+  if (doc->name != "PublicAccessBlockConfiguration")
+    return Response::Error(Status(ErrorCode::kMalformedXML));
+  XmlWriter w;
+  w.Open("PublicAccessBlockConfiguration", true);
+  for (std::string_view field :
+       {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"}) {
+    const XmlNode* n = doc->Child(field);
+    if (n && n->text != "true" && n->text != "false")
+      return Response::Error(Status(ErrorCode::kMalformedXML));
+    w.Element(field, n ? n->text : "false");
+  }
+  w.Close("PublicAccessBlockConfiguration");
+  return Put(ctx, "publicAccessBlock", w.Take(), 200);
+}
+
+// --- versioning: never enabled; Suspended is what an unversioned bucket does.
+
+Response PutVersioning(RequestContext& ctx) {
+  auto doc = ParseXmlTree(ctx.body);
+  if (!doc.ok()) return Response::Error(doc.status());
+  if (doc->name != "VersioningConfiguration")
+    return Response::Error(Status(ErrorCode::kMalformedXML));
+  const XmlNode* status = doc->Child("Status");
+  const XmlNode* mfa = doc->Child("MfaDelete");
+  if (mfa && mfa->text == "Enabled") return Refuse("MFA delete is not supported by s2lite.");
+  if (status && status->text == "Enabled") {
+    return Refuse(
+        "Bucket versioning is not supported yet: s2lite keeps one version of each object. "
+        "Leave versioning unset or Suspended.");
+  }
+  if (status && status->text != "Suspended")
+    return Response::Error(Status(ErrorCode::kMalformedXML));
+  if (!status) return Response();  // nothing to change
+  return Put(ctx, "versioning", std::string("Suspended"), 200);
+}
+
+Response GetVersioning(RequestContext& ctx) {
+  auto doc = Get(ctx, "versioning");
+  if (!doc.ok()) return Response::Error(doc.status());
+  return Response::Xml(SimpleDoc("VersioningConfiguration", "Status", doc->value_or("")));
+}
+
+// --- ACL: every bucket is its owner's alone.
+
+std::string AclXml(const std::string& owner, const std::string& canned) {
+  XmlWriter w;
+  w.Open("AccessControlPolicy", true);
+  WriteOwner(w, "Owner", owner);
+  w.Open("AccessControlList");
+  auto grant_open = [&](std::string_view type) {
+    w.Open("Grant");
+    w.Open(std::string("Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+                       "xsi:type=\"") +
+           std::string(type) + "\"");
+  };
+  grant_open("CanonicalUser");
+  w.Element("ID", CanonicalUserId(owner));
+  w.Element("DisplayName", owner);
+  w.Close("Grantee");
+  w.Element("Permission", "FULL_CONTROL");
+  w.Close("Grant");
+  for (std::string_view perm : {"READ", "WRITE"}) {
+    if (canned != "public-read" && canned != "public-read-write") break;
+    if (perm == "WRITE" && canned != "public-read-write") break;
+    grant_open("Group");
+    w.Element("URI", "http://acs.amazonaws.com/groups/global/AllUsers");
+    w.Close("Grantee");
+    w.Element("Permission", perm);
+    w.Close("Grant");
+  }
+  w.Close("AccessControlList");
+  w.Close("AccessControlPolicy");
+  return w.Take();
+}
+
+Response GetAcl(RequestContext& ctx) {
+  auto bucket = ctx.state->store->GetBucket(ctx.route.bucket);
+  if (!bucket.ok()) return Response::Error(bucket.status());
+  return Response::Xml(AclXml(bucket->owner, bucket->acl));
+}
+
+// Only the owner-only ACL (canned "private", or a policy granting the owner
+// FULL_CONTROL and nobody else anything) is what s2lite does; it is accepted.
+Response PutAcl(RequestContext& ctx) {
+  const std::string refusal =
+      "s2lite serves every bucket to its owner only: ACLs granting access to others are not "
+      "supported.";
+  for (std::string_view h : {"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
+                             "x-amz-grant-write-acp", "x-amz-grant-full-control"})
+    if (ctx.Header(h)) return Refuse(refusal);
+  if (const std::string* acl = ctx.Header("x-amz-acl")) {
+    if (!IsCannedAcl(*acl)) {
+      return Response::Error(Status(ErrorCode::kInvalidArgument)
+                                 .With("ArgumentName", "x-amz-acl")
+                                 .With("ArgumentValue", *acl));
+    }
+    if (*acl != "private") return Refuse(refusal);
+    return Response();
+  }
+  auto doc = ParseXmlTree(ctx.body);
+  if (!doc.ok()) return Response::Error(doc.status());
+  const XmlNode* list = doc->Child("AccessControlList");
+  if (doc->name != "AccessControlPolicy" || !list)
+    return Response::Error(Status(ErrorCode::kMalformedXML));
+  const std::string owner_id = CanonicalUserId(ctx.user->name);
+  for (const XmlNode* grant : list->Children("Grant")) {
+    const XmlNode* grantee = grant->Child("Grantee");
+    const XmlNode* id = grantee ? grantee->Child("ID") : nullptr;
+    const XmlNode* perm = grant->Child("Permission");
+    if (!id || id->text != owner_id || !perm || perm->text != "FULL_CONTROL")
+      return Refuse(refusal);
+  }
+  return Response();
+}
+
+// --- settings with a fixed answer (accelerate, request payment, logging).
+
+Response PutAccelerate(RequestContext& ctx) {
+  auto status = SimpleField(ctx.body, "AccelerateConfiguration", "Status");
+  if (!status.ok()) return Response::Error(status.status());
+  if (*status == "Enabled") return Refuse("Transfer acceleration is not supported by s2lite.");
+  if (*status != "Suspended") return Response::Error(Status(ErrorCode::kMalformedXML));
+  return Put(ctx, "accelerate", std::string("Suspended"), 200);
+}
+
+Response GetAccelerate(RequestContext& ctx) {
+  auto doc = Get(ctx, "accelerate");
+  if (!doc.ok()) return Response::Error(doc.status());
+  return Response::Xml(SimpleDoc("AccelerateConfiguration", "Status", doc->value_or("")));
+}
+
+Response PutRequestPayment(RequestContext& ctx) {
+  auto payer = SimpleField(ctx.body, "RequestPaymentConfiguration", "Payer");
+  if (!payer.ok()) return Response::Error(payer.status());
+  if (*payer == "Requester") return Refuse("Requester Pays is not supported by s2lite.");
+  if (*payer != "BucketOwner") return Response::Error(Status(ErrorCode::kMalformedXML));
+  return Response();
+}
+
+Response PutLogging(RequestContext& ctx) {
+  auto doc = ParseXmlTree(ctx.body);
+  if (!doc.ok()) return Response::Error(doc.status());
+  if (doc->name != "BucketLoggingStatus") return Response::Error(Status(ErrorCode::kMalformedXML));
+  if (doc->Child("LoggingEnabled"))
+    return Refuse("Server access logging is not supported by s2lite.");
+  return Response();
+}
+
+// --- tagging and lifecycle.
+
+Response GetBucketTagging(RequestContext& ctx) {
+  auto doc = Get(ctx, "tagging");
+  if (!doc.ok()) return Response::Error(doc.status());
+  if (!doc->has_value()) return NotConfigured(ctx, ErrorCode::kNoSuchTagSet);
+  return Response::Xml(TaggingXml(DecodeTags(**doc)));
+}
+
+Response PutBucketTagging(RequestContext& ctx) {
+  auto tags = ParseTaggingXml(ctx.body, kMaxBucketTags);
+  if (!tags.ok()) return Response::Error(tags.status());
+  return Put(ctx, "tagging", EncodeTags(*tags), 204);
+}
+
+Response PutLifecycle(RequestContext& ctx) {
+  auto rules = ParseLifecycle(ctx.body);
+  if (!rules.ok()) return Response::Error(rules.status());
+  return Put(ctx, "lifecycle", LifecycleXml(*rules), 200);
+}
+
+}  // namespace
+
+Response HandleBucketSetting(RequestContext& ctx) {
+  switch (ctx.route.op) {
+    case Op::kGetBucketTagging:
+      return GetBucketTagging(ctx);
+    case Op::kPutBucketTagging:
+      return PutBucketTagging(ctx);
+    case Op::kDeleteBucketTagging:
+      return Put(ctx, "tagging", std::nullopt, 204);
+    case Op::kGetBucketLifecycleConfiguration:
+      return GetStored(ctx, "lifecycle", ErrorCode::kNoSuchLifecycleConfiguration);
+    case Op::kPutBucketLifecycleConfiguration:
+      return PutLifecycle(ctx);
+    case Op::kDeleteBucketLifecycle:
+      return Put(ctx, "lifecycle", std::nullopt, 204);
+    case Op::kGetBucketPolicy:
+      return GetPolicy(ctx);
+    case Op::kPutBucketPolicy:
+      return PutPolicy(ctx);
+    case Op::kDeleteBucketPolicy:
+      return Put(ctx, "policy", std::nullopt, 204);
+    case Op::kGetBucketEncryption:
+      return GetEncryption(ctx);
+    case Op::kPutBucketEncryption:
+      return PutEncryption(ctx);
+    case Op::kDeleteBucketEncryption:
+      return Put(ctx, "encryption", std::nullopt, 204);
+    case Op::kGetBucketOwnershipControls:
+      return GetStored(ctx, "ownershipControls", ErrorCode::kOwnershipControlsNotFoundError);
+    case Op::kPutBucketOwnershipControls:
+      return PutOwnershipControls(ctx);
+    case Op::kDeleteBucketOwnershipControls:
+      return Put(ctx, "ownershipControls", std::nullopt, 204);
+    case Op::kGetPublicAccessBlock:
+      return GetStored(ctx, "publicAccessBlock", ErrorCode::kNoSuchPublicAccessBlockConfiguration);
+    case Op::kPutPublicAccessBlock:
+      return PutPublicAccessBlock(ctx);
+    case Op::kDeletePublicAccessBlock:
+      return Put(ctx, "publicAccessBlock", std::nullopt, 204);
+    case Op::kGetBucketVersioning:
+      return GetVersioning(ctx);
+    case Op::kPutBucketVersioning:
+      return PutVersioning(ctx);
+    case Op::kGetBucketAcl:
+      return GetAcl(ctx);
+    case Op::kPutBucketAcl:
+      return PutAcl(ctx);
+    case Op::kGetBucketWebsite:
+      return NotConfigured(ctx, ErrorCode::kNoSuchWebsiteConfiguration);
+    case Op::kGetBucketAccelerateConfiguration:
+      return GetAccelerate(ctx);
+    case Op::kPutBucketAccelerateConfiguration:
+      return PutAccelerate(ctx);
+    case Op::kGetBucketRequestPayment:
+      return Response::Xml(SimpleDoc("RequestPaymentConfiguration", "Payer", "BucketOwner"));
+    case Op::kPutBucketRequestPayment:
+      return PutRequestPayment(ctx);
+    case Op::kGetBucketLogging:
+      return Response::Xml(SimpleDoc("BucketLoggingStatus", "", ""));
+    case Op::kPutBucketLogging:
+      return PutLogging(ctx);
+    case Op::kGetBucketReplication:
+      return NotConfigured(ctx, ErrorCode::kReplicationConfigurationNotFoundError);
+    case Op::kGetObjectLockConfiguration:
+      return NotConfigured(ctx, ErrorCode::kObjectLockConfigurationNotFoundError);
+    case Op::kDeleteBucketWebsite:
+    case Op::kDeleteBucketReplication: {
+      Response r;  // nothing was ever configured
+      r.status = 204;
+      return r;
+    }
+    default:
+      return Response::Error(Status(ErrorCode::kInternalError, "not a bucket setting"));
+  }
+}
+
+}  // namespace s2lite::server
