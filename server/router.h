@@ -36,6 +36,7 @@ namespace s2lite::server {
   X(HeadObject)              \
   X(DeleteObject)            \
   X(AdminFaults)             \
+  X(AdminRequests)           \
   X(Unsupported)
 
 enum class Op {

@@ -120,6 +120,11 @@ struct Options {
   // The digests are the same either way. Default on.
   bool md5_lanes = true;
 
+  // Serve the web console's static files anonymously at /_s2lite/console/
+  // (path-style). Everything the console does is signed in the browser with
+  // the user's keys; off, those paths answer 404. Default true.
+  bool console = true;
+
   // Faults to inject from the start (see faults.h). Default none.
   std::vector<FaultRule> faults;
 

@@ -37,9 +37,12 @@ const OpHandler* FindHandler(Op op) {
   static constexpr OpHandler kListObjects = None(HandleListObjects);
   static constexpr OpHandler kListObjectsV2 = None(HandleListObjectsV2);
   static constexpr OpHandler kAdminFaults{BodyMode::kXml, HandleAdminFaults, nullptr, false};
+  static constexpr OpHandler kAdminRequests{BodyMode::kNone, HandleAdminRequests, nullptr, false};
   switch (op) {
     case Op::kAdminFaults:
       return &kAdminFaults;
+    case Op::kAdminRequests:
+      return &kAdminRequests;
     case Op::kListBuckets:
       return &kListBuckets;
     case Op::kCreateBucket:

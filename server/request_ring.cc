@@ -1,0 +1,47 @@
+#include "server/request_ring.h"
+
+#include <cstdio>
+
+#include "server/faults.h"
+
+namespace s2lite::server {
+
+void RequestRing::Record(RequestRecord r) {
+  std::lock_guard lock(mu_);
+  if (records_.size() < kCapacity) {
+    records_.push_back(std::move(r));
+    return;
+  }
+  records_[next_] = std::move(r);
+  next_ = (next_ + 1) % kCapacity;
+}
+
+size_t RequestRing::size() const {
+  std::lock_guard lock(mu_);
+  return records_.size();
+}
+
+std::string RequestRing::ToJson() const {
+  std::lock_guard lock(mu_);
+  std::string out = "[";
+  const size_t n = records_.size();
+  // Newest first: the slot before next_ (or the last pushed while filling).
+  const size_t newest = n < kCapacity ? n - 1 : (next_ + kCapacity - 1) % kCapacity;
+  for (size_t i = 0; i < n; ++i) {
+    const RequestRecord& r = records_[(newest + n - i) % n];
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.3f", r.duration_ms);
+    if (i) out += ",";
+    out += "{\"time_ms\":" + std::to_string(r.time_ms) +
+           ",\"request_id\":" + JsonString(r.request_id) +
+           ",\"operation\":" + JsonString(r.operation) + ",\"method\":" + JsonString(r.method) +
+           ",\"bucket\":" + JsonString(r.bucket) + ",\"key\":" + JsonString(r.key) +
+           ",\"user\":" + JsonString(r.user) + ",\"status\":" + std::to_string(r.status) +
+           ",\"error_code\":" + JsonString(r.error_code) + ",\"duration_ms\":" + duration +
+           ",\"bytes_in\":" + std::to_string(r.bytes_in) +
+           ",\"bytes_out\":" + std::to_string(r.bytes_out) + "}";
+  }
+  return out + "]";
+}
+
+}  // namespace s2lite::server
