@@ -20,7 +20,9 @@ export function parseMetrics(text, t = Date.now()) {
         Object.fromEntries([...(m[2] || '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
     const v = Number(m[3]);
     if (m[1] === 's2lite_requests_total') {
-      s.byOp[labels.operation] = (s.byOp[labels.operation] || 0) + v;
+      // Health, metrics and console files are not S3 operations.
+      const op = labels.operation === 'Unsupported' ? 'other' : labels.operation;
+      s.byOp[op] = (s.byOp[op] || 0) + v;
       s.total += v;
       if (Number(labels.status) >= 400) s.errors += v;
     } else if (m[1] === 's2lite_request_duration_seconds_bucket') {

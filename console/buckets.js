@@ -150,7 +150,7 @@ function uploadForm(client, bucket, prefix, onDone) {
       form.dataset.done = k;
       onDone();
     } catch (e) {
-      say(explain(e), 'error');
+      say(explain(e), e.code === 'Cancelled' ? 'info' : 'error');
       progressText.textContent =
           e.code === 'Cancelled' ? 'Cancelled; the multipart upload was aborted.' : explain(e);
     } finally {
@@ -162,11 +162,18 @@ function uploadForm(client, bucket, prefix, onDone) {
   return form;
 }
 
+function tagList(count, tags) {
+  if (count === 0) return h('span', {class: 'muted'}, 'none');
+  if (!tags) return `${count} tag(s)`;
+  return h('dl', {class: 'meta'}, tags.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
 async function showDetails(client, bucket, key, panel, reload) {
   panel.replaceChildren(h('p', {class: 'muted'}, 'Loading…'));
   try {
     const o = await client.headObject(bucket, key);
     const url = await client.downloadUrl(bucket, key);
+    const tags = o.tagCount > 0 ? await client.objectTags(bucket, key) : [];
     panel.replaceChildren(
         h('section', {class: 'card', id: 'object-details', 'aria-label': `Details of ${key}`},
           h('h2', {}, key),
@@ -176,7 +183,8 @@ async function showDetails(client, bucket, key, panel, reload) {
             h('dd', {class: 'parts-count'}, o.parts ? String(o.parts) : 'single PUT'),
             h('dt', {}, 'Content type'), h('dd', {class: 'content-type'}, o.contentType),
             h('dt', {}, 'Last modified'), h('dd', {}, time(o.modified)), h('dt', {}, 'Metadata'),
-            h('dd', {class: 'object-meta'}, metaList(o.meta))),
+            h('dd', {class: 'object-meta'}, metaList(o.meta)), h('dt', {}, 'Tags'),
+            h('dd', {class: 'object-tags'}, tagList(o.tagCount, tags))),
           h('div', {class: 'toolbar'},
             h('a', {class: 'button', href: url, download: key.split('/').pop()}, 'Download'),
             h('button', {

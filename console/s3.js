@@ -151,8 +151,23 @@ export class Client {
       contentType: res.headers.get('content-type') || '',
       modified: res.headers.get('last-modified') || '',
       meta,
-      parts: m ? Number(m[1]) : 0
+      parts: m ? Number(m[1]) : 0,
+      tagCount: Number(res.headers.get('x-amz-tagging-count') || 0)
     };
+  }
+
+  // The object's tags (GetObjectTagging), or null when the server does not
+  // implement it.
+  async objectTags(bucket, key) {
+    try {
+      const {doc} = await this.xml('GET', objectPath(bucket, key), {params: [['tagging', '']]});
+      const set = children(doc, 'TagSet')[0];
+      return set ? children(set, 'Tag').map((t) => [childText(t, 'Key'), childText(t, 'Value')]) :
+                   [];
+    } catch (e) {
+      if (e.status === 501) return null;
+      throw e;
+    }
   }
 
   deleteObject(bucket, key) {

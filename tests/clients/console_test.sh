@@ -55,6 +55,16 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:s3"
 [ "$code" = 200 ] || fail "the admin's GET /_s2lite/requests answered $code"
 echo "  ok: non-admin and anonymous GET /_s2lite/faults and /_s2lite/requests -> 403"
 
+# --no-console: the daemon serves no console file (404), the rest as before.
+kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=""
+start_daemon "$1" --no-console
+for path in /_s2lite/console/ /_s2lite/console/app.js; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$ENDPOINT$path")
+  [ "$code" = 404 ] || fail "--no-console: GET $path answered $code, not 404"
+done
+[ "$(curl -s "$ENDPOINT/_s2lite/health/live")" = OK ] || fail "--no-console: health endpoint broken"
+echo "  ok: --no-console -> 404"
+
 shots=$(ls "$OUT"/*.png | wc -l)
 [ "$shots" -ge 20 ] || fail "expected screenshots of every page at both sizes, got $shots in $OUT"
 echo "PASS: web console in $(/usr/bin/chromium --version 2>/dev/null | head -1), $shots screenshots in $OUT, ${SECONDS}s"

@@ -20,12 +20,15 @@ mkdirSync(OUT, { recursive: true });
 const step = (s) => console.log(`+ ${s}`);
 function aws(...args) {
   const out = execFileSync(AWS, ['--endpoint-url', ENDPOINT, '--output', 'json', 's3api', ...args], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: ADMIN.ak, AWS_SECRET_ACCESS_KEY: ADMIN.sk }, encoding: 'utf8' });
+    env: { ...process.env, AWS_ACCESS_KEY_ID: ADMIN.ak, AWS_SECRET_ACCESS_KEY: ADMIN.sk }, encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'] });
   return out.trim() ? JSON.parse(out) : {};
 }
 
 const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  // console.test: a name that is not a secure context (not localhost, no TLS).
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+    '--host-resolver-rules=MAP console.test 127.0.0.1'] });
 const problems = [];
 const expectedFailures = [];
 try {
@@ -131,6 +134,26 @@ try {
   assert.match(head.ETag, /-3"$/, 'a multipart upload of 3 parts');
   assert.deepEqual(head.Metadata, { project: 'apollo', stage: 'test' });
 
+  step('cancel an upload: its multipart upload is aborted');
+  await input.uploadFile(BIG);
+  await page.$eval('#upload-key', (e) => { e.value = ''; });
+  await page.type('#upload-key', 'big/cancelled.bin');
+  await page.evaluate(() => { window.__progress = []; });
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0,
+    downloadThroughput: -1, uploadThroughput: 2 * 1024 * 1024 });
+  await page.click('#upload-submit');
+  await page.waitForFunction(() => window.__progress.some((v) => v > 0 && v < 100), { timeout: 30000 });
+  await page.click('#upload-cancel');
+  await page.waitForFunction(() => /Cancelled; the multipart upload was aborted/.test(
+    document.querySelector('#upload-progress-text').textContent), { timeout: 30000 });
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await page.waitForFunction(() => !document.querySelector('#upload-submit').disabled);
+  await new Promise((r) => setTimeout(r, 500));  // a part in flight may still land (then NoSuchUpload)
+  const pendingAfterCancel = aws('list-multipart-uploads', '--bucket', BUCKET);
+  assert.ok(!(pendingAfterCancel.Uploads || []).some((u) => u.Key === 'big/cancelled.bin'),
+    JSON.stringify(pendingAfterCancel));
+  assert.throws(() => aws('head-object', '--bucket', BUCKET, '--key', 'big/cancelled.bin'), /404|Not Found/);
+
   step('see it listed with its metadata');
   await go(`#/buckets/${BUCKET}?prefix=big%2F`, 'tr[data-key="big/twenty.bin"]');
   await page.click('tr[data-key="big/twenty.bin"] button');
@@ -189,7 +212,7 @@ try {
   await page.waitForFunction(() => /SlowDown/.test(document.querySelector('#status').textContent + document.querySelector('main').textContent));
   await go('#/faults', 'tr[data-fault-id]');
   await page.waitForFunction(() => document.querySelector('tr[data-fault-id] .fired')?.textContent === '1');
-  assert.match(await text('#faults-fired'), /Faults fired since start: 1/);
+  await page.waitForFunction(() => /Faults fired since start: 1$/.test(document.querySelector('#faults-fired').textContent));
   await shots('faults');
   await page.click('tr[data-fault-id] button.danger');
   await page.waitForFunction(() => !document.querySelector('tr[data-fault-id]'));
@@ -227,6 +250,17 @@ try {
   const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
     .filter((e) => !e.labels?.length && !e.getAttribute('aria-label') && !e.textContent.trim()).map((e) => e.outerHTML));
   assert.deepEqual(unlabelled, []);
+
+  step('outside a secure context the page says what to do');
+  const insecure = await browser.newPage();
+  insecure.on('pageerror', (e) => problems.push(`pageerror (insecure): ${e.message}`));
+  await insecure.setViewport({ width: 1280, height: 800 });
+  await insecure.goto(`${ENDPOINT.replace('127.0.0.1', 'console.test')}/_s2lite/console/`);
+  await insecure.waitForFunction(() => /A secure context is needed/.test(document.querySelector('main').textContent));
+  assert.equal(await insecure.evaluate(() => window.isSecureContext), false);
+  assert.equal(await insecure.$('#signin-form'), null, 'no sign-in form where the keys could not be used safely');
+  await insecure.screenshot({ path: `${OUT}/insecure-context-1280.png` });
+  await insecure.close();
 
   assert.deepEqual(problems, [], 'no console errors on the page');
   console.log(`PASS console: ${expectedFailures.length} expected 4xx/5xx logged by Chromium`);
