@@ -17,6 +17,15 @@ const views = {
 const main = document.getElementById('main');
 let session = null;  // {client, user, admin}
 let cleanup = null;
+let routeSeq = 0;  // the render in progress; an older one that finishes late is undone
+
+// Shows `hash`: through hashchange when it changes, else directly.
+function show(hash) {
+  if (location.hash === hash)
+    route();
+  else
+    location.hash = hash;
+}
 
 function saved() {
   try {
@@ -50,8 +59,7 @@ function signOut() {
   document.getElementById('who').hidden = true;
   document.getElementById('nav').hidden = true;
   say('Signed out.');
-  location.hash = '#/signin';
-  route();
+  show('#/signin');
 }
 
 function signInView() {
@@ -105,8 +113,7 @@ function signInView() {
       await startSession(creds);
       sessionStorage.setItem(KEY, JSON.stringify(creds));
       say(`Signed in as ${session.user}.`);
-      location.hash = '#/uploads';
-      route();
+      show('#/uploads');
     } catch (e) {
       session = null;
       err.textContent = explain(e);
@@ -133,6 +140,7 @@ async function route() {
     }
     cleanup = null;
   }
+  const seq = ++routeSeq;
   main.replaceChildren();
   if (!window.isSecureContext || !window.crypto?.subtle) {
     main.append(insecureView());
@@ -147,20 +155,25 @@ async function route() {
     main.querySelector('#access-key')?.focus();
     return;
   }
-  const view = views[name] && (name !== 'faults' || session.admin) ? views[name] : uploads;
+  const shown = views[name] && (name !== 'faults' || session.admin) ? name : 'uploads';
+  const view = views[shown];
   for (const a of document.querySelectorAll('#nav a')) {
-    if (a.dataset.view === (views[name] ? name : 'uploads'))
+    if (a.dataset.view === shown)
       a.setAttribute('aria-current', 'page');
     else
       a.removeAttribute('aria-current');
   }
   const ctx = {...session, main, args: rest.map(decodeURIComponent), params};
   try {
-    cleanup = await view.render(ctx);
+    const undo = await view.render(ctx);
+    if (seq === routeSeq)
+      cleanup = undo;
+    else if (typeof undo === 'function')
+      undo();
   } catch (e) {
-    main.append(h('p', {class: 'error', role: 'alert'}, explain(e)));
+    if (seq === routeSeq) main.append(h('p', {class: 'error', role: 'alert'}, explain(e)));
   }
-  main.querySelector('h1')?.focus({preventScroll: true});
+  if (seq === routeSeq) main.querySelector('h1')?.focus({preventScroll: true});
 }
 
 document.getElementById('sign-out').addEventListener('click', signOut);
