@@ -2,7 +2,11 @@
 
 #include <cstdio>
 
+#include "server/errors.h"
 #include "server/faults.h"
+#include "server/handlers/common.h"
+#include "server/request.h"
+#include "server/state.h"
 
 namespace s2lite::server {
 
@@ -42,6 +46,28 @@ std::string RequestRing::ToJson() const {
            ",\"bytes_out\":" + std::to_string(r.bytes_out) + "}";
   }
   return out + "]";
+}
+
+void RecordRecentRequest(ServerState& state, const RequestContext& ctx, const Response& r,
+                         uint64_t bytes_in, uint64_t bytes_out, double duration_ms) {
+  if (ctx.operational || ctx.route.op == Op::kAdminRequests) return;
+  RequestRecord rec;
+  rec.time_ms = ToTimeMs(ctx.now);
+  rec.request_id = ctx.request_id;
+  rec.operation = std::string(OpName(ctx.route.op));
+  rec.method = ctx.view.method;
+  rec.bucket = ctx.route.bucket;
+  rec.key = ctx.route.key;
+  rec.user = ctx.user ? ctx.user->name : std::string();
+  rec.status = r.status;
+  if (!r.fault_code.empty())
+    rec.error_code = r.fault_code;
+  else if (!r.error.ok())
+    rec.error_code = std::string(LookupErrorCode(r.error));
+  rec.duration_ms = duration_ms;
+  rec.bytes_in = bytes_in;
+  rec.bytes_out = bytes_out;
+  state.recent_requests.Record(std::move(rec));
 }
 
 }  // namespace s2lite::server

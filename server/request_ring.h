@@ -12,7 +12,7 @@
 namespace s2lite::server {
 
 struct RequestRecord {
-  int64_t time_ms = 0;  // when the response was finished, Unix epoch ms
+  int64_t time_ms = 0;  // when the request arrived (RequestContext::now), Unix epoch ms
   std::string request_id;
   std::string operation;
   std::string method;
@@ -40,5 +40,15 @@ class RequestRing {
   std::vector<RequestRecord> records_;  // ring storage, at most kCapacity
   size_t next_ = 0;                     // slot the next record goes to once full
 };
+
+struct ServerState;
+struct RequestContext;
+struct Response;
+
+// Keeps one answered request in `state`'s ring (called with the access log
+// line): S3 and fault-admin requests, not health probes, metrics scrapes,
+// console files or the ring's own reads, which would crowd out the rest.
+void RecordRecentRequest(ServerState& state, const RequestContext& ctx, const Response& r,
+                         uint64_t bytes_in, uint64_t bytes_out, double duration_ms);
 
 }  // namespace s2lite::server

@@ -399,8 +399,6 @@ struct Server::Impl {
                                         http::request_parser<http::empty_body>& hp);
   void AccessLog(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
                  uint64_t bytes_out, std::chrono::steady_clock::time_point start);
-  void RecordRecent(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
-                    uint64_t bytes_out, double ms);
 };
 
 asio::awaitable<void> Server::Impl::AcceptLoop() {
@@ -906,39 +904,13 @@ asio::awaitable<void> Server::Impl::ResetConnection(Stream& stream,
   beast::get_lowest_layer(stream).socket().close(ec);
 }
 
-// The ring read by the console's Activity page: S3 and fault-admin requests,
-// not health probes, metrics scrapes, console files or the ring's own reads.
-void Server::Impl::RecordRecent(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
-                                uint64_t bytes_out, double ms) {
-  if (ctx.operational || ctx.route.op == server::Op::kAdminRequests) return;
-  server::RequestRecord rec;
-  rec.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  rec.request_id = ctx.request_id;
-  rec.operation = std::string(server::OpName(ctx.route.op));
-  rec.method = ctx.view.method;
-  rec.bucket = ctx.route.bucket;
-  rec.key = ctx.route.key;
-  rec.user = ctx.user ? ctx.user->name : std::string();
-  rec.status = r.status;
-  if (!r.fault_code.empty())
-    rec.error_code = r.fault_code;
-  else if (!r.error.ok())
-    rec.error_code = std::string(server::LookupErrorCode(r.error));
-  rec.duration_ms = ms;
-  rec.bytes_in = bytes_in;
-  rec.bytes_out = bytes_out;
-  state->recent_requests.Record(std::move(rec));
-}
-
 void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
                              uint64_t bytes_out, std::chrono::steady_clock::time_point start) {
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                   .count();
   int status = r.status;
   state->metrics.Observe(ctx.route.op, status, bytes_in, bytes_out, ms / 1000);
-  RecordRecent(ctx, r, bytes_in, bytes_out, ms);
+  server::RecordRecentRequest(*state, ctx, r, bytes_in, bytes_out, ms);
   auto& log = *state->logger;
   // Health probes and metrics scrapes come every few seconds: debug only.
   const auto level = ctx.operational ? spdlog::level::debug : spdlog::level::info;
