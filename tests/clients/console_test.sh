@@ -26,11 +26,12 @@ start_daemon "$1" --user "console-admin:$ADMIN_AK:$ADMIN_SK:admin" \
 random_file "$WORK/big.bin" $((20 * 1024 * 1024))
 random_file "$WORK/part.bin" $((5 * 1024 * 1024))
 random_file "$WORK/small.bin" 1024
+mkdir "$WORK/many" && for i in $(seq -w 0 104); do echo "$i" > "$WORK/many/f$i.txt"; done
 
 echo "+ node tests/clients/js/console.mjs ($(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1))"
 S2_ENDPOINT=$ENDPOINT S2_ADMIN_AK=$ADMIN_AK S2_ADMIN_SK=$ADMIN_SK S2_USER_AK=$USER_AK \
 S2_USER_SK=$USER_SK S2_OUT=$OUT S2_BIG_FILE=$WORK/big.bin S2_PART_FILE=$WORK/part.bin \
-S2_SMALL_FILE=$WORK/small.bin S2_AWS=${CLIS[0]} \
+S2_SMALL_FILE=$WORK/small.bin S2_MANY_DIR=$WORK/many S2_AWS=${CLIS[0]} \
   timeout -k 5 150 node "$js/console.mjs" > "$WORK/node.out" 2>&1 \
   || { cat "$WORK/node.out"; fail "console browser test failed"; }
 cat "$WORK/node.out"

@@ -168,6 +168,33 @@ try {
   assert.deepEqual(dl, { status: 200, size: 20 * 1024 * 1024 }, 'the presigned download link works');
   await shots('objects');
 
+  step('a key that needs encoding, in a single PUT');
+  await go(`#/buckets/${BUCKET}`, '#upload-form');
+  await (await page.$('#upload-file')).uploadFile(process.env.S2_SMALL_FILE);
+  await page.type('#upload-key', 'odd dir/naïve file (1)+&=.txt');
+  await page.click('#upload-submit');
+  await page.waitForFunction(() => document.querySelector('#upload-form').dataset.done === 'odd dir/naïve file (1)+&=.txt');
+  assert.equal(aws('head-object', '--bucket', BUCKET, '--key', 'odd dir/naïve file (1)+&=.txt').ContentLength, 1024);
+  await go(`#/buckets/${BUCKET}?prefix=${encodeURIComponent('odd dir/')}`, 'tr[data-key="odd dir/naïve file (1)+&=.txt"]');
+  await page.click('tr[data-key="odd dir/naïve file (1)+&=.txt"] button');
+  await page.waitForSelector('#object-details .parts-count');
+  assert.equal(await text('#object-details .parts-count'), 'single PUT');
+  assert.match(await text('#object-details .size'), /\(1024 bytes\)/);
+
+  step('pages of 100 under a prefix');
+  execFileSync(AWS, ['--endpoint-url', ENDPOINT, 's3', 'cp', '--recursive', '--quiet', process.env.S2_MANY_DIR,
+    `s3://${BUCKET}/many/`], { env: { ...process.env, AWS_ACCESS_KEY_ID: ADMIN.ak, AWS_SECRET_ACCESS_KEY: ADMIN.sk },
+    stdio: ['ignore', 'pipe', 'pipe'] });
+  await go(`#/buckets/${BUCKET}?prefix=many%2F`, 'tr[data-key="many/f000.txt"]');
+  assert.equal((await page.$$('#object-list tbody tr')).length, 100);
+  assert.equal(await page.$eval('#page-next', (b) => b.disabled), false);
+  await page.click('#page-next');
+  await page.waitForSelector('tr[data-key="many/f104.txt"]');
+  assert.equal((await page.$$('#object-list tbody tr')).length, 5);
+  assert.equal(await page.$eval('#page-next', (b) => b.disabled), true);
+  await page.click('#page-prev');
+  await page.waitForSelector('tr[data-key="many/f000.txt"]');
+
   step('a multipart upload started by aws-cli is pending with its metadata and parts');
   const created = aws('create-multipart-upload', '--bucket', BUCKET, '--key', 'pending/report.csv',
     '--content-type', 'text/csv', '--metadata', 'team=storage,reason=console-test');
