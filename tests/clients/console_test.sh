@@ -14,6 +14,9 @@ if [ ! -d "$js/node_modules/puppeteer-core" ]; then
   echo "+ npm ci (tests/clients/js)"
   (cd "$js" && timeout 60 npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci failed"
 fi
+echo "+ node --test tests/clients/js/console_sigv4.test.mjs (the console's signer vs the AWS SigV4 suite)"
+node --test "$js/console_sigv4.test.mjs" > "$WORK/sigv4.out" 2>&1 || { cat "$WORK/sigv4.out"; fail "console SigV4 vectors"; }
+grep -q "^# pass 11$" "$WORK/sigv4.out" || { cat "$WORK/sigv4.out"; fail "expected 11 passing SigV4 vector tests"; }
 aws_clis
 OUT=${S2LITE_TEST_OUTPUT:-$(cd "$(dirname "$1")/.." && pwd)/test-output}/console
 rm -rf "$OUT" && mkdir -p "$OUT"
