@@ -77,6 +77,9 @@ try {
   assert.match(res.headers()['content-security-policy'], /default-src 'self'/);
   assert.equal(await page.evaluate(() => window.isSecureContext), true);
   await page.waitForSelector('#signin-form');
+  const chromeHidden = () => page.evaluate(() => ['#nav', '#who', '#sign-out']
+    .every((s) => document.querySelector(s).getClientRects().length === 0));
+  assert.equal(await chromeHidden(), true, 'no navigation or sign-out before signing in');
   await shots('signin');
 
   step('wrong credentials give a clear message');
@@ -258,6 +261,7 @@ try {
   await page.click('#sign-out');
   await page.waitForSelector('#signin-form');
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.equal(await chromeHidden(), true, 'no navigation or sign-out after signing out');
 
   step('a non-admin sees no faults panel');
   await signIn(USER.ak, USER.sk);
