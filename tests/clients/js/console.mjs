@@ -105,6 +105,12 @@ try {
   await page.type('#new-bucket', BUCKET);
   await page.click('#create-bucket button[type=submit]');
   await page.waitForSelector(`tr[data-bucket="${BUCKET}"]`);
+  await page.type('#new-bucket', 'console-temp');
+  await page.click('#create-bucket button[type=submit]');
+  await page.waitForSelector('tr[data-bucket="console-temp"]');
+  await page.click('tr[data-bucket="console-temp"] button.danger');
+  await page.waitForFunction(() => !document.querySelector('tr[data-bucket="console-temp"]'));
+  assert.deepEqual(aws('list-buckets').Buckets.map((b) => b.Name), [BUCKET]);
   await shots('buckets');
 
   step('upload 20 MiB through the console (multipart, progress)');
@@ -183,6 +189,10 @@ try {
   await page.waitForSelector('#object-details .parts-count');
   assert.equal(await text('#object-details .parts-count'), 'single PUT');
   assert.match(await text('#object-details .size'), /\(1024 bytes\)/);
+  await page.click('#object-details button.danger');
+  await page.waitForFunction(() => !document.querySelector('#object-details') &&
+    !document.querySelector('tr[data-key="odd dir/naïve file (1)+&=.txt"]'));
+  assert.throws(() => aws('head-object', '--bucket', BUCKET, '--key', 'odd dir/naïve file (1)+&=.txt'), /404|Not Found/);
 
   step('pages of 100 under a prefix');
   execFileSync(AWS, ['--endpoint-url', ENDPOINT, 's3', 'cp', '--recursive', '--quiet', process.env.S2_MANY_DIR,
