@@ -40,6 +40,7 @@ constexpr EnvName kEnv[] = {
     {"S2LITE_TLS_KEY", "tls-key", false},
     {"S2LITE_ABORT_INCOMPLETE_AFTER", "abort-incomplete-after", false},
     {"S2LITE_MAX_CONNECTIONS", "max-connections", false},
+    {"S2LITE_CONSOLE", "console", false},
     {"S2LITE_ADMIN", "admin", true},
     {"S2LITE_ADMINS", "admin", true},
     {"S2LITE_CORS_ALLOW_ORIGIN", "cors-allow-origin", true},
@@ -80,6 +81,10 @@ po::options_description Describe() {
       "most connections served at once; more are closed at once (default 4096)")(
       "md5-lanes", po::value<std::string>()->implicit_value("true"),
       "hash concurrent bodies' MD5s together in SIMD lanes (default on)")(
+      "console", po::value<std::string>()->implicit_value("true"),
+      "serve the web console at /_s2lite/console/ (default on)")(
+      "no-console", po::value<std::string>()->implicit_value("true"),
+      "do not serve the web console (same as --console=false)")(
       "fsync", po::value<std::string>()->implicit_value("true"),
       "fsync data and registry on every commit")("exit-with-parent",
                                                  po::value<std::string>()->implicit_value("true"),
@@ -135,7 +140,8 @@ std::string Build(const Values& v, DaemonConfig& c) {
       return "invalid --listen '" + *s + "': expected HOST:PORT";
   }
   if (const auto* s = get("data-dir")) o.data_dir = *s;
-  for (const char* b : {"in-memory", "fsync", "md5-lanes", "exit-with-parent"}) {
+  for (const char* b :
+       {"in-memory", "fsync", "md5-lanes", "console", "no-console", "exit-with-parent"}) {
     if (const auto* s = get(b)) {
       bool value = false;
       if (!ParseBool(*s, &value)) return std::string("invalid --") + b + " '" + *s + "'";
@@ -145,6 +151,10 @@ std::string Build(const Values& v, DaemonConfig& c) {
         o.fsync = value;
       else if (std::string_view(b) == "md5-lanes")
         o.md5_lanes = value;
+      else if (std::string_view(b) == "console")
+        o.console = value;
+      else if (std::string_view(b) == "no-console")
+        o.console = o.console && !value;
       else
         c.exit_with_parent = value;
     }

@@ -6,6 +6,7 @@
 #include "common/ascii.h"
 #include "common/crypto.h"
 #include "common/time.h"
+#include "server/console.h"
 #include "server/errors.h"
 #include "server/handlers/common.h"
 #include "server/logging.h"
@@ -154,6 +155,9 @@ std::optional<Response> ServeOperational(RequestContext& ctx) {
   else if (!IsAnonymous(v))
     return std::nullopt;
   ServerState& st = *ctx.state;
+  if (reserved) {
+    if (auto r = ServeConsole(ctx, path)) return r;
+  }
   if (path == "/health/live") return Plain(200, "OK\n");
   if (path == "/health/ready") {
     return st.ready ? Plain(200, "OK\n") : Plain(503, "starting or stopping\n");
@@ -169,7 +173,7 @@ std::optional<Response> ServeOperational(RequestContext& ctx) {
         std::to_string(st.faults.fired()) + "\n";
     return Plain(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
   }
-  if (reserved && path != "/faults")
+  if (reserved && path != "/faults" && path != "/requests")
     return Response::Error(Status(ErrorCode::kInvalidRequest, "Unknown s2lite endpoint"));
   return std::nullopt;
 }

@@ -131,13 +131,13 @@ std::optional<FaultRule> FaultSet::Match(std::string_view operation, std::string
     if (r.probability < 1.0 && std::uniform_real_distribution<double>(0, 1)(rng_) >= r.probability)
       continue;
     if (e.remaining > 0) --e.remaining;
+    ++e.fired;
     ++fired_;
     return r;
   }
   return std::nullopt;
 }
 
-namespace {
 std::string JsonString(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
@@ -153,7 +153,6 @@ std::string JsonString(std::string_view s) {
   }
   return out + "\"";
 }
-}  // namespace
 
 std::string FaultSet::ToJson() const {
   std::lock_guard lock(mu_);
@@ -161,16 +160,16 @@ std::string FaultSet::ToJson() const {
   for (const Entry& e : rules_) {
     const FaultRule& r = e.rule;
     if (out.size() > 1) out += ",";
-    out += "{\"id\":" + std::to_string(e.id) + ",\"operation\":" + JsonString(r.operation) +
-           ",\"bucket\":" + JsonString(r.bucket) + ",\"prefix\":" + JsonString(r.key_prefix) +
-           ",\"part\":" + std::to_string(r.part_number) + ",\"times\":" + std::to_string(r.times) +
-           ",\"remaining\":" + std::to_string(e.remaining) +
-           ",\"probability\":" + std::to_string(r.probability) +
-           ",\"action\":" + JsonString(FaultActionName(r.action)) +
-           ",\"code\":" + JsonString(r.error_code) +
-           ",\"status\":" + std::to_string(r.http_status) +
-           ",\"message\":" + JsonString(r.message) + ",\"delay_ms\":" + std::to_string(r.delay_ms) +
-           "}";
+    out +=
+        "{\"id\":" + std::to_string(e.id) + ",\"operation\":" + JsonString(r.operation) +
+        ",\"bucket\":" + JsonString(r.bucket) + ",\"prefix\":" + JsonString(r.key_prefix) +
+        ",\"part\":" + std::to_string(r.part_number) + ",\"times\":" + std::to_string(r.times) +
+        ",\"remaining\":" + std::to_string(e.remaining) + ",\"fired\":" + std::to_string(e.fired) +
+        ",\"probability\":" + std::to_string(r.probability) +
+        ",\"action\":" + JsonString(FaultActionName(r.action)) +
+        ",\"code\":" + JsonString(r.error_code) + ",\"status\":" + std::to_string(r.http_status) +
+        ",\"message\":" + JsonString(r.message) + ",\"delay_ms\":" + std::to_string(r.delay_ms) +
+        "}";
   }
   return out + "]";
 }

@@ -24,7 +24,7 @@ class FaultSet {
   std::optional<FaultRule> Match(std::string_view operation, std::string_view bucket,
                                  std::string_view key, int part_number);
   uint64_t fired() const { return fired_; }
-  // [{"id":1,"operation":"UploadPart",...,"remaining":1}, ...]
+  // [{"id":1,"operation":"UploadPart",...,"remaining":1,"fired":0}, ...]
   std::string ToJson() const;
 
  private:
@@ -32,6 +32,7 @@ class FaultSet {
     int id;
     FaultRule rule;
     int remaining;  // -1 = unlimited
+    uint64_t fired = 0;  // times this rule fired
   };
   mutable std::mutex mu_;
   std::vector<Entry> rules_;
@@ -46,5 +47,8 @@ class FaultSet {
 Result<FaultRule> ParseFaultRuleJson(std::string_view json);
 
 std::string_view FaultActionName(FaultAction a);
+
+// `s` as a quoted JSON string (quotes, backslashes and controls escaped).
+std::string JsonString(std::string_view s);
 
 }  // namespace s2lite::server

@@ -305,6 +305,10 @@ Result<Route> ParseRoute(const auth::RequestView& req, std::string_view host,
     r.key = std::string(path.substr(std::string_view("/_s2lite/faults").size()));
     return r;
   }
+  if (!r.virtual_host && path == "/_s2lite/requests") {
+    r.op = Op::kAdminRequests;
+    return r;
+  }
   path.remove_prefix(1);
   std::string_view raw_key;
   if (r.virtual_host) {

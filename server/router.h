@@ -78,6 +78,7 @@ namespace s2lite::server {
   X(CorsPreflight)                    \
   X(PostObject)                       \
   X(AdminFaults)                      \
+  X(AdminRequests)                    \
   X(Unsupported)
 
 enum class Op {

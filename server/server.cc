@@ -853,7 +853,8 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext
 
 std::optional<FaultRule> Server::Impl::MatchFault(RequestContext& ctx) {
   // Never the admin endpoints themselves: a rule can always be removed.
-  if (ctx.route.op == server::Op::kAdminFaults) return std::nullopt;
+  if (ctx.route.op == server::Op::kAdminFaults || ctx.route.op == server::Op::kAdminRequests)
+    return std::nullopt;
   int part = 0;
   if (const auto* q = ctx.view.Query("partNumber")) part = std::atoi(q->value.c_str());
   auto fault = state->faults.Match(server::OpName(ctx.route.op), ctx.route.bucket, ctx.route.key,
@@ -913,6 +914,7 @@ void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint6
                   .count();
   int status = r.status;
   state->metrics.Observe(ctx.route.op, status, bytes_in, bytes_out, ms / 1000);
+  server::RecordRecentRequest(*state, ctx, r, bytes_in, bytes_out, ms);
   auto& log = *state->logger;
   // Health probes and metrics scrapes come every few seconds: debug only.
   const auto level = ctx.operational ? spdlog::level::debug : spdlog::level::info;

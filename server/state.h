@@ -12,6 +12,7 @@
 #include "s2lite/options.h"
 #include "server/faults.h"
 #include "server/metrics.h"
+#include "server/request_ring.h"
 #include "storage/object_store.h"
 
 namespace spdlog {
@@ -30,6 +31,7 @@ struct ServerState {
   std::atomic<uint64_t> request_counter{0};
   Metrics metrics;
   FaultSet faults;
+  RequestRing recent_requests;     // GET /_s2lite/requests (the console's Activity page)
   std::atomic<bool> ready{false};  // false while starting and stopping
 
   // Options::clock, or the system clock.

@@ -150,6 +150,11 @@ struct Options {
   // time). Default (empty): std::chrono::system_clock::now.
   Clock clock;
 
+  // Serve the web console's static files anonymously at /_s2lite/console/
+  // (path-style). Everything the console does is signed in the browser with
+  // the user's keys; off, those paths answer 404. Default true.
+  bool console = true;
+
   // Faults to inject from the start (see faults.h). Default none.
   std::vector<FaultRule> faults;
 

@@ -49,6 +49,7 @@ const OpHandler* FindHandler(Op op) {
   static constexpr OpHandler kDeleteObjectTagging = None(HandleDeleteObjectTagging);
   static constexpr OpHandler kReadBucketSetting = None(HandleBucketSetting);
   static constexpr OpHandler kWriteBucketSetting = Xml(HandleBucketSetting);
+  static constexpr OpHandler kAdminRequests{BodyMode::kNone, HandleAdminRequests, nullptr, false};
   switch (op) {
     case Op::kListObjectVersions:
       return &kListObjectVersions;
@@ -95,6 +96,8 @@ const OpHandler* FindHandler(Op op) {
       return &kWriteBucketSetting;
     case Op::kAdminFaults:
       return &kAdminFaults;
+    case Op::kAdminRequests:
+      return &kAdminRequests;
     case Op::kListBuckets:
       return &kListBuckets;
     case Op::kCreateBucket:

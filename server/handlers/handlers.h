@@ -64,6 +64,8 @@ Result<std::unique_ptr<BodySink>> BeginPostObject(RequestContext& ctx);
 
 // s2lite's admin API: GET/POST/DELETE /_s2lite/faults (JSON).
 Response HandleAdminFaults(RequestContext& ctx);
+// GET /_s2lite/requests: the last requests answered (JSON), admin users only.
+Response HandleAdminRequests(RequestContext& ctx);
 
 // Objects (put_object.cc, get_object.cc, list_objects.cc, ...).
 Result<std::unique_ptr<BodySink>> BeginPutObject(RequestContext& ctx);

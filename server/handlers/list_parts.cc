@@ -23,6 +23,26 @@ void WritePart(XmlWriter& w, const storage::PartInfo& part) {
   w.Close("Part");
 }
 
+// What the upload was initiated with, which S3's ListParts does not return:
+// s2lite extension headers for the web console (README "Web console").
+// ListParts is the bucket owner's, so they reveal nothing to anyone else.
+void AddUploadHeaders(const RequestContext& ctx, const storage::UploadInfo& upload, Response& r) {
+  r.AddHeader("x-s2lite-upload-initiated", common::FormatIso8601Millis(upload.created));
+  r.AddHeader("x-s2lite-upload-content-type", upload.attrs.content_type);
+  for (const auto& [name, value] : upload.attrs.metadata)
+    r.AddHeader("x-s2lite-upload-meta-" + name, value);
+  // The server-wide abort rule (--abort-incomplete-after), as S3 reports a
+  // lifecycle AbortIncompleteMultipartUpload rule.
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html
+  if (auto after = ctx.state->options.abort_incomplete_after; after.count() > 0) {
+    r.AddHeader(
+        "x-amz-abort-date",
+        FormatRfc1123(upload.created +
+                      std::chrono::duration_cast<std::chrono::milliseconds>(after).count()));
+    r.AddHeader("x-amz-abort-rule-id", "s2lite-abort-incomplete-after");
+  }
+}
+
 }  // namespace
 
 Response HandleListParts(RequestContext& ctx) {
@@ -57,7 +77,9 @@ Response HandleListParts(RequestContext& ctx) {
     w.Element("ChecksumType", EffectiveChecksumType(upload->attrs));
   }
   w.Close("ListPartsResult");
-  return Response::Xml(w.Take());
+  Response r = Response::Xml(w.Take());
+  AddUploadHeaders(ctx, *upload, r);
+  return r;
 }
 
 }  // namespace s2lite::server

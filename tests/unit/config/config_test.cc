@@ -227,5 +227,22 @@ TEST(ConfigTest, Md5LanesOnByDefaultOffByFlagOrEnvironment) {
   EXPECT_FALSE(env.config->options.md5_lanes);
 }
 
+TEST(ConfigTest, ConsoleOnByDefaultOffByNoConsoleFlagOrEnvironment) {
+  auto none = ParseArgs({});
+  ASSERT_TRUE(none.config) << none.error;
+  EXPECT_TRUE(none.config->options.console);
+  auto flag = ParseArgs({"--no-console"});
+  ASSERT_TRUE(flag.config) << flag.error;
+  EXPECT_FALSE(flag.config->options.console);
+  auto both = ParseArgs({"--console", "--no-console"});
+  ASSERT_TRUE(both.config) << both.error;
+  EXPECT_FALSE(both.config->options.console);
+  auto env = ParseArgs({}, {{"S2LITE_CONSOLE", "false"}});
+  ASSERT_TRUE(env.config) << env.error;
+  EXPECT_FALSE(env.config->options.console);
+  auto bad = ParseArgs({"--console=maybe"});
+  EXPECT_FALSE(bad.config);
+}
+
 }  // namespace
 }  // namespace s2lite::config
