@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/crypto.h"
+#include "common/time.h"
 #include "server/handlers/common.h"
 #include "server/request.h"
 #include "server/state.h"

@@ -35,10 +35,11 @@ void AddUploadHeaders(const RequestContext& ctx, const storage::UploadInfo& uplo
   // lifecycle AbortIncompleteMultipartUpload rule.
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html
   if (auto after = ctx.state->options.abort_incomplete_after; after.count() > 0) {
-    r.AddHeader(
-        "x-amz-abort-date",
-        FormatRfc1123(upload.created +
-                      std::chrono::duration_cast<std::chrono::milliseconds>(after).count()));
+    r.AddHeader("x-amz-abort-date",
+                common::FormatHttpDate(
+                    (upload.created +
+                     std::chrono::duration_cast<std::chrono::milliseconds>(after).count()) /
+                    1000));
     r.AddHeader("x-amz-abort-rule-id", "s2lite-abort-incomplete-after");
   }
 }
