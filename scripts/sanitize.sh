@@ -33,7 +33,7 @@ for stage in "${STAGES[@]}"; do
   case "$stage" in
     asan)
       configure build-asan address,undefined
-      cmake --build build-asan -j"$JOBS" --target s2lite_auth_tests s2lite_storage_tests \
+      cmake --build build-asan -j"$JOBS" --target s2lite_common_tests s2lite_auth_tests s2lite_storage_tests \
         s2lite_server_tests s2lite_config_tests s2lite_integration_tests s2lite_daemon
       export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
       export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
