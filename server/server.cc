@@ -970,7 +970,8 @@ asio::awaitable<void> Server::Impl::ReapStaleUploads() {
           co_return;
         },
         kTuple);
-    if (swept) co_return;
+    // Stop may have come while the sweep ran: its cancel found no wait to end.
+    if (swept || stopping) co_return;
     reaper->expires_after(every);
     auto [ec] = co_await reaper->async_wait(kTuple);
     if (ec) co_return;

@@ -160,6 +160,18 @@ TEST(ConfigTest, AbortIncompleteAfterFromFlagOrEnvironment) {
   EXPECT_EQ(env.config->options.abort_incomplete_after, std::chrono::hours(1));
 }
 
+TEST(ConfigTest, SeedDirectoryFromFlagOrEnvironment) {
+  auto none = ParseArgs({});
+  ASSERT_TRUE(none.config) << none.error;
+  EXPECT_EQ(none.config->options.seed_dir, "");
+  auto flag = ParseArgs({"--seed", "/fixtures"}, {{"S2LITE_SEED", "/env"}});
+  ASSERT_TRUE(flag.config) << flag.error;
+  EXPECT_EQ(flag.config->options.seed_dir, "/fixtures");
+  auto env = ParseArgs({}, {{"S2LITE_SEED", "/env"}});
+  ASSERT_TRUE(env.config) << env.error;
+  EXPECT_EQ(env.config->options.seed_dir, "/env");
+}
+
 TEST(ConfigTest, MaxConnectionsFromFlagOrEnvironment) {
   auto none = ParseArgs({});
   ASSERT_TRUE(none.config) << none.error;
