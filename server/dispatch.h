@@ -36,7 +36,7 @@ struct Prepared {
 
 // Routes, authenticates and checks the bucket. ctx.view, ctx.host,
 // ctx.content_length, ctx.chunked, ctx.now, ctx.request_id and ctx.state must be set.
-Prepared Prepare(RequestContext& ctx);
+Task<Prepared> Prepare(RequestContext& ctx);
 
 // For BodyMode::kXml: a pipeline appending the (checked) body to ctx.body.
 // For BodyMode::kStream: one writing to `sink`. Errors: the payload encoding
@@ -45,7 +45,7 @@ Result<std::unique_ptr<BodyPipeline>> MakeBodyPipeline(RequestContext& ctx, Body
                                                        uint64_t limit);
 
 // Runs a kNone/kXml handler, catching escaped exceptions as InternalError.
-Response Run(RequestContext& ctx, const OpHandler& handler);
+Task<Response> Run(RequestContext& ctx, const OpHandler& handler);
 
 // Adds Date, x-amz-request-id, x-amz-id-2, x-amz-s2-requester; renders
 // `response.error` as S3's XML error (no body for HEAD).

@@ -17,8 +17,11 @@
 #include "s2lite/options.h"
 #include "s2lite/status.h"
 #include "server/router.h"
+#include "storage/task.h"
 
 namespace s2lite::server {
+
+using storage::Task;
 
 struct ServerState;
 
@@ -123,8 +126,9 @@ class BodySink {
   // or the sink's destruction: its MD5 may be computed then, together with
   // other bodies' (auth/md5_batch.h).
   virtual Status Write(const char* data, size_t n) = 0;
-  // Called once the whole body has been written; produces the answer.
-  virtual Response Finish() = 0;
+  // Called once the whole body has been written; produces the answer (a
+  // coroutine, as it stores what it received: see handlers.h).
+  virtual Task<Response> Finish() = 0;
 };
 
 }  // namespace s2lite::server

@@ -38,6 +38,7 @@
 #include "server/logging.h"
 #include "server/state.h"
 #include "server/strings.h"
+#include "storage/sync_store.h"
 
 namespace s2lite {
 namespace {
@@ -87,142 +88,6 @@ struct BodyChunks {
     if (pipe.payload_bytes() != before) current ^= 1;
     return s;
   }
-};
-
-// Group commit: a request whose registry writes (or reads) touched the open
-// group waits here, without holding its thread, until that group is
-// committed; one thread commits for everyone who finished meanwhile. A 2xx is
-// still only sent once its effects are committed (and synced under --fsync).
-class GroupCommitter {
- public:
-  explicit GroupCommitter(storage::ObjectStore* store) : store_(store) {
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~GroupCommitter() { Stop(); }
-
-  // Commits what is left and completes every waiter (their handlers run when
-  // their io_context does, or are destroyed with it).
-  void Stop() {
-    {
-      std::lock_guard lock(mu_);
-      if (stop_) return;
-      stop_ = true;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-
-  // Requests being handled (between reading their header and waiting for
-  // their group): while some are, the committer gives them a moment to join
-  // the group it is about to commit. One request alone is committed at once.
-  class InFlight {
-   public:
-    explicit InFlight(GroupCommitter* c) : c_(c) {
-      if (c_) ++c_->in_flight_;
-    }
-    ~InFlight() { Leave(); }
-    InFlight(const InFlight&) = delete;
-    InFlight& operator=(const InFlight&) = delete;
-    void Leave() {
-      if (c_ && --c_->in_flight_ == 0) c_->cv_.notify_one();
-      c_ = nullptr;
-    }
-
-   private:
-    GroupCommitter* c_;
-  };
-
-  // True when the caller's is the only open connection and nobody waits: it
-  // may as well commit on its own thread, sparing two thread hand-offs (a
-  // lone client's sequential requests). With more connections, committing
-  // here would block a thread others need and shrink the groups.
-  bool Alone(uint32_t open_connections) {
-    if (open_connections > 1) return false;
-    std::lock_guard lock(mu_);
-    return waiters_.empty();
-  }
-
-  // Commits on the caller's thread (see Alone) and returns how `id` ended.
-  Status CommitHere(uint64_t id) {
-    static_cast<void>(store_->CommitGroup());
-    return EndOf(id);
-  }
-
-  // Completes with the status of group `id` once it has been committed.
-  asio::awaitable<Status> Wait(uint64_t id) {
-    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
-        [this, id](auto handler) {
-          auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-          std::lock_guard lock(mu_);
-          waiters_.push_back(Waiter{id, std::move(work), std::move(handler)});
-          // Only the first waiter wakes the committer; while it gathers it
-          // waits for in-flight requests to finish (InFlight::Leave), not
-          // for each waiter.
-          if (waiters_.size() == 1) cv_.notify_one();
-        },
-        asio::use_awaitable);
-  }
-
- private:
-  struct Waiter {
-    uint64_t id;
-    asio::executor_work_guard<asio::any_io_executor> work;
-    asio::any_completion_handler<void(Status)> handler;
-  };
-
-  // Sleeps until a request waits: writes made outside requests (configured
-  // buckets, the stale-upload sweep) commit themselves.
-  void Run() {
-    constexpr auto kGather = std::chrono::microseconds(200);
-    for (;;) {
-      std::vector<Waiter> batch;
-      bool last = false;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stop_ || !waiters_.empty(); });
-        if (!waiters_.empty()) {
-          cv_.wait_for(lock, kGather, [this] { return stop_ || in_flight_ == 0; });
-        }
-        batch.swap(waiters_);
-        last = stop_ && batch.empty();
-      }
-      static_cast<void>(store_->CommitGroup());
-      // One hand-off per worker thread, not per request: each post from this
-      // thread may have to wake the worker out of epoll_wait.
-      struct Completions {
-        asio::any_io_executor executor;
-        std::vector<std::pair<asio::any_completion_handler<void(Status)>, Status>> handlers;
-      };
-      std::vector<Completions> by_thread;
-      for (Waiter& w : batch) {
-        auto ex = w.work.get_executor();
-        auto it = std::find_if(by_thread.begin(), by_thread.end(),
-                               [&](const Completions& c) { return c.executor == ex; });
-        if (it == by_thread.end()) it = by_thread.insert(by_thread.end(), Completions{ex, {}});
-        it->handlers.emplace_back(std::move(w.handler), EndOf(w.id));
-      }
-      for (Completions& c : by_thread) {
-        asio::post(c.executor, [handlers = std::move(c.handlers)]() mutable {
-          for (auto& [handler, status] : handlers) std::move(handler)(std::move(status));
-        });
-      }
-      batch.clear();  // the work guards go once every post is queued
-      if (last) return;
-    }
-  }
-
-  storage::ObjectStore* store_;
-  // How group `id` ended, after a CommitGroup that started once it was touched.
-  Status EndOf(uint64_t id) {
-    return store_->GroupStatus(id).value_or(
-        Status(ErrorCode::kInternalError, "registry group not committed"));
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Waiter> waiters_;
-  std::atomic<int> in_flight_{0};
-  bool stop_ = false;
-  std::thread thread_;
 };
 
 // Cancels a socket operation that made no progress for `timeout` (a body
@@ -303,11 +168,9 @@ Status EnsureBucket(server::ServerState& st, const std::string& name) {
     return Status(ErrorCode::kInvalidBucketName, "invalid bucket name: " + name);
   storage::BucketInfo b{name, st.options.users.front().name, st.options.region,
                         server::ToTimeMs(std::chrono::system_clock::now()), "private"};
-  Status s = st.store->CreateBucket(b);
+  Status s = storage::Sync(st.store->CreateBucket(b));
   if (s.code() == ErrorCode::kBucketAlreadyOwnedByYou || s.code() == ErrorCode::kBucketAlreadyExists)
     return Status::Ok();
-  // Not a request: nobody waits on the committer for it, so commit here.
-  if (s.ok()) s = st.store->CommitGroup();
   return s;
 }
 
@@ -348,8 +211,6 @@ struct Server::Impl {
   std::unordered_set<std::shared_ptr<SessionTrack>> sessions;
   // Wakes the stale-upload sweep (options.abort_incomplete_after); null when off.
   std::unique_ptr<asio::steady_timer> reaper;
-  // Commits the registry for file-backed stores; null in memory.
-  std::unique_ptr<GroupCommitter> committer;
   // Runs the handlers that would hold an I/O thread for long (copies).
   std::unique_ptr<asio::thread_pool> workers;
 
@@ -376,10 +237,8 @@ struct Server::Impl {
   asio::awaitable<bool> WriteResponse(Stream& stream, RequestContext& ctx,
                                       Response& r, bool keep_alive, bool truncate = false);
   std::optional<FaultRule> MatchFault(RequestContext& ctx);
-  // Runs `handler` on the worker pool and resumes on the session's thread;
-  // `group` gets the registry group its writes touched there.
-  asio::awaitable<Response> RunOffLoop(RequestContext& ctx, const server::OpHandler& handler,
-                                       uint64_t& group);
+  // Runs `handler` on the worker pool and resumes on the session's thread.
+  asio::awaitable<Response> RunOffLoop(RequestContext& ctx, const server::OpHandler& handler);
   // "HTTP/1.1 100 Continue"; returns the write's error.
   template <class Stream>
   asio::awaitable<beast::error_code> WriteContinue(Stream& stream);
@@ -541,8 +400,6 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
                                               http::request_parser<http::empty_body>& hp,
                                               auth::Md5Batch* md5_batch) {
   auto start = std::chrono::steady_clock::now();
-  GroupCommitter::InFlight in_flight(committer.get());
-  if (committer) state->store->TakeTouchedGroup();  // not ours: an earlier request's
   RequestContext ctx;
   ctx.state = state.get();
   ctx.now = std::chrono::system_clock::now();
@@ -555,7 +412,6 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   uint64_t bytes_in = 0;
 
   Response response;
-  uint64_t off_loop_group = 0;
   bool truncate = false;
   bool body_consumed = hp.is_done();
   if (Status s = server::BuildView(hp, ctx, options.max_header_fields); !s.ok()) {
@@ -564,7 +420,7 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
     keep_alive = false;
     response = Response::Error(std::move(s));
   } else {
-    server::Prepared p = server::Prepare(ctx);
+    server::Prepared p = co_await server::Prepare(ctx);
     std::optional<FaultRule> fault;
     if (!p.done) fault = MatchFault(ctx);
     if (fault && fault->action == FaultAction::kDelay) {
@@ -585,7 +441,7 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
     if (p.done) {
       response = std::move(p.response);
     } else if (p.handler->mode == server::BodyMode::kStream) {
-      auto sink = p.handler->begin(ctx);
+      auto sink = co_await p.handler->begin(ctx);
       if (!sink.ok()) {
         response = Response::Error(sink.status());
       } else {
@@ -598,7 +454,11 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
                                        ErrorCode::kEntityTooLarge, broken);
           body_consumed = !broken;
           bytes_in = ctx.content_length.value_or(0);
-          response = s.ok() ? (*sink)->Finish() : Response::Error(std::move(s));
+          if (s.ok()) {
+            response = co_await (*sink)->Finish();
+          } else {
+            response = Response::Error(std::move(s));
+          }
         }
       }
     } else {
@@ -614,29 +474,10 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
         if (!s.ok()) {
           response = Response::Error(std::move(s));
         } else if (p.handler->off_loop) {
-          response = co_await RunOffLoop(ctx, *p.handler, off_loop_group);
+          response = co_await RunOffLoop(ctx, *p.handler);
         } else {
-          response = server::Run(ctx, *p.handler);
+          response = co_await server::Run(ctx, *p.handler);
         }
-      }
-    }
-  }
-  // Nothing this request did or saw is acknowledged before it is committed.
-  in_flight.Leave();
-  if (committer) {
-    if (uint64_t group = std::max(state->store->TakeTouchedGroup(), off_loop_group); group != 0) {
-      Status committed;
-      if (std::optional<Status> done = state->store->GroupStatus(group)) {
-        committed = std::move(*done);  // committed (or failed) already
-      } else if (committer->Alone(connections.load())) {
-        committed = committer->CommitHere(group);
-      } else {
-        committed = co_await committer->Wait(group);
-      }
-      if (!committed.ok()) {
-        state->logger->error("request {}: registry commit failed: {}", ctx.request_id,
-                             committed.message());
-        response = Response::Error(Status(ErrorCode::kInternalError));
       }
     }
   }
@@ -863,18 +704,13 @@ std::optional<FaultRule> Server::Impl::MatchFault(RequestContext& ctx) {
 }
 
 asio::awaitable<Response> Server::Impl::RunOffLoop(RequestContext& ctx,
-                                                   const server::OpHandler& handler,
-                                                   uint64_t& group) {
-  // The registry notes touched groups per thread: collect the pool thread's.
+                                                   const server::OpHandler& handler) {
   co_return co_await asio::co_spawn(
       workers->get_executor(),
       [&]() -> asio::awaitable<Response> {
         // The MD5 lanes belong to the session's event loop, not to this thread.
         ctx.md5_batch = nullptr;
-        if (committer) state->store->TakeTouchedGroup();
-        Response r = server::Run(ctx, handler);
-        if (committer) group = state->store->TakeTouchedGroup();
-        co_return r;
+        co_return co_await server::Run(ctx, handler);
       },
       asio::use_awaitable);
 }
@@ -932,11 +768,7 @@ asio::awaitable<void> Server::Impl::ReapStaleUploads() {
   const milliseconds every = std::clamp(age / 4, milliseconds(10), milliseconds(60'000));
   while (!stopping) {
     auto cutoff = std::chrono::system_clock::now() - age;
-    auto aborted = state->store->AbortUploadsOlderThan(server::ToTimeMs(cutoff));
-    // Not a request: nobody waits on the committer for it, so commit here.
-    if (aborted.ok()) {
-      if (Status s = state->store->CommitGroup(); !s.ok()) aborted = s;
-    }
+    auto aborted = co_await state->store->AbortUploadsOlderThan(server::ToTimeMs(cutoff));
     if (!aborted.ok()) {
       state->logger->warn("stale upload sweep failed: {}", aborted.status().message());
     } else if (*aborted > 0) {
@@ -1024,7 +856,6 @@ Status Server::Impl::Start() {
   // write to a peer that reset (sendfile has no MSG_NOSIGNAL) then fails with
   // EPIPE instead of killing a host process that keeps SIGPIPE's default.
   SigpipeBlocked no_sigpipe;
-  if (!options.in_memory) committer = std::make_unique<GroupCommitter>(state->store.get());
   workers = std::make_unique<asio::thread_pool>(kWorkerThreads);
   stopping = false;
   asio::co_spawn(acceptor->get_executor(), AcceptLoop(), asio::detached);
@@ -1071,7 +902,8 @@ void Server::Impl::Stop() {
   threads.clear();
   workers->join();  // a copy still running finishes (its session is gone)
   workers.reset();
-  committer.reset();  // the last commit, before the io_context its waiters belong to goes
+  // The store's last commit, before the io_contexts its waiters belong to go.
+  state->store.reset();
   acceptor.reset();
   reaper.reset();
   iocs.clear();
@@ -1140,7 +972,7 @@ Status NotRunning() { return Status(ErrorCode::kServiceUnavailable, "server is n
 
 Result<std::vector<UploadSnapshot>> Server::ListUploads(const std::string& bucket) const {
   if (!impl_->state) return NotRunning();
-  storage::ObjectStore& store = *impl_->state->store;
+  storage::SyncStore store(*impl_->state->store);
   std::vector<std::string> buckets;
   if (!bucket.empty()) {
     buckets.push_back(bucket);
@@ -1174,7 +1006,7 @@ Result<std::vector<UploadSnapshot>> Server::ListUploads(const std::string& bucke
 
 Result<std::vector<ObjectSnapshot>> Server::ListObjects(const std::string& bucket) const {
   if (!impl_->state) return NotRunning();
-  storage::ObjectStore& store = *impl_->state->store;
+  storage::SyncStore store(*impl_->state->store);
   if (auto b = store.GetBucket(bucket); !b.ok()) return b.status();
   std::vector<ObjectSnapshot> out;
   storage::ListObjectsQuery q;
@@ -1194,7 +1026,7 @@ Result<std::vector<ObjectSnapshot>> Server::ListObjects(const std::string& bucke
 
 Result<std::string> Server::ReadObject(const std::string& bucket, const std::string& key) const {
   if (!impl_->state) return NotRunning();
-  storage::ObjectStore& store = *impl_->state->store;
+  storage::SyncStore store(*impl_->state->store);
   if (auto b = store.GetBucket(bucket); !b.ok()) return b.status();
   auto object = store.GetObject(bucket, key);
   if (!object.ok()) return object.status();
@@ -1240,7 +1072,7 @@ uint64_t Server::FaultsFired() const { return impl_->state ? impl_->state->fault
 
 Status Server::Reset() {
   if (!impl_->state) return NotRunning();
-  if (Status s = impl_->state->store->Reset(); !s.ok()) return s;
+  if (Status s = storage::Sync(impl_->state->store->Reset()); !s.ok()) return s;
   for (const auto& b : impl_->options.buckets) {
     if (Status s = CreateBucket(b); !s.ok()) return s;
   }

@@ -2,6 +2,12 @@
 
 // One handler per S3 operation. Each reads: validate -> call the store ->
 // map the error -> build the response.
+//
+// Handlers are coroutines (Task<Response>) because store calls are:
+// `co_await ctx.state->store->PutObject(o)` suspends the handler until the
+// write is committed (storage/object_store.h) without holding the I/O
+// thread. A handler that calls no store method is a coroutine all the same
+// (`co_return` its response), so that every handler has one type.
 
 #include <memory>
 
@@ -18,8 +24,8 @@ enum class BodyMode {
 
 struct OpHandler {
   BodyMode mode = BodyMode::kNone;
-  Response (*handle)(RequestContext&) = nullptr;
-  Result<std::unique_ptr<BodySink>> (*begin)(RequestContext&) = nullptr;
+  Task<Response> (*handle)(RequestContext&) = nullptr;
+  Task<Result<std::unique_ptr<BodySink>>> (*begin)(RequestContext&) = nullptr;
   // Whether the addressed bucket must exist and belong to the caller before
   // the handler runs (every op but ListBuckets and CreateBucket).
   bool needs_bucket = true;
@@ -33,32 +39,32 @@ struct OpHandler {
 const OpHandler* FindHandler(Op op);
 
 // Handlers (server/handlers/<snake_case_name>.cc).
-Response HandleListBuckets(RequestContext& ctx);
-Response HandleCreateBucket(RequestContext& ctx);
-Response HandleHeadBucket(RequestContext& ctx);
-Response HandleDeleteBucket(RequestContext& ctx);
-Response HandleGetBucketLocation(RequestContext& ctx);
-Response HandleCreateMultipartUpload(RequestContext& ctx);
+Task<Response> HandleListBuckets(RequestContext& ctx);
+Task<Response> HandleCreateBucket(RequestContext& ctx);
+Task<Response> HandleHeadBucket(RequestContext& ctx);
+Task<Response> HandleDeleteBucket(RequestContext& ctx);
+Task<Response> HandleGetBucketLocation(RequestContext& ctx);
+Task<Response> HandleCreateMultipartUpload(RequestContext& ctx);
 
 // Multipart (one file per operation: upload_part.cc, complete_multipart_upload.cc, ...).
-Result<std::unique_ptr<BodySink>> BeginUploadPart(RequestContext& ctx);
-Response HandleUploadPartCopy(RequestContext& ctx);
-Response HandleCompleteMultipartUpload(RequestContext& ctx);
-Response HandleAbortMultipartUpload(RequestContext& ctx);
-Response HandleListParts(RequestContext& ctx);
-Response HandleListMultipartUploads(RequestContext& ctx);
+Task<Result<std::unique_ptr<BodySink>>> BeginUploadPart(RequestContext& ctx);
+Task<Response> HandleUploadPartCopy(RequestContext& ctx);
+Task<Response> HandleCompleteMultipartUpload(RequestContext& ctx);
+Task<Response> HandleAbortMultipartUpload(RequestContext& ctx);
+Task<Response> HandleListParts(RequestContext& ctx);
+Task<Response> HandleListMultipartUploads(RequestContext& ctx);
 
 // s2lite's admin API: GET/POST/DELETE /_s2lite/faults (JSON).
-Response HandleAdminFaults(RequestContext& ctx);
+Task<Response> HandleAdminFaults(RequestContext& ctx);
 
 // Objects (put_object.cc, get_object.cc, list_objects.cc, ...).
-Result<std::unique_ptr<BodySink>> BeginPutObject(RequestContext& ctx);
-Response HandleGetObject(RequestContext& ctx);
-Response HandleHeadObject(RequestContext& ctx);
-Response HandleDeleteObject(RequestContext& ctx);
-Response HandleDeleteObjects(RequestContext& ctx);
-Response HandleCopyObject(RequestContext& ctx);
-Response HandleListObjects(RequestContext& ctx);
-Response HandleListObjectsV2(RequestContext& ctx);
+Task<Result<std::unique_ptr<BodySink>>> BeginPutObject(RequestContext& ctx);
+Task<Response> HandleGetObject(RequestContext& ctx);
+Task<Response> HandleHeadObject(RequestContext& ctx);
+Task<Response> HandleDeleteObject(RequestContext& ctx);
+Task<Response> HandleDeleteObjects(RequestContext& ctx);
+Task<Response> HandleCopyObject(RequestContext& ctx);
+Task<Response> HandleListObjects(RequestContext& ctx);
+Task<Response> HandleListObjectsV2(RequestContext& ctx);
 
 }  // namespace s2lite::server

@@ -135,23 +135,24 @@ Result<CopySource> ParseCopySource(std::string_view header) {
   return CopySource{std::string(d.substr(0, slash)), std::string(d.substr(slash + 1))};
 }
 
-Result<storage::ObjectInfo> LoadCopySource(const RequestContext& ctx, const CopySource& source,
-                                           std::shared_ptr<const void>* lease) {
+Task<Result<storage::ObjectInfo>> LoadCopySource(const RequestContext& ctx,
+                                                 const CopySource& source,
+                                                 std::shared_ptr<const void>* lease) {
   storage::ObjectStore& store = *ctx.state->store;
-  Result<storage::BucketInfo> bucket = store.GetBucket(source.bucket);
+  Result<storage::BucketInfo> bucket = co_await store.GetBucket(source.bucket);
   if (!bucket.ok()) {
     Status s = bucket.status();
     if (s.code() == ErrorCode::kNoSuchBucket) s.With("BucketName", source.bucket);
-    return s;
+    co_return s;
   }
-  if (bucket->owner != ctx.user->name) return Status(ErrorCode::kAccessDenied);
-  auto object = store.GetObjectForRead(source.bucket, source.key);
+  if (bucket->owner != ctx.user->name) co_return Status(ErrorCode::kAccessDenied);
+  auto object = co_await store.GetObjectForRead(source.bucket, source.key);
   if (!object.ok()) {
-    if (object.status().code() == ErrorCode::kNoSuchKey) return NoSuchKeyError(source.key);
-    return object.status();
+    if (object.status().code() == ErrorCode::kNoSuchKey) co_return NoSuchKeyError(source.key);
+    co_return object.status();
   }
   *lease = std::move(object->lease);
-  return std::move(object->info);
+  co_return std::move(object->info);
 }
 
 Status CheckCopySourceConditions(const RequestContext& ctx, const storage::ObjectInfo& source) {

@@ -65,8 +65,9 @@ Result<CopySource> ParseCopySource(std::string_view header);
 // readable while the copy runs, even if the source is replaced meanwhile.
 // Errors: kNoSuchBucket (with BucketName), kAccessDenied, kNoSuchKey (with
 // Key), store errors.
-Result<storage::ObjectInfo> LoadCopySource(const RequestContext& ctx, const CopySource& source,
-                                           std::shared_ptr<const void>* lease);
+Task<Result<storage::ObjectInfo>> LoadCopySource(const RequestContext& ctx,
+                                                 const CopySource& source,
+                                                 std::shared_ptr<const void>* lease);
 
 // The x-amz-copy-source-if-* conditions against the source's ETag and
 // Last-Modified. Errors: PreconditionFailed (also for what a GET would answer

@@ -10,6 +10,7 @@
 
 #include "server_fixture.h"
 #include "storage/object_store.h"
+#include "storage/task.h"
 
 namespace s2lite::testing {
 namespace {
@@ -31,7 +32,7 @@ class InitiateTest : public ServerTest {
     server_.reset();  // release the registry, read it as a second process would
     auto store = storage::OpenObjectStore({dir_.path(), false, false});
     EXPECT_TRUE(store.ok());
-    auto up = (*store)->GetUpload(id);
+    auto up = storage::Sync((*store)->GetUpload(id));
     EXPECT_TRUE(up.ok()) << up.status().message();
     return up.ok() ? *up : storage::UploadInfo{};
   }
@@ -140,7 +141,7 @@ TEST_F(InitiateTest, UploadsSurviveRestart) {
   auto store = storage::OpenObjectStore({dir_.path(), false, false});
   ASSERT_TRUE(store.ok());
   for (size_t i = 0; i < ids.size(); ++i) {
-    auto up = (*store)->GetUpload(ids[i]);
+    auto up = storage::Sync((*store)->GetUpload(ids[i]));
     ASSERT_TRUE(up.ok()) << ids[i];
     EXPECT_EQ(up->key, "k" + std::to_string(i));
   }

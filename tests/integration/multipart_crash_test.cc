@@ -4,9 +4,9 @@
 // acknowledged size and ETag; every upload is pending or completed, never
 // torn; no blob file outlives the rows that refer to it.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +22,7 @@
 
 #include "auth/crypto.h"
 #include "storage/object_store.h"
+#include "storage/sync_store.h"
 #include "test_client.h"
 
 extern char** environ;
@@ -185,7 +186,7 @@ class Worker {
   std::vector<Acked>& acked_;
 };
 
-Result<std::string> ReadBlobs(storage::ObjectStore& store,
+Result<std::string> ReadBlobs(storage::SyncStore& store,
                               const std::vector<storage::BlobRef>& blobs) {
   std::string out;
   for (const storage::BlobRef& b : blobs) {
@@ -218,7 +219,7 @@ void CheckStore(const std::string& data_dir, const std::vector<Acked>& acked, in
   std::set<std::string> files = BlobFiles(data_dir + "/blobs");
   auto opened = storage::OpenObjectStore({data_dir, false, false});
   ASSERT_TRUE(opened.ok()) << opened.status().message();
-  storage::ObjectStore& store = **opened;
+  storage::SyncStore store(std::move(*opened));
   std::set<std::string> referenced;
 
   for (const Acked& a : acked) {
