@@ -5,6 +5,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <utility>
 
 namespace s2lite::storage {
@@ -30,7 +31,7 @@ void GroupCommitter::Stop() {
 void GroupCommitter::Call::Leave() {
   if (left_) return;
   left_ = true;
-  if (--c_.in_flight_ == 0) c_.cv_.notify_one();
+  --c_.in_flight_;
 }
 
 Task<Status> GroupCommitter::Call::Committed(uint64_t id) {
@@ -69,17 +70,24 @@ Status GroupCommitter::EndOf(uint64_t id) {
   return ended_(id).value_or(Status(ErrorCode::kInternalError, "registry group not committed"));
 }
 
-// Sleeps until a call waits.
+// Sleeps until a call waits, then gathers: while more calls keep arriving
+// (or are applying their writes), it gives them a moment to join, up to
+// kGather in all. Then one commit for all of them.
 void GroupCommitter::Run() {
   constexpr auto kGather = std::chrono::microseconds(200);
+  constexpr auto kQuiet = std::chrono::microseconds(40);
   for (;;) {
     std::vector<Waiter> batch;
     bool last = false;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stop_ || !waiters_.empty(); });
-      if (!waiters_.empty()) {
-        cv_.wait_for(lock, kGather, [this] { return stop_ || in_flight_ == 0; });
+      const auto deadline = std::chrono::steady_clock::now() + kGather;
+      size_t seen = 0;
+      while (!stop_ && (waiters_.size() != seen || in_flight_ > 0) &&
+             std::chrono::steady_clock::now() < deadline) {
+        seen = waiters_.size();
+        cv_.wait_for(lock, kQuiet, [this] { return stop_; });
       }
       batch.swap(waiters_);
       last = stop_ && batch.empty();

@@ -7,8 +7,10 @@
 // The commit contract, stated here once: every call that completes OK has
 // made its effect durable to the configured level (it survives kill -9 and
 // restart; with fsync, power loss too), for every caller, with no
-// bookkeeping by the caller; and no call returns what may still be rolled
-// back. There is nothing to commit, flush or wait for afterwards.
+// bookkeeping by the caller. There is nothing to commit, flush or wait for
+// afterwards. A read sees every write whose call has completed (and may see
+// one still being committed, which fails only on an I/O error or a full
+// disk: reads never wait for a commit).
 //
 // Calls are Tasks (storage/task.h): `co_await store.PutObject(o)` from a
 // coroutine on any Asio executor. A call that must wait (for its group's

@@ -8,7 +8,9 @@
 // The commit contract (the same as ObjectStore's, which relies on it): every
 // method is atomic and thread-safe, and a call that completes OK has made its
 // effect durable to the configured level (synced under fsync), whoever calls
-// it; a read never returns rows that may still be rolled back. How a backend
+// it. A read sees every write whose call has completed; it may also see the
+// write of a call still waiting for its commit (which fails only on an I/O
+// error or a full disk): reads never wait for commits. How a backend
 // gets there is its own business: the SQLite backend shares one transaction
 // among concurrent writes (group commit) and completes each call once the
 // group it touched is committed; a PostgreSQL backend would send each call's

@@ -496,14 +496,15 @@ class SqliteRegistry final : public Registry {
   // How group `id` ended: OK, or the error its commit failed with (every
   // write in it was rolled back); nullopt while it has not ended.
   std::optional<Status> GroupStatus(uint64_t id);
-  // Notes in `touched` the open group a call may read from (mu_ held).
+  // Notes in `touched` the open group a write joined (mu_ held).
   void NoteTouchLocked(uint64_t& touched) const {
     if (group_open_) touched = group_id_;
   }
-  // mu_ for the data methods: notes the open group they may read from.
+  // mu_ for the data methods. A read does not wait for the open group it
+  // may read from (see Registry's contract on reads): only writes note it.
   class DataLock {
    public:
-    DataLock(SqliteRegistry* r, uint64_t& touched) : lock_(r->mu_) { r->NoteTouchLocked(touched); }
+    DataLock(SqliteRegistry* r, uint64_t& /*touched*/) : lock_(r->mu_) {}
 
    private:
     std::lock_guard<SpinThenSleepMutex> lock_;

@@ -43,6 +43,7 @@ inline std::string QueryText(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   std::string out = "<error>";
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);  // a checkpoint may hold the WAL for a moment
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
         sqlite3_step(stmt) == SQLITE_ROW) {
