@@ -39,12 +39,14 @@ Task<Status> GroupCommitter::Call::Committed(uint64_t id) {
   if (id == 0) co_return Status::Ok();
   if (std::optional<Status> done = c_.ended_(id)) co_return std::move(*done);
   {
-    // Nobody else is in the store and nobody waits: commit on the caller's
-    // thread, sparing two thread hand-offs (a lone client's sequential
-    // requests). With others about, that would block a thread they need
-    // and shrink the groups.
+    // Nobody else is in the store, nobody waits, and nobody was lately:
+    // commit on the caller's thread, sparing two thread hand-offs (a lone
+    // client's sequential requests). With others about, that would block a
+    // thread they need and shrink the groups to one call each.
+    constexpr int64_t kQuietNs = 5'000'000;
     std::unique_lock lock(c_.mu_);
-    if (c_.active_.load() == 1 && c_.waiters_.empty()) {
+    if (c_.active_.load() == 1 && c_.waiters_.empty() &&
+        NowNs() - c_.last_concurrent_.load() > kQuietNs) {
       lock.unlock();
       static_cast<void>(c_.commit_());
       co_return c_.EndOf(id);
@@ -75,7 +77,7 @@ Status GroupCommitter::EndOf(uint64_t id) {
 // kGather in all. Then one commit for all of them.
 void GroupCommitter::Run() {
   constexpr auto kGather = std::chrono::microseconds(200);
-  constexpr auto kQuiet = std::chrono::microseconds(40);
+  constexpr auto kQuiet = std::chrono::microseconds(15);
   for (;;) {
     std::vector<Waiter> batch;
     bool last = false;

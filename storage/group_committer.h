@@ -10,6 +10,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -44,7 +45,7 @@ class GroupCommitter {
   class Call {
    public:
     explicit Call(GroupCommitter& c) : c_(c) {
-      ++c_.active_;
+      if (++c_.active_ > 1) c_.last_concurrent_ = NowNs();
       ++c_.in_flight_;
     }
     ~Call() {
@@ -80,6 +81,14 @@ class GroupCommitter {
   std::vector<Waiter> waiters_;
   std::atomic<int> in_flight_{0};  // calls not yet waiting
   std::atomic<int> active_{0};     // calls not yet completed
+  // When a call last started while another was active (steady clock, ns):
+  // a caller commits on its own thread only after a quiet spell.
+  std::atomic<int64_t> last_concurrent_{0};
+  static int64_t NowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
   bool stop_ = false;
   std::thread thread_;
 };
