@@ -244,6 +244,19 @@ Task<Response> Run(RequestContext& ctx, const OpHandler& handler) {
   }
 }
 
+Response FaultResponse(const RequestContext& ctx, const FaultRule& fault) {
+  Response r;
+  r.status = fault.http_status;
+  if (ctx.view.method != "HEAD") {
+    const ServerState& st = *ctx.state;
+    r.body =
+        RenderErrorXml(fault.error_code, fault.message.empty() ? "Injected fault" : fault.message,
+                       ctx.view.raw_path, ctx.request_id, st.host_id);
+    r.headers.emplace_back("Content-Type", "application/xml");
+  }
+  return r;
+}
+
 void Finalize(RequestContext& ctx, Response& r) {
   ServerState& st = *ctx.state;
   // The last line of defence against response splitting: values are checked
@@ -257,18 +270,7 @@ void Finalize(RequestContext& ctx, Response& r) {
       break;
     }
   }
-  if (r.fault_status) {
-    r.status = r.fault_status;
-    r.source.reset();
-    r.headers.clear();
-    r.body.clear();
-    if (ctx.view.method != "HEAD") {
-      r.body = RenderErrorXml(r.fault_code,
-                              r.error.message().empty() ? "Injected fault" : r.error.message(),
-                              ctx.view.raw_path, ctx.request_id, st.host_id);
-      r.headers.emplace_back("Content-Type", "application/xml");
-    }
-  } else if (!r.error.ok()) {
+  if (!r.error.ok()) {
     if (r.error.code() == ErrorCode::kInternalError && !r.error.message().empty()) {
       // Internal detail (SQLite, I/O) goes to the log, never to the client.
       st.logger->error("request {}: {}", ctx.request_id, r.error.message());

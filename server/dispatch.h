@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "s2lite/faults.h"
 #include "server/handlers/handlers.h"
 #include "server/request.h"
 
@@ -46,6 +47,11 @@ Result<std::unique_ptr<BodyPipeline>> MakeBodyPipeline(RequestContext& ctx, Body
 
 // Runs a kNone/kXml handler, catching escaped exceptions as InternalError.
 Task<Response> Run(RequestContext& ctx, const OpHandler& handler);
+
+// An injected error fault's answer (FaultAction::kError): its S3 code and
+// HTTP status, whatever the error table says. Decided before the handler
+// runs, in place of it.
+Response FaultResponse(const RequestContext& ctx, const FaultRule& fault);
 
 // Adds Date, x-amz-request-id, x-amz-id-2, x-amz-s2-requester; renders
 // `response.error` as S3's XML error (no body for HEAD).

@@ -97,9 +97,6 @@ struct Response {
   uint64_t source_length = 0;  // Content-Length when streaming
   // Non-OK: the dispatcher renders S3's XML error for it (status from the table).
   Status error;
-  // An injected fault's error: any S3 code with any status, overriding the table.
-  std::string fault_code;
-  int fault_status = 0;
 
   static Response Error(Status s) {
     Response r;

@@ -428,9 +428,7 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
       co_await timer.async_wait(kTuple);
     } else if (fault && fault->action == FaultAction::kError) {
       p.done = true;
-      p.response.error = Status(ErrorCode::kInternalError, fault->message);
-      p.response.fault_code = fault->error_code;
-      p.response.fault_status = fault->http_status;
+      p.response = server::FaultResponse(ctx, *fault);
     } else if (fault && fault->action == FaultAction::kReset) {
       co_await ResetConnection(stream, buffer, hp);
       AccessLog(ctx, Response::Error(Status(ErrorCode::kInternalError)), 0, 0, start);
