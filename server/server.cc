@@ -38,6 +38,7 @@
 #include "server/logging.h"
 #include "server/state.h"
 #include "server/strings.h"
+#include "storage/object_reader.h"
 #include "storage/sync_store.h"
 
 namespace s2lite {
@@ -1026,22 +1027,17 @@ Result<std::string> Server::ReadObject(const std::string& bucket, const std::str
   if (!impl_->state) return NotRunning();
   storage::SyncStore store(*impl_->state->store);
   if (auto b = store.GetBucket(bucket); !b.ok()) return b.status();
-  auto object = store.GetObject(bucket, key);
+  auto object = store.GetObjectForRead(bucket, key);
   if (!object.ok()) return object.status();
-  std::string bytes;
-  bytes.reserve(object->size);
-  for (const auto& blob : object->manifest) {
-    auto reader = store.OpenBlob(blob.blob_id);
-    if (!reader.ok()) return reader.status();
-    size_t base = bytes.size();
-    bytes.resize(base + blob.size);
-    uint64_t done = 0;
-    while (done < blob.size) {
-      auto n = (*reader)->ReadAt(done, bytes.data() + base + done, blob.size - done);
-      if (!n.ok()) return n.status();
-      if (*n == 0) return Status(ErrorCode::kInternalError, "blob shorter than recorded");
-      done += *n;
-    }
+  const uint64_t size = object->info.size;
+  storage::ObjectReader reader(store.async(), std::move(*object), 0, size);
+  if (Status s = reader.Open(); !s.ok()) return s;
+  std::string bytes(size, '\0');
+  for (uint64_t done = 0; done < size;) {
+    auto n = reader.Read(bytes.data() + done, size - done);
+    if (!n.ok()) return n.status();
+    if (*n == 0) return Status(ErrorCode::kInternalError, "object shorter than recorded");
+    done += *n;
   }
   return bytes;
 }

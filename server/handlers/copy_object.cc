@@ -86,8 +86,8 @@ Task<Response> HandleCopyObject(RequestContext& ctx) {
 
   // The bytes are copied (not shared) so that the copy is a plain single-part
   // object with its own MD5 ETag, as S3 makes a CopyObject result.
-  auto body = CopyManifestRange(ctx.state->store.get(), source->manifest, 0, source->size,
-                                attrs->checksum_algorithm);
+  storage::ObjectReader reader(*ctx.state->store, {*source, std::move(lease)}, 0, source->size);
+  auto body = CopyObjectBytes(*ctx.state->store, reader, attrs->checksum_algorithm);
   if (!body.ok()) co_return Response::Error(body.status());
   storage::ObjectInfo target = SinglePartObject(ctx, *body, std::move(*attrs));
   // Stamped here rather than by the store, as the result reports it.

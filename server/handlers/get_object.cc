@@ -227,10 +227,10 @@ Task<Response> ReadObject(RequestContext& ctx, bool head) {
     co_return r;
   }
   if (slice->length > 0) {
-    auto reader = std::make_unique<ManifestReader>(ctx.state->store.get(), o.manifest, slice->first,
-                                                   slice->length, std::move(object->lease));
+    auto reader = std::make_unique<storage::ObjectReader>(*ctx.state->store, std::move(*object),
+                                                          slice->first, slice->length);
     if (Status s = reader->Open(); !s.ok()) co_return Response::Error(std::move(s));
-    r.source = std::move(reader);
+    r.source = std::make_unique<ObjectBody>(std::move(reader));
     r.source_length = slice->length;
   }
   co_return r;

@@ -80,8 +80,8 @@ Task<Response> HandleUploadPartCopy(RequestContext& ctx) {
     co_return Response::Error(std::move(s));
 
   storage::ObjectStore& store = *ctx.state->store;
-  Result<WrittenBody> body = CopyManifestRange(&store, src->manifest, range->first, range->length,
-                                               upload->attrs.checksum_algorithm);
+  storage::ObjectReader reader(store, {*src, std::move(lease)}, range->first, range->length);
+  Result<WrittenBody> body = CopyObjectBytes(store, reader, upload->attrs.checksum_algorithm);
   if (!body.ok()) co_return Response::Error(body.status());
   storage::PartInfo part = MakePart(*part_number, *body, ToTimeMs(ctx.now));
   if (Status s = co_await store.PutPart(upload->upload_id, part); !s.ok())

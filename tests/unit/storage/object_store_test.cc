@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/object_reader.h"
 #include "storage/sync_store.h"
 #include "tests/unit/storage/test_util.h"
 
@@ -1033,6 +1034,35 @@ TEST_P(ObjectStoreTest, StoresInOneProcessAreIndependent) {
   EXPECT_EQ(Sync((*other)->GetBucket(kBucket)).status().code(), ErrorCode::kNoSuchBucket);
 }
 
+// One reader for an object's bytes (GET, ranges, parts, copies): a range
+// across blob boundaries, readable while the reader holds the lease even
+// though the object is deleted meanwhile; its bytes go with the reader.
+TEST_P(ObjectStoreTest, ObjectReaderReadsARangeAcrossBlobsWhileHoldingTheLease) {
+  std::string upload = CreateUpload("k", "u1");
+  PartInfo p1 = PutPart(upload, 1, "aaaaaaaa");
+  PartInfo p2 = PutPart(upload, 2, "bbb");
+  ASSERT_TRUE(store_->CompleteUpload(upload, {Listed(p1), Listed(p2)}, kMinPart).ok());
+  {
+    Result<ObjectStore::LeasedObject> leased = store_->GetObjectForRead(kBucket, "k");
+    ASSERT_TRUE(leased.ok());
+    ObjectReader reader(store_->async(), std::move(*leased), 6, 4);
+    ASSERT_TRUE(store_->DeleteObject(kBucket, "k").ok());
+    ASSERT_TRUE(reader.Open().ok());
+    std::string got;
+    char buf[3];
+    for (;;) {
+      Result<size_t> n = reader.Read(buf, sizeof buf);
+      ASSERT_TRUE(n.ok()) << n.status().message();
+      if (*n == 0) break;
+      got.append(buf, *n);
+    }
+    EXPECT_EQ(got, "aabb");
+    EXPECT_EQ(reader.left(), 0u);
+  }
+  EXPECT_FALSE(BlobExists(*store_, p1.blob.blob_id));
+  EXPECT_FALSE(BlobExists(*store_, p2.blob.blob_id));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ObjectStoreTest,
                          ::testing::Values(Backend::kFile, Backend::kMemory), BackendName);
 
@@ -1150,7 +1180,8 @@ TEST_P(FileObjectStoreTest, FailedCommitFailsItsCallsAndRemovesTheirNewBytes) {
   lost.etag = "\"" + Md5Hex("lost bytes") + "\"";
   lost.manifest = {*lost_blob};
 
-  struct sigaction ignore {}, old_action {};
+  struct sigaction ignore {
+  }, old_action{};
   ignore.sa_handler = SIG_IGN;
   ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);
   rlimit old_limit{};
