@@ -14,8 +14,10 @@ namespace {
 // the one code S3 reports under a more general name.
 TEST(ErrorsTest, EveryCodesNameIsTheS3CodeOnTheWire) {
   EXPECT_EQ(LookupError(ErrorCode::kTooManyParts).code, "InvalidArgument");
-#define S2LITE_CHECK_CODE(name) \
-  EXPECT_EQ(ErrorCodeName(ErrorCode::k##name), LookupError(ErrorCode::k##name).code) << #name;
+#define S2LITE_CHECK_CODE(name)                                                                  \
+  if (ErrorCode::k##name != ErrorCode::kTooManyParts) {                                          \
+    EXPECT_EQ(ErrorCodeName(ErrorCode::k##name), LookupError(ErrorCode::k##name).code) << #name; \
+  }
   S2LITE_ERROR_CODES(S2LITE_CHECK_CODE)
 #undef S2LITE_CHECK_CODE
 }
