@@ -26,16 +26,16 @@ Status NotImplemented(const Route& route, const std::string& method) {
   return Status(ErrorCode::kNotImplemented);
 }
 
-Status CheckBucket(RequestContext& ctx) {
-  auto bucket = ctx.state->store->GetBucket(ctx.route.bucket);
+Task<Status> CheckBucket(RequestContext& ctx) {
+  auto bucket = co_await ctx.state->store->GetBucket(ctx.route.bucket);
   if (!bucket.ok()) {
     Status s = bucket.status();
     if (s.code() == ErrorCode::kNoSuchBucket) s.With("BucketName", ctx.route.bucket);
-    return s;
+    co_return s;
   }
-  if (bucket->owner != ctx.user->name) return Status(ErrorCode::kAccessDenied);
+  if (bucket->owner != ctx.user->name) co_return Status(ErrorCode::kAccessDenied);
   ctx.bucket_generation = bucket->generation;
-  return Status::Ok();
+  co_return Status::Ok();
 }
 
 Prepared Fail(Status s) {
@@ -142,68 +142,69 @@ Response Plain(int status, std::string body, std::string type = "text/plain; cha
 // conventional "/health/live", "/health/ready" and "/metrics" are served only
 // to anonymous requests, which S3 would refuse anyway, so a bucket named
 // "health" or "metrics" stays reachable with signed requests.
-std::optional<Response> ServeOperational(RequestContext& ctx) {
+Task<std::optional<Response>> ServeOperational(RequestContext& ctx) {
   const auth::RequestView& v = ctx.view;
-  if (v.method != "GET" && v.method != "HEAD") return std::nullopt;
+  if (v.method != "GET" && v.method != "HEAD") co_return std::nullopt;
   // In virtual-hosted style every path is an object key: "_s2lite/metrics"
   // is an object there.
-  if (VirtualHostBucket(ctx.host, ctx.state->options.domains)) return std::nullopt;
+  if (VirtualHostBucket(ctx.host, ctx.state->options.domains)) co_return std::nullopt;
   std::string_view path = v.raw_path;
   bool reserved = path.rfind("/_s2lite/", 0) == 0;
   if (reserved)
     path.remove_prefix(std::string_view("/_s2lite").size());
   else if (!IsAnonymous(v))
-    return std::nullopt;
+    co_return std::nullopt;
   ServerState& st = *ctx.state;
   if (reserved) {
-    if (auto r = ServeConsole(ctx, path)) return r;
+    if (auto r = ServeConsole(ctx, path)) co_return r;
   }
-  if (path == "/health/live") return Plain(200, "OK\n");
+  if (path == "/health/live") co_return Plain(200, "OK\n");
   if (path == "/health/ready") {
-    return st.ready ? Plain(200, "OK\n") : Plain(503, "starting or stopping\n");
+    co_return st.ready ? Plain(200, "OK\n") : Plain(503, "starting or stopping\n");
   }
   if (path == "/metrics") {
     StoreGauges g;
-    if (auto b = st.store->ListBuckets(""); b.ok()) g.buckets = static_cast<int64_t>(b->size());
+    if (auto b = co_await st.store->ListBuckets(""); b.ok())
+      g.buckets = static_cast<int64_t>(b->size());
     std::string text = st.metrics.Render(g);
     text +=
         "# HELP s2lite_faults_fired_total Injected faults that fired.\n"
         "# TYPE s2lite_faults_fired_total counter\n"
         "s2lite_faults_fired_total " +
         std::to_string(st.faults.fired()) + "\n";
-    return Plain(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
+    co_return Plain(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
   }
   if (reserved && path != "/faults" && path != "/requests")
-    return Response::Error(Status(ErrorCode::kInvalidRequest, "Unknown s2lite endpoint"));
-  return std::nullopt;
+    co_return Response::Error(Status(ErrorCode::kInvalidRequest, "Unknown s2lite endpoint"));
+  co_return std::nullopt;
 }
 
 }  // namespace
 
-Prepared Prepare(RequestContext& ctx) {
+Task<Prepared> Prepare(RequestContext& ctx) {
   ServerState& st = *ctx.state;
   if (st.options.local_hosts_only && !IsLocalHost(ctx.host, st.options.domains)) {
     // A web page whose own name was rebound to 127.0.0.1 sends its Host.
-    return Fail(Status(ErrorCode::kInvalidRequest,
-                       "This server runs on the public development credentials and answers "
-                       "only localhost, loopback addresses and its domains, not Host '" +
-                           ctx.host + "'; configure users to serve other names")
-                    .With("Host", ctx.host));
+    co_return Fail(Status(ErrorCode::kInvalidRequest,
+                          "This server runs on the public development credentials and answers "
+                          "only localhost, loopback addresses and its domains, not Host '" +
+                              ctx.host + "'; configure users to serve other names")
+                       .With("Host", ctx.host));
   }
-  if (auto r = ServeOperational(ctx)) {
+  if (auto r = co_await ServeOperational(ctx)) {
     ctx.operational = true;
     Prepared p;
     p.done = true;
     p.response = std::move(*r);
-    return p;
+    co_return p;
   }
   auto route = ParseRoute(ctx.view, ctx.host, st.options.domains);
-  if (!route.ok()) return Fail(route.status());
+  if (!route.ok()) co_return Fail(route.status());
   ctx.route = std::move(*route);
   if (AuthenticatesInHandler(ctx.route.op)) {
     Prepared p;
     p.handler = FindHandler(ctx.route.op);
-    return p;
+    co_return p;
   }
 
   auth::VerifyContext vc;
@@ -214,18 +215,18 @@ Prepared Prepare(RequestContext& ctx) {
   vc.max_skew = st.options.max_clock_skew;
   vc.lookup = [&st](std::string_view key) { return st.FindUser(key); };
   auto auth = auth::Verify(ctx.view, vc);
-  if (!auth.ok()) return Fail(auth.status());
+  if (!auth.ok()) co_return Fail(auth.status());
   ctx.auth = std::move(*auth);
   ctx.user = ctx.auth.user;
 
   const OpHandler* handler = FindHandler(ctx.route.op);
-  if (!handler) return Fail(NotImplemented(ctx.route, ctx.view.method));
+  if (!handler) co_return Fail(NotImplemented(ctx.route, ctx.view.method));
   if (handler->needs_bucket) {
-    if (Status s = CheckBucket(ctx); !s.ok()) return Fail(std::move(s));
+    if (Status s = co_await CheckBucket(ctx); !s.ok()) co_return Fail(std::move(s));
   }
   Prepared p;
   p.handler = handler;
-  return p;
+  co_return p;
 }
 
 Result<std::unique_ptr<BodyPipeline>> MakeBodyPipeline(RequestContext& ctx, BodySink* sink,
@@ -249,16 +250,29 @@ Result<std::unique_ptr<BodyPipeline>> MakeBodyPipeline(RequestContext& ctx, Body
       std::make_unique<PayloadPipeline>(ctx, std::move(expected), sink, limit));
 }
 
-Response Run(RequestContext& ctx, const OpHandler& handler) {
+Task<Response> Run(RequestContext& ctx, const OpHandler& handler) {
   try {
-    return handler.handle(ctx);
+    co_return co_await handler.handle(ctx);
   } catch (const std::exception& e) {
     ctx.state->logger->error("request {}: handler threw: {}", ctx.request_id, e.what());
-    return Response::Error(Status(ErrorCode::kInternalError));
+    co_return Response::Error(Status(ErrorCode::kInternalError));
   }
 }
 
-void Finalize(RequestContext& ctx, Response& r) {
+Response FaultResponse(const RequestContext& ctx, const FaultRule& fault) {
+  Response r;
+  r.status = fault.http_status;
+  if (ctx.view.method != "HEAD") {
+    const ServerState& st = *ctx.state;
+    r.body =
+        RenderErrorXml(fault.error_code, fault.message.empty() ? "Injected fault" : fault.message,
+                       ctx.view.raw_path, ctx.request_id, st.host_id);
+    r.headers.emplace_back("Content-Type", "application/xml");
+  }
+  return r;
+}
+
+Task<void> Finalize(RequestContext& ctx, Response& r) {
   ServerState& st = *ctx.state;
   // The last line of defence against response splitting: values are checked
   // where they enter, but a header carrying CR/LF or another control
@@ -271,18 +285,7 @@ void Finalize(RequestContext& ctx, Response& r) {
       break;
     }
   }
-  if (r.fault_status) {
-    r.status = r.fault_status;
-    r.source.reset();
-    r.headers.clear();
-    r.body.clear();
-    if (ctx.view.method != "HEAD") {
-      r.body = RenderErrorXml(r.fault_code,
-                              r.error.message().empty() ? "Injected fault" : r.error.message(),
-                              ctx.view.raw_path, ctx.request_id, st.host_id);
-      r.headers.emplace_back("Content-Type", "application/xml");
-    }
-  } else if (!r.error.ok()) {
+  if (!r.error.ok()) {
     if (r.error.code() == ErrorCode::kInternalError && !r.error.message().empty()) {
       // Internal detail (SQLite, I/O) goes to the log, never to the client.
       st.logger->error("request {}: {}", ctx.request_id, r.error.message());
@@ -300,7 +303,7 @@ void Finalize(RequestContext& ctx, Response& r) {
       r.body.clear();
     }
   }
-  AddCorsHeaders(ctx, r);
+  co_await AddCorsHeaders(ctx, r);
   r.headers.emplace_back("Date", common::FormatHttpDate(ToTimeMs(ctx.now) / 1000));
   r.headers.emplace_back("x-amz-request-id", ctx.request_id);
   r.headers.emplace_back("x-amz-id-2", st.host_id);

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "s2lite/faults.h"
 #include "server/handlers/handlers.h"
 #include "server/request.h"
 
@@ -36,7 +37,7 @@ struct Prepared {
 
 // Routes, authenticates and checks the bucket. ctx.view, ctx.host,
 // ctx.content_length, ctx.chunked, ctx.now, ctx.request_id and ctx.state must be set.
-Prepared Prepare(RequestContext& ctx);
+Task<Prepared> Prepare(RequestContext& ctx);
 
 // For BodyMode::kXml: a pipeline appending the (checked) body to ctx.body.
 // For BodyMode::kStream: one writing to `sink`. Errors: the payload encoding
@@ -45,10 +46,15 @@ Result<std::unique_ptr<BodyPipeline>> MakeBodyPipeline(RequestContext& ctx, Body
                                                        uint64_t limit);
 
 // Runs a kNone/kXml handler, catching escaped exceptions as InternalError.
-Response Run(RequestContext& ctx, const OpHandler& handler);
+Task<Response> Run(RequestContext& ctx, const OpHandler& handler);
+
+// An injected error fault's answer (FaultAction::kError): its S3 code and
+// HTTP status, whatever the error table says. Decided before the handler
+// runs, in place of it.
+Response FaultResponse(const RequestContext& ctx, const FaultRule& fault);
 
 // Adds Date, x-amz-request-id, x-amz-id-2, x-amz-s2-requester; renders
 // `response.error` as S3's XML error (no body for HEAD).
-void Finalize(RequestContext& ctx, Response& response);
+Task<void> Finalize(RequestContext& ctx, Response& response);
 
 }  // namespace s2lite::server

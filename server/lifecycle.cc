@@ -313,73 +313,77 @@ std::optional<LifecycleDate> UploadAbortDate(const std::vector<LifecycleRule>& r
   return best;
 }
 
-std::vector<LifecycleRule> BucketLifecycle(ServerState& state, const std::string& bucket) {
-  auto doc = state.store->GetBucketSetting(bucket, "lifecycle");
-  if (!doc.ok() || !doc->has_value()) return {};
+Task<std::vector<LifecycleRule>> BucketLifecycle(ServerState& state, const std::string& bucket) {
+  auto doc = co_await state.store->GetBucketSetting(bucket, "lifecycle");
+  if (!doc.ok() || !doc->has_value()) co_return std::vector<LifecycleRule>{};
   auto rules = ParseLifecycle(**doc);
-  return rules.ok() ? std::move(*rules) : std::vector<LifecycleRule>{};
+  if (!rules.ok()) co_return std::vector<LifecycleRule>{};
+  co_return std::move(*rules);
 }
 
 std::string ExpirationHeader(const LifecycleDate& d) {
-  return "expiry-date=\"" + common::FormatHttpDate(d.when / 1000) + "\", rule-id=\"" + d.rule_id + "\"";
+  return "expiry-date=\"" + common::FormatHttpDate(d.when / 1000) + "\", rule-id=\"" + d.rule_id +
+         "\"";
 }
 
-void AddAbortDateHeaders(Response& r, const RequestContext& ctx,
-                         const storage::UploadInfo& upload) {
-  auto due = UploadAbortDate(BucketLifecycle(*ctx.state, upload.bucket), upload);
-  if (!due) return;
+Task<void> AddAbortDateHeaders(Response& r, const RequestContext& ctx,
+                               const storage::UploadInfo& upload) {
+  const std::vector<LifecycleRule> rules = co_await BucketLifecycle(*ctx.state, upload.bucket);
+  auto due = UploadAbortDate(rules, upload);
+  if (!due) co_return;
   r.AddHeader("x-amz-abort-date", common::FormatHttpDate(due->when / 1000));
   r.AddHeader("x-amz-abort-rule-id", due->rule_id);
 }
 
 namespace {
 
-Result<int> AbortDueUploads(ServerState& state, const std::string& bucket,
-                            const std::vector<LifecycleRule>& rules, storage::TimeMs now) {
+Task<Result<int>> AbortDueUploads(ServerState& state, const std::string& bucket,
+                                  const std::vector<LifecycleRule>& rules, storage::TimeMs now) {
   int aborted = 0;
   storage::ListUploadsQuery q;
   q.bucket = bucket;
   for (;;) {
-    auto page = state.store->ListUploads(q);
-    if (!page.ok()) return page.status();
+    auto page = co_await state.store->ListUploads(q);
+    if (!page.ok()) co_return page.status();
     for (const storage::UploadInfo& u : page->uploads) {
       auto due = UploadAbortDate(rules, u);
       if (!due || due->when > now) continue;
-      Status s = state.store->AbortUpload(u.upload_id);
+      Status s = co_await state.store->AbortUpload(u.upload_id);
       if (s.ok()) ++aborted;
-      if (!s.ok() && s.code() != ErrorCode::kNoSuchUpload) return s;  // else finished meanwhile
+      if (!s.ok() && s.code() != ErrorCode::kNoSuchUpload) co_return s;  // else finished meanwhile
     }
-    if (!page->truncated || page->uploads.empty()) return aborted;
+    if (!page->truncated || page->uploads.empty()) co_return aborted;
     q.key_marker = page->uploads.back().key;
     q.upload_id_marker = page->uploads.back().upload_id;
   }
 }
 
-Result<int> DeleteExpiredObjects(ServerState& state, const std::string& bucket,
-                                 const std::vector<LifecycleRule>& rules, storage::TimeMs now) {
+Task<Result<int>> DeleteExpiredObjects(ServerState& state, const std::string& bucket,
+                                       const std::vector<LifecycleRule>& rules,
+                                       storage::TimeMs now) {
   int expired = 0;
   storage::ListObjectsQuery q;
   q.bucket = bucket;
   for (;;) {
-    auto page = state.store->ListObjects(q);
-    if (!page.ok()) return page.status();
+    auto page = co_await state.store->ListObjects(q);
+    if (!page.ok()) co_return page.status();
     for (const storage::ObjectInfo& o : page->objects) {
       auto due = ObjectExpiration(rules, o);
       if (!due || due->when > now) continue;
-      if (Status s = state.store->DeleteObject(bucket, o.key); !s.ok()) return s;
+      if (Status s = co_await state.store->DeleteObject(bucket, o.key); !s.ok()) co_return s;
       ++expired;
     }
-    if (!page->truncated || page->objects.empty()) return expired;
+    if (!page->truncated || page->objects.empty()) co_return expired;
     q.start_after = page->objects.back().key;
   }
 }
 
 }  // namespace
 
-Result<LifecycleSweep> ApplyLifecycle(ServerState& state, storage::TimeMs now) {
+Task<Result<LifecycleSweep>> ApplyLifecycle(ServerState& state, storage::TimeMs now) {
   LifecycleSweep sweep;
-  auto configured = state.store->ListBucketSettings("lifecycle");
-  if (!configured.ok()) return configured.status();
+  auto configured = co_await state.store->ListBucketSettings("lifecycle");
+  if (!configured.ok()) co_return configured.status();
   for (const auto& [bucket, doc] : *configured) {
     auto rules = ParseLifecycle(doc);
     if (!rules.ok()) continue;  // stored documents were validated; never happens
@@ -389,17 +393,17 @@ Result<LifecycleSweep> ApplyLifecycle(ServerState& state, storage::TimeMs now) {
       expires = expires || (r.enabled && (r.expiration_days > 0 || r.expiration_date));
     }
     if (aborts) {
-      auto n = AbortDueUploads(state, bucket, *rules, now);
-      if (!n.ok()) return n.status();
+      auto n = co_await AbortDueUploads(state, bucket, *rules, now);
+      if (!n.ok()) co_return n.status();
       sweep.uploads_aborted += *n;
     }
     if (expires) {
-      auto n = DeleteExpiredObjects(state, bucket, *rules, now);
-      if (!n.ok()) return n.status();
+      auto n = co_await DeleteExpiredObjects(state, bucket, *rules, now);
+      if (!n.ok()) co_return n.status();
       sweep.objects_expired += *n;
     }
   }
-  return sweep;
+  co_return sweep;
 }
 
 }  // namespace s2lite::server

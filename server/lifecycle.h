@@ -60,14 +60,15 @@ std::optional<LifecycleDate> UploadAbortDate(const std::vector<LifecycleRule>& r
                                              const storage::UploadInfo& upload);
 
 // The rules stored for `bucket` (empty when none or unreadable).
-std::vector<LifecycleRule> BucketLifecycle(ServerState& state, const std::string& bucket);
+Task<std::vector<LifecycleRule>> BucketLifecycle(ServerState& state, const std::string& bucket);
 
 // "Fri, 23 Dec 2012 00:00:00 GMT" forms for x-amz-expiration / x-amz-abort-date.
 std::string ExpirationHeader(const LifecycleDate& d);
 
 // x-amz-abort-date and x-amz-abort-rule-id when a rule of the upload's
 // bucket will abort it (CreateMultipartUpload, UploadPart).
-void AddAbortDateHeaders(Response& r, const RequestContext& ctx, const storage::UploadInfo& upload);
+Task<void> AddAbortDateHeaders(Response& r, const RequestContext& ctx,
+                               const storage::UploadInfo& upload);
 
 // Applies every bucket's rules at `now`: aborts due uploads, deletes expired
 // objects. Returns how many uploads and objects went.
@@ -75,6 +76,6 @@ struct LifecycleSweep {
   int uploads_aborted = 0;
   int objects_expired = 0;
 };
-Result<LifecycleSweep> ApplyLifecycle(ServerState& state, storage::TimeMs now);
+Task<Result<LifecycleSweep>> ApplyLifecycle(ServerState& state, storage::TimeMs now);
 
 }  // namespace s2lite::server

@@ -17,8 +17,11 @@
 #include "s2lite/options.h"
 #include "s2lite/status.h"
 #include "server/router.h"
+#include "storage/task.h"
 
 namespace s2lite::server {
+
+using storage::Task;
 
 struct ServerState;
 
@@ -37,6 +40,9 @@ struct RequestContext {
   uint64_t bucket_generation = 0;
   // Answered by an operational endpoint (health, metrics): logged at debug.
   bool operational = false;
+  // The S3 error code of an injected error fault that answered the request
+  // (for the recent-requests list; the response carries it only in its body).
+  std::string fault_code;
   auth::AuthResult auth;
   // Content-Length when given; nullopt for chunked or absent.
   std::optional<uint64_t> content_length;
@@ -94,9 +100,6 @@ struct Response {
   uint64_t source_length = 0;  // Content-Length when streaming
   // Non-OK: the dispatcher renders S3's XML error for it (status from the table).
   Status error;
-  // An injected fault's error: any S3 code with any status, overriding the table.
-  std::string fault_code;
-  int fault_status = 0;
 
   static Response Error(Status s) {
     Response r;
@@ -123,8 +126,9 @@ class BodySink {
   // or the sink's destruction: its MD5 may be computed then, together with
   // other bodies' (auth/md5_batch.h).
   virtual Status Write(const char* data, size_t n) = 0;
-  // Called once the whole body has been written; produces the answer.
-  virtual Response Finish() = 0;
+  // Called once the whole body has been written; produces the answer (a
+  // coroutine, as it stores what it received: see handlers.h).
+  virtual Task<Response> Finish() = 0;
 };
 
 }  // namespace s2lite::server

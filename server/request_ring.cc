@@ -60,8 +60,8 @@ void RecordRecentRequest(ServerState& state, const RequestContext& ctx, const Re
   rec.key = ctx.route.key;
   rec.user = ctx.user ? ctx.user->name : std::string();
   rec.status = r.status;
-  if (!r.fault_code.empty())
-    rec.error_code = r.fault_code;
+  if (!ctx.fault_code.empty())
+    rec.error_code = ctx.fault_code;
   else if (!r.error.ok())
     rec.error_code = std::string(LookupErrorCode(r.error));
   rec.duration_ms = duration_ms;

@@ -11,6 +11,7 @@
 #include "server/handlers/common.h"
 #include "server/router.h"
 #include "server/state.h"
+#include "storage/task.h"
 
 namespace s2lite::server {
 namespace {
@@ -77,20 +78,20 @@ Status Upload(ServerState& st, const storage::BucketInfo& bucket, const std::str
   o.attrs.content_type = ContentTypeOf(path);
   o.manifest = {*blob};
   o.bucket_generation = bucket.generation;
-  return st.store->PutObject(o);
+  return storage::Sync(st.store->PutObject(o));
 }
 
 Result<storage::BucketInfo> EnsureSeedBucket(ServerState& st, const std::string& name) {
   if (!IsValidBucketName(name)) return Invalid("'" + name + "' is not a valid bucket name");
   const std::string& owner = st.options.users.front().name;
   storage::BucketInfo b{name, owner, st.options.region, ToTimeMs(st.Now()), "private"};
-  Status s = st.store->CreateBucket(b);
+  Status s = storage::Sync(st.store->CreateBucket(b));
   if (!s.ok() && s.code() != ErrorCode::kBucketAlreadyOwnedByYou) {
     if (s.code() == ErrorCode::kBucketAlreadyExists)
       return Invalid("bucket '" + name + "' belongs to another user");
     return s;
   }
-  return st.store->GetBucket(name);
+  return storage::Sync(st.store->GetBucket(name));
 }
 
 }  // namespace
@@ -114,7 +115,7 @@ Result<SeedResult> SeedFromDirectory(ServerState& st, const std::string& dir) {
       uint64_t size = it->file_size(ec);
       storage::TimeMs mtime = ModifiedMs(it->path(), ec);
       if (ec) break;
-      auto current = st.store->GetObject(bucket->name, key);
+      auto current = storage::Sync(st.store->GetObject(bucket->name, key));
       if (current.ok() && current->size == size && current->last_modified == mtime) {
         ++result.unchanged;
         continue;
@@ -126,7 +127,6 @@ Result<SeedResult> SeedFromDirectory(ServerState& st, const std::string& dir) {
   }
   if (ec) return Invalid(dir + ": " + ec.message());
   // Not a request: nobody waits on the committer for it, so commit here.
-  if (Status s = st.store->CommitGroup(); !s.ok()) return s;
   return result;
 }
 

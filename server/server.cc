@@ -40,6 +40,8 @@
 #include "server/logging.h"
 #include "server/seed.h"
 #include "server/state.h"
+#include "storage/object_reader.h"
+#include "storage/sync_store.h"
 
 namespace s2lite {
 namespace {
@@ -89,142 +91,6 @@ struct BodyChunks {
     if (pipe.payload_bytes() != before) current ^= 1;
     return s;
   }
-};
-
-// Group commit: a request whose registry writes (or reads) touched the open
-// group waits here, without holding its thread, until that group is
-// committed; one thread commits for everyone who finished meanwhile. A 2xx is
-// still only sent once its effects are committed (and synced under --fsync).
-class GroupCommitter {
- public:
-  explicit GroupCommitter(storage::ObjectStore* store) : store_(store) {
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~GroupCommitter() { Stop(); }
-
-  // Commits what is left and completes every waiter (their handlers run when
-  // their io_context does, or are destroyed with it).
-  void Stop() {
-    {
-      std::lock_guard lock(mu_);
-      if (stop_) return;
-      stop_ = true;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-
-  // Requests being handled (between reading their header and waiting for
-  // their group): while some are, the committer gives them a moment to join
-  // the group it is about to commit. One request alone is committed at once.
-  class InFlight {
-   public:
-    explicit InFlight(GroupCommitter* c) : c_(c) {
-      if (c_) ++c_->in_flight_;
-    }
-    ~InFlight() { Leave(); }
-    InFlight(const InFlight&) = delete;
-    InFlight& operator=(const InFlight&) = delete;
-    void Leave() {
-      if (c_ && --c_->in_flight_ == 0) c_->cv_.notify_one();
-      c_ = nullptr;
-    }
-
-   private:
-    GroupCommitter* c_;
-  };
-
-  // True when the caller's is the only open connection and nobody waits: it
-  // may as well commit on its own thread, sparing two thread hand-offs (a
-  // lone client's sequential requests). With more connections, committing
-  // here would block a thread others need and shrink the groups.
-  bool Alone(uint32_t open_connections) {
-    if (open_connections > 1) return false;
-    std::lock_guard lock(mu_);
-    return waiters_.empty();
-  }
-
-  // Commits on the caller's thread (see Alone) and returns how `id` ended.
-  Status CommitHere(uint64_t id) {
-    static_cast<void>(store_->CommitGroup());
-    return EndOf(id);
-  }
-
-  // Completes with the status of group `id` once it has been committed.
-  asio::awaitable<Status> Wait(uint64_t id) {
-    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
-        [this, id](auto handler) {
-          auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-          std::lock_guard lock(mu_);
-          waiters_.push_back(Waiter{id, std::move(work), std::move(handler)});
-          // Only the first waiter wakes the committer; while it gathers it
-          // waits for in-flight requests to finish (InFlight::Leave), not
-          // for each waiter.
-          if (waiters_.size() == 1) cv_.notify_one();
-        },
-        asio::use_awaitable);
-  }
-
- private:
-  struct Waiter {
-    uint64_t id;
-    asio::executor_work_guard<asio::any_io_executor> work;
-    asio::any_completion_handler<void(Status)> handler;
-  };
-
-  // Sleeps until a request waits: writes made outside requests (configured
-  // buckets, the stale-upload sweep) commit themselves.
-  void Run() {
-    constexpr auto kGather = std::chrono::microseconds(200);
-    for (;;) {
-      std::vector<Waiter> batch;
-      bool last = false;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stop_ || !waiters_.empty(); });
-        if (!waiters_.empty()) {
-          cv_.wait_for(lock, kGather, [this] { return stop_ || in_flight_ == 0; });
-        }
-        batch.swap(waiters_);
-        last = stop_ && batch.empty();
-      }
-      static_cast<void>(store_->CommitGroup());
-      // One hand-off per worker thread, not per request: each post from this
-      // thread may have to wake the worker out of epoll_wait.
-      struct Completions {
-        asio::any_io_executor executor;
-        std::vector<std::pair<asio::any_completion_handler<void(Status)>, Status>> handlers;
-      };
-      std::vector<Completions> by_thread;
-      for (Waiter& w : batch) {
-        auto ex = w.work.get_executor();
-        auto it = std::find_if(by_thread.begin(), by_thread.end(),
-                               [&](const Completions& c) { return c.executor == ex; });
-        if (it == by_thread.end()) it = by_thread.insert(by_thread.end(), Completions{ex, {}});
-        it->handlers.emplace_back(std::move(w.handler), EndOf(w.id));
-      }
-      for (Completions& c : by_thread) {
-        asio::post(c.executor, [handlers = std::move(c.handlers)]() mutable {
-          for (auto& [handler, status] : handlers) std::move(handler)(std::move(status));
-        });
-      }
-      batch.clear();  // the work guards go once every post is queued
-      if (last) return;
-    }
-  }
-
-  storage::ObjectStore* store_;
-  // How group `id` ended, after a CommitGroup that started once it was touched.
-  Status EndOf(uint64_t id) {
-    return store_->GroupStatus(id).value_or(
-        Status(ErrorCode::kInternalError, "registry group not committed"));
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Waiter> waiters_;
-  std::atomic<int> in_flight_{0};
-  bool stop_ = false;
-  std::thread thread_;
 };
 
 // Cancels a socket operation that made no progress for `timeout` (a body
@@ -305,11 +171,10 @@ Status EnsureBucket(server::ServerState& st, const std::string& name) {
     return Status(ErrorCode::kInvalidBucketName, "invalid bucket name: " + name);
   storage::BucketInfo b{name, st.options.users.front().name, st.options.region,
                         server::ToTimeMs(st.Now()), "private"};
-  Status s = st.store->CreateBucket(b);
-  if (s.code() == ErrorCode::kBucketAlreadyOwnedByYou || s.code() == ErrorCode::kBucketAlreadyExists)
+  Status s = storage::Sync(st.store->CreateBucket(b));
+  if (s.code() == ErrorCode::kBucketAlreadyOwnedByYou ||
+      s.code() == ErrorCode::kBucketAlreadyExists)
     return Status::Ok();
-  // Not a request: nobody waits on the committer for it, so commit here.
-  if (s.ok()) s = st.store->CommitGroup();
   return s;
 }
 
@@ -350,8 +215,6 @@ struct Server::Impl {
   std::unordered_set<std::shared_ptr<SessionTrack>> sessions;
   // Wakes the stale-upload and lifecycle sweep.
   std::unique_ptr<asio::steady_timer> reaper;
-  // Commits the registry for file-backed stores; null in memory.
-  std::unique_ptr<GroupCommitter> committer;
   // Runs the handlers that would hold an I/O thread for long (copies).
   std::unique_ptr<asio::thread_pool> workers;
 
@@ -359,8 +222,8 @@ struct Server::Impl {
   void Stop();
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> ReapStaleUploads();
-  // One stale-upload and lifecycle sweep (blocking: runs on the worker pool).
-  void SweepOnce();
+  // One stale-upload and lifecycle sweep.
+  asio::awaitable<void> SweepOnce();
   asio::awaitable<void> RunSession(tcp::socket socket, auth::Md5Batch* md5_batch);
   // The session is the same over TCP and TLS: Stream is beast::tcp_stream or
   // beast::ssl_stream<beast::tcp_stream>.
@@ -377,13 +240,11 @@ struct Server::Impl {
                                    ErrorCode too_large, bool& broken);
   // `truncate`: an injected fault — send the headers and half the body only.
   template <class Stream>
-  asio::awaitable<bool> WriteResponse(Stream& stream, RequestContext& ctx,
-                                      Response& r, bool keep_alive, bool truncate = false);
+  asio::awaitable<bool> WriteResponse(Stream& stream, RequestContext& ctx, Response& r,
+                                      bool keep_alive, bool truncate = false);
   std::optional<FaultRule> MatchFault(RequestContext& ctx);
-  // Runs `handler` on the worker pool and resumes on the session's thread;
-  // `group` gets the registry group its writes touched there.
-  asio::awaitable<Response> RunOffLoop(RequestContext& ctx, const server::OpHandler& handler,
-                                       uint64_t& group);
+  // Runs `handler` on the worker pool and resumes on the session's thread.
+  asio::awaitable<Response> RunOffLoop(RequestContext& ctx, const server::OpHandler& handler);
   // "HTTP/1.1 100 Continue"; returns the write's error.
   template <class Stream>
   asio::awaitable<beast::error_code> WriteContinue(Stream& stream);
@@ -464,8 +325,8 @@ asio::awaitable<void> Server::Impl::RunSession(tcp::socket socket, auth::Md5Batc
     // error response before the client reads it. Send FIN, then discard
     // what still arrives for a short while.
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.expires_after(std::min<std::chrono::milliseconds>(options.read_timeout,
-                                                             std::chrono::seconds(2)));
+    stream.expires_after(
+        std::min<std::chrono::milliseconds>(options.read_timeout, std::chrono::seconds(2)));
     std::unique_ptr<char[]> sink(new char[16 * 1024]);
     for (size_t drained = 0; !ec && drained < 4 * 1024 * 1024;) {
       auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink.get(), 16 * 1024), kTuple);
@@ -515,10 +376,10 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, SessionTrack& track) {
         ctx.state = state.get();
         ctx.now = state->Now();
         ctx.request_id = state->NextRequestId();
-        Response r = Response::Error(Status(ErrorCode::kRequestHeaderSectionTooLarge)
-                                         .With("MaxSizeAllowed",
-                                               std::to_string(options.max_header_bytes)));
-        server::Finalize(ctx, r);
+        Response r =
+            Response::Error(Status(ErrorCode::kRequestHeaderSectionTooLarge)
+                                .With("MaxSizeAllowed", std::to_string(options.max_header_bytes)));
+        co_await server::Finalize(ctx, r);
         co_await WriteResponse(stream, ctx, r, false);
       } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
                  ec != asio::error::operation_aborted && ec != beast::error::timeout &&
@@ -528,7 +389,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, SessionTrack& track) {
         ctx.now = state->Now();
         ctx.request_id = state->NextRequestId();
         Response r = Response::Error(Status(ErrorCode::kInvalidRequest, "Malformed HTTP request"));
-        server::Finalize(ctx, r);
+        co_await server::Finalize(ctx, r);
         co_await WriteResponse(stream, ctx, r, false);
       }
       co_return;
@@ -540,13 +401,10 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, SessionTrack& track) {
 }
 
 template <class Stream>
-asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
-                                              beast::flat_buffer& buffer,
+asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream, beast::flat_buffer& buffer,
                                               http::request_parser<http::empty_body>& hp,
                                               auth::Md5Batch* md5_batch) {
   auto start = std::chrono::steady_clock::now();
-  GroupCommitter::InFlight in_flight(committer.get());
-  if (committer) state->store->TakeTouchedGroup();  // not ours: an earlier request's
   RequestContext ctx;
   ctx.state = state.get();
   ctx.now = state->Now();
@@ -559,7 +417,6 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   uint64_t bytes_in = 0;
 
   Response response;
-  uint64_t off_loop_group = 0;
   bool truncate = false;
   bool body_consumed = hp.is_done();
   if (Status s = server::BuildView(hp, ctx, options.max_header_fields); !s.ok()) {
@@ -568,7 +425,7 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
     keep_alive = false;
     response = Response::Error(std::move(s));
   } else {
-    server::Prepared p = server::Prepare(ctx);
+    server::Prepared p = co_await server::Prepare(ctx);
     std::optional<FaultRule> fault;
     if (!p.done) fault = MatchFault(ctx);
     if (fault && fault->action == FaultAction::kDelay) {
@@ -576,9 +433,8 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
       co_await timer.async_wait(kTuple);
     } else if (fault && fault->action == FaultAction::kError) {
       p.done = true;
-      p.response.error = Status(ErrorCode::kInternalError, fault->message);
-      p.response.fault_code = fault->error_code;
-      p.response.fault_status = fault->http_status;
+      p.response = server::FaultResponse(ctx, *fault);
+      ctx.fault_code = fault->error_code;
     } else if (fault && fault->action == FaultAction::kReset) {
       co_await ResetConnection(stream, buffer, hp);
       AccessLog(ctx, Response::Error(Status(ErrorCode::kInternalError)), 0, 0, start);
@@ -589,7 +445,7 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
     if (p.done) {
       response = std::move(p.response);
     } else if (p.handler->mode == server::BodyMode::kStream) {
-      auto sink = p.handler->begin(ctx);
+      auto sink = co_await p.handler->begin(ctx);
       if (!sink.ok()) {
         response = Response::Error(sink.status());
       } else {
@@ -602,7 +458,11 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
                                        ErrorCode::kEntityTooLarge, broken);
           body_consumed = !broken;
           bytes_in = ctx.content_length.value_or(0);
-          response = s.ok() ? (*sink)->Finish() : Response::Error(std::move(s));
+          if (s.ok()) {
+            response = co_await (*sink)->Finish();
+          } else {
+            response = Response::Error(std::move(s));
+          }
         }
       }
     } else {
@@ -618,36 +478,17 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
         if (!s.ok()) {
           response = Response::Error(std::move(s));
         } else if (p.handler->off_loop) {
-          response = co_await RunOffLoop(ctx, *p.handler, off_loop_group);
+          response = co_await RunOffLoop(ctx, *p.handler);
         } else {
-          response = server::Run(ctx, *p.handler);
+          response = co_await server::Run(ctx, *p.handler);
         }
-      }
-    }
-  }
-  // Nothing this request did or saw is acknowledged before it is committed.
-  in_flight.Leave();
-  if (committer) {
-    if (uint64_t group = std::max(state->store->TakeTouchedGroup(), off_loop_group); group != 0) {
-      Status committed;
-      if (std::optional<Status> done = state->store->GroupStatus(group)) {
-        committed = std::move(*done);  // committed (or failed) already
-      } else if (committer->Alone(connections.load())) {
-        committed = committer->CommitHere(group);
-      } else {
-        committed = co_await committer->Wait(group);
-      }
-      if (!committed.ok()) {
-        state->logger->error("request {}: registry commit failed: {}", ctx.request_id,
-                             committed.message());
-        response = Response::Error(Status(ErrorCode::kInternalError));
       }
     }
   }
   // A body we did not read would be taken for the next request: close instead.
   if (!body_consumed) keep_alive = false;
   if (stopping) keep_alive = false;
-  server::Finalize(ctx, response);
+  co_await server::Finalize(ctx, response);
   uint64_t bytes_out = response.source ? response.source_length : response.body.size();
   // Counted before the answer leaves, so a client that reads /metrics right
   // after its response sees its request; a streamed body is counted once sent,
@@ -656,16 +497,14 @@ asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream,
   if (!streamed) AccessLog(ctx, response, bytes_in, bytes_out, start);
   bool ok = co_await WriteResponse(stream, ctx, response, keep_alive, truncate);
   if (streamed) AccessLog(ctx, response, bytes_in, bytes_out, start);
-  co_return ok && keep_alive && !truncate;
+  co_return ok&& keep_alive && !truncate;
 }
 
 template <class Stream>
-asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream,
-                                               beast::flat_buffer& buffer,
+asio::awaitable<Status> Server::Impl::ReadBody(Stream& stream, beast::flat_buffer& buffer,
                                                http::request_parser<http::empty_body>& hp,
                                                server::BodyPipeline& pipe, BodyChunks& chunks,
-                                               uint64_t limit, ErrorCode too_large,
-                                               bool& broken) {
+                                               uint64_t limit, ErrorCode too_large, bool& broken) {
   broken = true;
   http::request_parser<http::buffer_body> bp(std::move(hp));
   bp.body_limit(limit);
@@ -764,8 +603,8 @@ asio::awaitable<Status> Server::Impl::ReadChunkedBody(Stream& stream, beast::fla
 }
 
 template <class Stream>
-asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext& ctx,
-                                                  Response& r, bool keep_alive, bool truncate) {
+asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext& ctx, Response& r,
+                                                  bool keep_alive, bool truncate) {
   bool head = ctx.view.method == "HEAD";
   beast::get_lowest_layer(stream).expires_after(options.read_timeout);
   using SpanBody = http::span_body<const char>;
@@ -811,7 +650,8 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext
     StallWatchdog watchdog(stream.get_executor(), &sock, options.read_timeout);
     constexpr size_t kSendfileMax = 2 << 20;  // nginx's sendfile_max_chunk
     while (left > 0) {
-      auto span = r.source->NextFileSpan(static_cast<size_t>(std::min<uint64_t>(left, kSendfileMax)));
+      auto span =
+          r.source->NextFileSpan(static_cast<size_t>(std::min<uint64_t>(left, kSendfileMax)));
       if (!span.ok() || span->fd < 0) break;  // not in a file (or failing): Read reports it below
       off_t offset = static_cast<off_t>(span->offset);
       ssize_t sent = ::sendfile(sock.native_handle(), span->fd, &offset, span->length);
@@ -836,11 +676,11 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, RequestContext
   }
   std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
   while (left > 0) {
-    auto got = r.source->Read(chunk.get(), static_cast<size_t>(std::min<uint64_t>(left, kBodyChunk)));
+    auto got =
+        r.source->Read(chunk.get(), static_cast<size_t>(std::min<uint64_t>(left, kBodyChunk)));
     if (!got.ok() || *got == 0) {
       // The status line is gone: all we can do is cut the connection short.
-      state->logger->error("request {}: body read failed after headers were sent",
-                           ctx.request_id);
+      state->logger->error("request {}: body read failed after headers were sent", ctx.request_id);
       co_return false;
     }
     beast::get_lowest_layer(stream).expires_after(options.read_timeout);
@@ -857,8 +697,8 @@ std::optional<FaultRule> Server::Impl::MatchFault(RequestContext& ctx) {
     return std::nullopt;
   int part = 0;
   if (const auto* q = ctx.view.Query("partNumber")) part = std::atoi(q->value.c_str());
-  auto fault = state->faults.Match(server::OpName(ctx.route.op), ctx.route.bucket, ctx.route.key,
-                                   part);
+  auto fault =
+      state->faults.Match(server::OpName(ctx.route.op), ctx.route.bucket, ctx.route.key, part);
   if (fault) {
     state->logger->warn("fault fired: req={} op={} action={} code={} status={}", ctx.request_id,
                         server::OpName(ctx.route.op), server::FaultActionName(fault->action),
@@ -868,18 +708,13 @@ std::optional<FaultRule> Server::Impl::MatchFault(RequestContext& ctx) {
 }
 
 asio::awaitable<Response> Server::Impl::RunOffLoop(RequestContext& ctx,
-                                                   const server::OpHandler& handler,
-                                                   uint64_t& group) {
-  // The registry notes touched groups per thread: collect the pool thread's.
+                                                   const server::OpHandler& handler) {
   co_return co_await asio::co_spawn(
       workers->get_executor(),
       [&]() -> asio::awaitable<Response> {
         // The MD5 lanes belong to the session's event loop, not to this thread.
         ctx.md5_batch = nullptr;
-        if (committer) state->store->TakeTouchedGroup();
-        Response r = server::Run(ctx, handler);
-        if (committer) group = state->store->TakeTouchedGroup();
-        co_return r;
+        co_return co_await server::Run(ctx, handler);
       },
       asio::use_awaitable);
 }
@@ -895,8 +730,7 @@ asio::awaitable<beast::error_code> Server::Impl::WriteContinue(Stream& stream) {
 // An injected connection reset: take some of the body (so the client is
 // mid-upload), then close with RST (SO_LINGER 0).
 template <class Stream>
-asio::awaitable<void> Server::Impl::ResetConnection(Stream& stream,
-                                                    beast::flat_buffer& buffer,
+asio::awaitable<void> Server::Impl::ResetConnection(Stream& stream, beast::flat_buffer& buffer,
                                                     http::request_parser<http::empty_body>& hp) {
   beast::error_code ec;
   if (!hp.is_done()) {
@@ -910,8 +744,8 @@ asio::awaitable<void> Server::Impl::ResetConnection(Stream& stream,
 
 void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint64_t bytes_in,
                              uint64_t bytes_out, std::chrono::steady_clock::time_point start) {
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   int status = r.status;
   state->metrics.Observe(ctx.route.op, status, bytes_in, bytes_out, ms / 1000);
   server::RecordRecentRequest(*state, ctx, r, bytes_in, bytes_out, ms);
@@ -924,22 +758,20 @@ void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint6
   log.log(level,
           "access req={} op={} method={} bucket={} key={} status={} code={} in={} out={} "
           "ms={:.3f} user={}",
-           ctx.request_id, server::OpName(ctx.route.op), ctx.view.method,
-           server::LogQuote(ctx.route.bucket.empty() ? "-" : ctx.route.bucket),
-           server::LogQuote(ctx.route.key.empty() ? "-" : ctx.route.key), status, code, bytes_in,
-           bytes_out, ms, ctx.user ? server::LogQuote(ctx.user->name) : std::string("-"));
+          ctx.request_id, server::OpName(ctx.route.op), ctx.view.method,
+          server::LogQuote(ctx.route.bucket.empty() ? "-" : ctx.route.bucket),
+          server::LogQuote(ctx.route.key.empty() ? "-" : ctx.route.key), status, code, bytes_in,
+          bytes_out, ms, ctx.user ? server::LogQuote(ctx.user->name) : std::string("-"));
 }
 
 // Aborts uploads pending longer than abort_incomplete_after (when set) and
 // applies the buckets' lifecycle rules.
-void Server::Impl::SweepOnce() {
+asio::awaitable<void> Server::Impl::SweepOnce() {
   const std::chrono::milliseconds age = options.abort_incomplete_after;
   Result<int> aborted = 0;
   if (age.count() > 0)
-    aborted = state->store->AbortUploadsOlderThan(server::ToTimeMs(state->Now() - age));
-  auto swept = server::ApplyLifecycle(*state, server::ToTimeMs(state->Now()));
-  // Not a request: nobody waits on the committer for it, so commit here.
-  if (Status s = state->store->CommitGroup(); !s.ok()) aborted = s;
+    aborted = co_await state->store->AbortUploadsOlderThan(server::ToTimeMs(state->Now() - age));
+  auto swept = co_await server::ApplyLifecycle(*state, server::ToTimeMs(state->Now()));
   if (!aborted.ok()) {
     state->logger->warn("stale upload sweep failed: {}", aborted.status().message());
   } else if (*aborted > 0) {
@@ -955,7 +787,7 @@ void Server::Impl::SweepOnce() {
 }
 
 // Sweeps at start and then every min(abort_incomplete_after / 4, 60 s,
-// lifecycle_interval), on the worker pool, until Stop cancels the timer.
+// lifecycle_interval), until Stop cancels the timer.
 asio::awaitable<void> Server::Impl::ReapStaleUploads() {
   using std::chrono::milliseconds;
   const milliseconds age = options.abort_incomplete_after;
@@ -963,15 +795,8 @@ asio::awaitable<void> Server::Impl::ReapStaleUploads() {
   if (age.count() > 0)
     every = std::min(every, std::clamp(age / 4, milliseconds(10), milliseconds(60'000)));
   while (!stopping) {
-    auto [swept] = co_await asio::co_spawn(
-        workers->get_executor(),
-        [this]() -> asio::awaitable<void> {
-          SweepOnce();
-          co_return;
-        },
-        kTuple);
-    // Stop may have come while the sweep ran: its cancel found no wait to end.
-    if (swept || stopping) co_return;
+    co_await SweepOnce();
+    if (stopping) co_return;
     reaper->expires_after(every);
     auto [ec] = co_await reaper->async_wait(kTuple);
     if (ec) co_return;
@@ -1021,10 +846,12 @@ Status Server::Impl::Start() {
     ctx->use_certificate_chain_file(options.tls_cert_file, tls_ec);
     if (!tls_ec) ctx->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, tls_ec);
     if (tls_ec)
-      return Status(ErrorCode::kInvalidArgument, "cannot load TLS certificate/key: " + tls_ec.message());
+      return Status(ErrorCode::kInvalidArgument,
+                    "cannot load TLS certificate/key: " + tls_ec.message());
     tls = std::move(ctx);
   }
-  unsigned n = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned n =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   iocs.clear();
   md5_batches.clear();
   for (unsigned i = 0; i < n; ++i) {
@@ -1034,7 +861,8 @@ Status Server::Impl::Start() {
   beast::error_code ec;
   std::string host = options.listen_host == "localhost" ? "127.0.0.1" : options.listen_host;
   auto address = asio::ip::make_address(host, ec);
-  if (ec) return Status(ErrorCode::kInvalidArgument, "invalid listen address: " + options.listen_host);
+  if (ec)
+    return Status(ErrorCode::kInvalidArgument, "invalid listen address: " + options.listen_host);
   tcp::endpoint ep(address, options.listen_port);
   // On the first worker's (single-threaded) io_context: Stop() posts the
   // close to it, so it never runs while the accept loop arms its next accept.
@@ -1060,7 +888,6 @@ Status Server::Impl::Start() {
   // write to a peer that reset (sendfile has no MSG_NOSIGNAL) then fails with
   // EPIPE instead of killing a host process that keeps SIGPIPE's default.
   SigpipeBlocked no_sigpipe;
-  if (!options.in_memory) committer = std::make_unique<GroupCommitter>(state->store.get());
   workers = std::make_unique<asio::thread_pool>(kWorkerThreads);
   stopping = false;
   asio::co_spawn(acceptor->get_executor(), AcceptLoop(), asio::detached);
@@ -1105,7 +932,8 @@ void Server::Impl::Stop() {
   threads.clear();
   workers->join();  // a copy still running finishes (its session is gone)
   workers.reset();
-  committer.reset();  // the last commit, before the io_context its waiters belong to goes
+  // The store's last commit, before the io_contexts its waiters belong to go.
+  state->store.reset();
   acceptor.reset();
   reaper.reset();
   iocs.clear();
@@ -1138,8 +966,10 @@ std::string Server::listen_address() const { return impl_->listen_address; }
 std::string Server::endpoint() const {
   std::string host = impl_->options.listen_host;
   if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
-  if (host == "::") host = "[::1]";
-  else if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+  if (host == "::")
+    host = "[::1]";
+  else if (host.find(':') != std::string::npos && host.front() != '[')
+    host = "[" + host + "]";
   return (impl_->tls ? "https://" : "http://") + host + ":" + std::to_string(impl_->port);
 }
 const Options& Server::options() const { return impl_->options; }
@@ -1174,7 +1004,7 @@ Status NotRunning() { return Status(ErrorCode::kServiceUnavailable, "server is n
 
 Result<std::vector<UploadSnapshot>> Server::ListUploads(const std::string& bucket) const {
   if (!impl_->state) return NotRunning();
-  storage::ObjectStore& store = *impl_->state->store;
+  storage::SyncStore store(*impl_->state->store);
   std::vector<std::string> buckets;
   if (!bucket.empty()) {
     buckets.push_back(bucket);
@@ -1208,7 +1038,7 @@ Result<std::vector<UploadSnapshot>> Server::ListUploads(const std::string& bucke
 
 Result<std::vector<ObjectSnapshot>> Server::ListObjects(const std::string& bucket) const {
   if (!impl_->state) return NotRunning();
-  storage::ObjectStore& store = *impl_->state->store;
+  storage::SyncStore store(*impl_->state->store);
   if (auto b = store.GetBucket(bucket); !b.ok()) return b.status();
   std::vector<ObjectSnapshot> out;
   storage::ListObjectsQuery q;
@@ -1217,8 +1047,8 @@ Result<std::vector<ObjectSnapshot>> Server::ListObjects(const std::string& bucke
     auto page = store.ListObjects(q);
     if (!page.ok()) return page.status();
     for (const auto& o : page->objects) {
-      out.push_back({o.bucket, o.key, o.size, o.etag, o.last_modified, o.parts_count,
-                     ToPublic(o.attrs)});
+      out.push_back(
+          {o.bucket, o.key, o.size, o.etag, o.last_modified, o.parts_count, ToPublic(o.attrs)});
     }
     if (!page->truncated || page->objects.empty()) break;
     q.start_after = page->objects.back().key;
@@ -1228,24 +1058,19 @@ Result<std::vector<ObjectSnapshot>> Server::ListObjects(const std::string& bucke
 
 Result<std::string> Server::ReadObject(const std::string& bucket, const std::string& key) const {
   if (!impl_->state) return NotRunning();
-  storage::ObjectStore& store = *impl_->state->store;
+  storage::SyncStore store(*impl_->state->store);
   if (auto b = store.GetBucket(bucket); !b.ok()) return b.status();
-  auto object = store.GetObject(bucket, key);
+  auto object = store.GetObjectForRead(bucket, key);
   if (!object.ok()) return object.status();
-  std::string bytes;
-  bytes.reserve(object->size);
-  for (const auto& blob : object->manifest) {
-    auto reader = store.OpenBlob(blob.blob_id);
-    if (!reader.ok()) return reader.status();
-    size_t base = bytes.size();
-    bytes.resize(base + blob.size);
-    uint64_t done = 0;
-    while (done < blob.size) {
-      auto n = (*reader)->ReadAt(done, bytes.data() + base + done, blob.size - done);
-      if (!n.ok()) return n.status();
-      if (*n == 0) return Status(ErrorCode::kInternalError, "blob shorter than recorded");
-      done += *n;
-    }
+  const uint64_t size = object->info.size;
+  storage::ObjectReader reader(store.async(), std::move(*object), 0, size);
+  if (Status s = reader.Open(); !s.ok()) return s;
+  std::string bytes(size, '\0');
+  for (uint64_t done = 0; done < size;) {
+    auto n = reader.Read(bytes.data() + done, size - done);
+    if (!n.ok()) return n.status();
+    if (*n == 0) return Status(ErrorCode::kInternalError, "object shorter than recorded");
+    done += *n;
   }
   return bytes;
 }
@@ -1274,7 +1099,7 @@ uint64_t Server::FaultsFired() const { return impl_->state ? impl_->state->fault
 
 Status Server::Reset() {
   if (!impl_->state) return NotRunning();
-  if (Status s = impl_->state->store->Reset(); !s.ok()) return s;
+  if (Status s = storage::Sync(impl_->state->store->Reset()); !s.ok()) return s;
   for (const auto& b : impl_->options.buckets) {
     if (Status s = CreateBucket(b); !s.ok()) return s;
   }

@@ -179,211 +179,217 @@ class Store final : public ObjectStore {
         registry_(std::move(registry)),
         blobs_(std::move(blobs)),
         now_(now ? std::move(now) : std::function<TimeMs()>(SystemNowMs)) {
-    // A group that fails to commit leaves its new parts' and objects' bytes
+    // A commit that fails leaves its new parts' and objects' bytes
     // unreferenced: they go now, not at the next open.
-    registry_->OnFailedGroup([this](const FreedBlobs& ids) {
+    registry_->OnFailedCommit([this](const FreedBlobs& ids) {
       for (const std::string& id : ids) RemoveBlob(id);
     });
   }
-  // The last group commits while the blob store its callbacks use still exists.
-  ~Store() override { static_cast<void>(registry_->CommitGroup()); }
-
-  uint64_t TakeTouchedGroup() override { return registry_->TakeTouchedGroup(); }
-  std::optional<Status> GroupStatus(uint64_t id) override { return registry_->GroupStatus(id); }
-  Status CommitGroup() override { return registry_->CommitGroup(); }
+  // The registry (and its last commit) goes while the blob store its
+  // callbacks use still exists.
+  ~Store() override { registry_.reset(); }
 
   // Blobs no row refers to were being written when a process died (or their
   // removal failed): nothing can reach them, so they go.
-  Status RemoveOrphans() {
-    Result<std::vector<std::string>> referenced = registry_->ReferencedBlobs();
-    if (!referenced.ok()) return referenced.status();
+  Task<Status> RemoveOrphans() {
+    Result<std::vector<std::string>> referenced = co_await registry_->ReferencedBlobs();
+    if (!referenced.ok()) co_return referenced.status();
     Result<std::vector<std::string>> present = blobs_->ListAll();
-    if (!present.ok()) return present.status();
+    if (!present.ok()) co_return present.status();
     std::unordered_set<std::string> keep(referenced->begin(), referenced->end());
     for (const std::string& id : *present) {
       if (keep.count(id) == 0) {
         Status s = blobs_->Remove(id);
-        if (!s.ok()) return s;
+        if (!s.ok()) co_return s;
       }
     }
-    return Status::Ok();
+    co_return Status::Ok();
   }
 
-  Status CreateBucket(const BucketInfo& bucket) override {
+  Task<Status> CreateBucket(const BucketInfo& bucket) override {
     BucketInfo b = bucket;
     if (b.created == 0) b.created = now_();
     if (b.acl.empty()) b.acl = "private";
     if (b.generation == 0) b.generation = NewGeneration();
-    Status s = registry_->InsertBucket(b);
-    if (s.code() != ErrorCode::kBucketAlreadyExists) return s;
-    Result<BucketInfo> existing = registry_->GetBucket(b.name);
-    if (existing.ok() && existing->owner == b.owner) return BucketAlreadyOwnedByYouError();
-    return s;
+    Status s = co_await registry_->InsertBucket(b);
+    if (s.code() != ErrorCode::kBucketAlreadyExists) co_return s;
+    Result<BucketInfo> existing = co_await registry_->GetBucket(b.name);
+    if (existing.ok() && existing->owner == b.owner) co_return BucketAlreadyOwnedByYouError();
+    co_return s;
   }
 
-  Result<BucketInfo> GetBucket(const std::string& name) override {
+  Task<Result<BucketInfo>> GetBucket(const std::string& name) override {
     return registry_->GetBucket(name);
   }
 
-  Result<std::vector<BucketInfo>> ListBuckets(const std::string& owner) override {
+  Task<Result<std::vector<BucketInfo>>> ListBuckets(const std::string& owner) override {
     return registry_->ListBuckets(owner);
   }
 
-  Status DeleteBucket(const std::string& name) override { return registry_->DeleteBucket(name); }
+  Task<Status> DeleteBucket(const std::string& name) override {
+    return registry_->DeleteBucket(name);
+  }
 
-  Result<std::optional<std::string>> GetBucketSetting(const std::string& bucket,
-                                                      const std::string& name) override {
+  Task<Result<std::optional<std::string>>> GetBucketSetting(const std::string& bucket,
+                                                            const std::string& name) override {
     return registry_->GetBucketSetting(bucket, name);
   }
-  Status PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
-                          const std::string& name,
-                          const std::optional<std::string>& document) override {
-    return registry_->PutBucketSetting(bucket, bucket_generation, name, document);
+  Task<Status> PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
+                                const std::string& name,
+                                const std::optional<std::string>& document) override {
+    co_return co_await registry_->PutBucketSetting(bucket, bucket_generation, name, document);
   }
-  Result<std::vector<std::pair<std::string, std::string>>> ListBucketSettings(
+  Task<Result<std::vector<std::pair<std::string, std::string>>>> ListBucketSettings(
       const std::string& name) override {
     return registry_->ListBucketSettings(name);
   }
 
-  Status CreateUpload(const UploadInfo& upload) override {
+  Task<Status> CreateUpload(const UploadInfo& upload) override {
     if (upload.upload_id.empty()) {
-      return Status(ErrorCode::kInvalidArgument, "upload id must be set");
+      co_return Status(ErrorCode::kInvalidArgument, "upload id must be set");
     }
     UploadInfo u = upload;
     if (u.created == 0) u.created = now_();
-    return registry_->InsertUpload(u);
+    co_return co_await registry_->InsertUpload(u);
   }
 
-  Result<UploadInfo> GetUpload(const std::string& upload_id) override {
+  Task<Result<UploadInfo>> GetUpload(const std::string& upload_id) override {
     return registry_->GetUpload(upload_id);
   }
 
-  Result<ListUploadsResult> ListUploads(const ListUploadsQuery& q) override {
+  Task<Result<ListUploadsResult>> ListUploads(const ListUploadsQuery& q) override {
     return registry_->ListUploads(q);
   }
 
   Result<std::unique_ptr<BlobWriter>> NewBlob() override { return blobs_->NewBlob(); }
 
-  Status PutPart(const std::string& upload_id, const PartInfo& part) override {
+  Task<Status> PutPart(const std::string& upload_id, const PartInfo& part) override {
     PartInfo p = part;
     if (p.last_modified == 0) p.last_modified = now_();
-    Result<FreedBlobs> freed = registry_->PutPart(upload_id, p);
+    Result<FreedBlobs> freed = co_await registry_->PutPart(upload_id, p);
     if (!freed.ok()) {
-      // The transaction rolled back: nothing refers to the new bytes.
-      RemoveBlob(part.blob.blob_id);
-      return freed.status();
+      RemoveUnwritten({part.blob}, freed.status());
+      co_return freed.status();
     }
     RemoveBlobs(*freed);
-    return Status::Ok();
+    co_return Status::Ok();
   }
 
-  Result<std::vector<PartInfo>> ListParts(const std::string& upload_id, int marker, int max_parts,
-                                          bool* truncated) override {
-    return registry_->ListParts(upload_id, marker, max_parts, truncated);
+  Task<Result<std::vector<PartInfo>>> ListParts(const std::string& upload_id, int marker,
+                                                int max_parts, bool* truncated) override {
+    co_return co_await registry_->ListParts(upload_id, marker, max_parts, truncated);
   }
 
-  Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
-                                    const std::vector<CompletePart>& parts, uint64_t min_part_size,
-                                    const std::string& checksum_value,
-                                    const WriteCondition& condition) override {
+  Task<Result<ObjectInfo>> CompleteUpload(const std::string& upload_id,
+                                          const std::vector<CompletePart>& parts,
+                                          uint64_t min_part_size, const std::string& checksum_value,
+                                          const WriteCondition& condition) override {
     const std::vector<CompletePart> listed = NormalizeParts(parts);
     const TimeMs now = now_();
     ObjectInfo planned;
-    Result<FreedBlobs> freed = registry_->CompleteUpload(
-        upload_id, listed,
-        [&](const UploadInfo& upload, const std::vector<PartInfo>& stored) -> Result<ObjectInfo> {
-          Result<ObjectInfo> object = PlanCompletion(upload, stored, listed, min_part_size, now);
-          if (!object.ok()) return object;
-          object->checksum_value = checksum_value;
-          object->condition = condition;
-          planned = *object;
-          return object;
-        });
+    const CompletePlanner plan = [&](const UploadInfo& upload,
+                                     const std::vector<PartInfo>& stored) -> Result<ObjectInfo> {
+      Result<ObjectInfo> object = PlanCompletion(upload, stored, listed, min_part_size, now);
+      if (!object.ok()) return object;
+      object->checksum_value = checksum_value;
+      object->condition = condition;
+      planned = *object;
+      return object;
+    };
+    Result<FreedBlobs> freed = co_await registry_->CompleteUpload(upload_id, listed, plan);
     if (!freed.ok()) {
-      if (freed.status().code() != ErrorCode::kNoSuchUpload) return freed.status();
+      if (freed.status().code() != ErrorCode::kNoSuchUpload) co_return freed.status();
       // Clients retry Complete when the first response was lost; the same part
       // list gets the same answer.
-      Result<CompletedUpload> done = registry_->GetCompletedUpload(upload_id);
-      if (done.ok() && SamePartList(done->parts, listed)) return std::move(done->object);
-      return freed.status();
+      Result<CompletedUpload> done = co_await registry_->GetCompletedUpload(upload_id);
+      if (done.ok() && SamePartList(done->parts, listed)) co_return std::move(done->object);
+      co_return freed.status();
     }
     RemoveBlobs(*freed);
-    return planned;
+    co_return planned;
   }
 
-  Status AbortUpload(const std::string& upload_id) override {
-    Result<FreedBlobs> freed = registry_->DeleteUpload(upload_id);
-    if (!freed.ok()) return freed.status();
+  Task<Status> AbortUpload(const std::string& upload_id) override {
+    Result<FreedBlobs> freed = co_await registry_->DeleteUpload(upload_id);
+    if (!freed.ok()) co_return freed.status();
     RemoveBlobs(*freed);
-    return Status::Ok();
+    co_return Status::Ok();
   }
 
-  Result<int> AbortUploadsOlderThan(TimeMs cutoff) override {
-    Result<std::vector<std::string>> ids = registry_->ListUploadsCreatedBefore(cutoff);
-    if (!ids.ok()) return ids.status();
+  Task<Result<int>> AbortUploadsOlderThan(TimeMs cutoff) override {
+    Result<std::vector<std::string>> ids = co_await registry_->ListUploadsCreatedBefore(cutoff);
+    if (!ids.ok()) co_return ids.status();
     int aborted = 0;
     for (const std::string& id : *ids) {
-      Status s = AbortUpload(id);
+      Status s = co_await AbortUpload(id);
       if (s.ok()) {
         ++aborted;
       } else if (s.code() != ErrorCode::kNoSuchUpload) {  // finished meanwhile
-        return s;
+        co_return s;
       }
     }
     // Completion records only serve retries of a recent Complete.
-    Status s = registry_->PurgeCompletedUploads(cutoff);
-    if (!s.ok()) return s;
-    return aborted;
+    Status s = co_await registry_->PurgeCompletedUploads(cutoff);
+    if (!s.ok()) co_return s;
+    co_return aborted;
   }
 
-  Status PutObject(const ObjectInfo& object) override {
+  Task<Status> PutObject(const ObjectInfo& object) override {
     ObjectInfo o = object;
     if (o.last_modified == 0) o.last_modified = now_();
-    Result<FreedBlobs> freed = registry_->PutObject(o);
+    Result<FreedBlobs> freed = co_await registry_->PutObject(o);
     if (!freed.ok()) {
-      for (const BlobRef& blob : object.manifest) RemoveBlob(blob.blob_id);
-      return freed.status();
+      RemoveUnwritten(object.manifest, freed.status());
+      co_return freed.status();
     }
     RemoveBlobs(*freed);
-    return Status::Ok();
+    co_return Status::Ok();
   }
 
-  Status PutObjectTagging(const std::string& bucket, const std::string& key,
-                          uint64_t bucket_generation, const std::string& tagging) override {
+  Task<Status> PutObjectTagging(const std::string& bucket, const std::string& key,
+                                uint64_t bucket_generation, const std::string& tagging) override {
     return registry_->PutObjectTagging(bucket, key, bucket_generation, tagging);
   }
 
-  Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) override {
+  Task<Result<ObjectInfo>> GetObject(const std::string& bucket, const std::string& key) override {
     return registry_->GetObject(bucket, key);
   }
 
-  // lease_mu_ is held across the registry read: a removal either ran before
+  // The lease is taken before the registry read: a removal either ran before
   // it (then the read already sees the new manifest) or finds the lease.
-  Result<LeasedObject> GetObjectForRead(const std::string& bucket,
-                                        const std::string& key) override {
-    std::lock_guard lock(lease_mu_);
-    Result<ObjectInfo> o = registry_->GetObject(bucket, key);
-    if (!o.ok()) return o.status();
-    std::vector<std::string> ids;
-    ids.reserve(o->manifest.size());
-    for (const BlobRef& blob : o->manifest) {
-      ++leases_[blob.blob_id];
-      ids.push_back(blob.blob_id);
-    }
+  Task<Result<LeasedObject>> GetObjectForRead(const std::string& bucket,
+                                              const std::string& key) override {
+    auto pending = std::make_shared<std::vector<std::string>>();
     std::shared_ptr<const void> lease(static_cast<const void*>(this),
-                                      [this, ids = std::move(ids)](const void*) { Release(ids); });
-    return LeasedObject{std::move(*o), std::move(lease)};
+                                      [this, pending](const void*) { Release(*pending); });
+    {
+      std::lock_guard lock(lease_mu_);
+      ++readers_;
+    }
+    Result<ObjectInfo> o = co_await registry_->GetObject(bucket, key);
+    {
+      std::lock_guard lock(lease_mu_);
+      --readers_;
+      if (o.ok()) {
+        for (const BlobRef& blob : o->manifest) {
+          ++leases_[blob.blob_id];
+          pending->push_back(blob.blob_id);
+        }
+      }
+    }
+    if (!o.ok()) co_return o.status();
+    co_return LeasedObject{std::move(*o), std::move(lease)};
   }
 
-  Status DeleteObject(const std::string& bucket, const std::string& key,
-                      uint64_t bucket_generation) override {
-    Result<FreedBlobs> freed = registry_->DeleteObject(bucket, key, bucket_generation);
-    if (!freed.ok()) return freed.status();
+  Task<Status> DeleteObject(const std::string& bucket, const std::string& key,
+                            uint64_t bucket_generation) override {
+    Result<FreedBlobs> freed = co_await registry_->DeleteObject(bucket, key, bucket_generation);
+    if (!freed.ok()) co_return freed.status();
     RemoveBlobs(*freed);
-    return Status::Ok();
+    co_return Status::Ok();
   }
 
-  Result<ListObjectsResult> ListObjects(const ListObjectsQuery& q) override {
+  Task<Result<ListObjectsResult>> ListObjects(const ListObjectsQuery& q) override {
     return registry_->ListObjects(q);
   }
 
@@ -391,17 +397,16 @@ class Store final : public ObjectStore {
     return blobs_->Open(blob_id);
   }
 
-  Status Reset() override {
-    Status s = registry_->Reset();
-    if (s.ok()) s = registry_->CommitGroup();  // before any blob goes
-    if (!s.ok()) return s;
+  Task<Status> Reset() override {
+    Status s = co_await registry_->Reset();  // committed before any blob goes
+    if (!s.ok()) co_return s;
     Result<std::vector<std::string>> ids = blobs_->ListAll();
-    if (!ids.ok()) return ids.status();
+    if (!ids.ok()) co_return ids.status();
     for (const std::string& id : *ids) {
       s = blobs_->Remove(id);
-      if (!s.ok()) return s;
+      if (!s.ok()) co_return s;
     }
-    return Status::Ok();
+    co_return Status::Ok();
   }
 
  private:
@@ -410,7 +415,7 @@ class Store final : public ObjectStore {
   void RemoveBlob(const std::string& blob_id) {
     {
       std::lock_guard lock(lease_mu_);
-      if (leases_.count(blob_id) != 0) {
+      if (leases_.count(blob_id) != 0 || readers_ > 0) {
         doomed_.insert(blob_id);
         return;
       }
@@ -425,18 +430,32 @@ class Store final : public ObjectStore {
         auto it = leases_.find(id);
         if (it == leases_.end() || --it->second > 0) continue;
         leases_.erase(it);
-        if (doomed_.erase(id) != 0) remove.push_back(id);
+      }
+      // Doomed blobs nobody reads (or is about to) go now.
+      if (readers_ == 0) {
+        for (auto it = doomed_.begin(); it != doomed_.end();) {
+          if (leases_.count(*it) != 0) {
+            ++it;
+            continue;
+          }
+          remove.push_back(*it);
+          it = doomed_.erase(it);
+        }
       }
     }
     for (const std::string& id : remove) static_cast<void>(blobs_->Remove(id));
   }
-  // Blobs the registry no longer refers to go once that is committed: with
-  // group commit, a failed group would bring the old rows back.
+  // Blobs the registry no longer refers to: the call that freed them is
+  // committed, so they go (once no reader holds them).
   void RemoveBlobs(const FreedBlobs& ids) {
-    if (ids.empty()) return;
-    registry_->AfterCommit([this, ids] {
-      for (const std::string& id : ids) RemoveBlob(id);
-    });
+    for (const std::string& id : ids) RemoveBlob(id);
+  }
+  // The new bytes of a write that failed. Nothing refers to them, unless the
+  // failure was the commit's (kInternalError): then the registry knows which
+  // of them no committed row refers to and reports those (OnFailedCommit).
+  void RemoveUnwritten(const std::vector<BlobRef>& blobs, const Status& why) {
+    if (why.code() == ErrorCode::kInternalError) return;
+    for (const BlobRef& blob : blobs) RemoveBlob(blob.blob_id);
   }
 
   DirLock lock_;  // released last
@@ -444,6 +463,7 @@ class Store final : public ObjectStore {
   std::unique_ptr<BlobStore> blobs_;
   std::function<TimeMs()> now_;
   std::mutex lease_mu_;
+  int readers_ = 0;                              // GetObjectForRead calls reading the registry
   std::unordered_map<std::string, int> leases_;  // blob id -> GETs reading it
   std::unordered_set<std::string> doomed_;       // leased blobs to remove at release
 };
@@ -482,7 +502,7 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options
   }
   auto store =
       std::make_unique<Store>(std::move(lock), std::move(registry), std::move(blobs), options.now);
-  Status s = store->RemoveOrphans();
+  Status s = Sync(store->RemoveOrphans());
   if (!s.ok()) return s;
   return std::unique_ptr<ObjectStore>(std::move(store));
 }

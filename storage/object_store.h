@@ -1,9 +1,28 @@
 #pragma once
 
 // The S3-semantic store: buckets, multipart uploads, parts and objects,
-// implemented once over a Registry (metadata, SQLite) and a BlobStore (bytes).
-// Thread-safe. Every mutating call that returns OK is committed: it survives a
-// process crash (kill -9) and restart.
+// implemented once over a Registry (metadata) and a BlobStore (bytes).
+// Thread-safe.
+//
+// The commit contract, stated here once: every call that completes OK has
+// made its effect durable to the configured level (it survives kill -9 and
+// restart; with fsync, power loss too), for every caller, with no
+// bookkeeping by the caller. There is nothing to commit, flush or wait for
+// afterwards. A read sees every write whose call has completed (and may see
+// one still being committed, which fails only on an I/O error or a full
+// disk: reads never wait for a commit).
+//
+// Calls are Tasks (storage/task.h): `co_await store.PutObject(o)` from a
+// coroutine on any Asio executor. A call that must wait (for its group's
+// commit in the SQLite backend, for a round trip in a network-database
+// backend) suspends the caller and resumes it on the caller's executor, so it
+// never holds an I/O thread. Code that has no event loop (start-up, the
+// embedding API, tests) uses Sync() or SyncStore (storage/sync_store.h).
+// Arguments are taken by reference: keep them alive until the call is done
+// (natural with `co_await store.X(...)`; do not store the Task).
+//
+// NewBlob and OpenBlob stay synchronous: they open local files (the blob
+// store), never wait for a commit.
 
 #include <functional>
 #include <memory>
@@ -14,6 +33,7 @@
 
 #include "s2lite/status.h"
 #include "storage/blob_store.h"
+#include "storage/task.h"
 #include "storage/types.h"
 
 namespace s2lite::storage {
@@ -52,9 +72,10 @@ struct StoreOptions {
   std::string data_dir;
   bool in_memory = false;
   bool fsync = false;
-  // Concurrent writes share commits (file-backed only; see Registry's
-  // group commit). The caller must then wait for CommitGroup before
-  // acknowledging: the server does.
+  // Concurrent writes share commits (file-backed only): the SQLite backend
+  // keeps one transaction open for the writes of concurrent calls and
+  // completes each call once that transaction is committed. Invisible to
+  // callers but for throughput (and, for a lone caller, nothing).
   bool group_commit = false;
   // The current time, in ms since the epoch, for the dates the store stamps
   // (bucket creation, upload initiation, parts, objects). Default: the
@@ -72,43 +93,43 @@ class ObjectStore {
   // --- buckets
   // kBucketAlreadyOwnedByYou when `owner` already owns it, kBucketAlreadyExists
   // when someone else does.
-  virtual Status CreateBucket(const BucketInfo& bucket) = 0;
-  virtual Result<BucketInfo> GetBucket(const std::string& name) = 0;
+  virtual Task<Status> CreateBucket(const BucketInfo& bucket) = 0;
+  virtual Task<Result<BucketInfo>> GetBucket(const std::string& name) = 0;
   // Sorted by name. Empty owner = all buckets.
-  virtual Result<std::vector<BucketInfo>> ListBuckets(const std::string& owner) = 0;
+  virtual Task<Result<std::vector<BucketInfo>>> ListBuckets(const std::string& owner) = 0;
   // kNoSuchBucket, kBucketNotEmpty (objects or pending uploads remain).
-  virtual Status DeleteBucket(const std::string& name) = 0;
+  virtual Task<Status> DeleteBucket(const std::string& name) = 0;
 
   // --- bucket settings (see Registry::GetBucketSetting / PutBucketSetting)
   // nullopt when `name` is not configured. kNoSuchBucket.
-  virtual Result<std::optional<std::string>> GetBucketSetting(const std::string& bucket,
-                                                              const std::string& name) = 0;
+  virtual Task<Result<std::optional<std::string>>> GetBucketSetting(const std::string& bucket,
+                                                                    const std::string& name) = 0;
   // Stores, or removes when nullopt. kNoSuchBucket (also another generation
   // when `bucket_generation` is non-zero).
-  virtual Status PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
-                                  const std::string& name,
-                                  const std::optional<std::string>& document) = 0;
+  virtual Task<Status> PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
+                                        const std::string& name,
+                                        const std::optional<std::string>& document) = 0;
   // (bucket, document) for every bucket with `name` configured, by bucket.
-  virtual Result<std::vector<std::pair<std::string, std::string>>> ListBucketSettings(
+  virtual Task<Result<std::vector<std::pair<std::string, std::string>>>> ListBucketSettings(
       const std::string& name) = 0;
 
   // --- multipart uploads
   // Records a pending upload. upload.upload_id must be set (unique).
   // kNoSuchBucket if the bucket is missing or is not the generation
   // upload.bucket_generation names (when set).
-  virtual Status CreateUpload(const UploadInfo& upload) = 0;
+  virtual Task<Status> CreateUpload(const UploadInfo& upload) = 0;
   // kNoSuchUpload when unknown or finished.
-  virtual Result<UploadInfo> GetUpload(const std::string& upload_id) = 0;
-  virtual Result<ListUploadsResult> ListUploads(const ListUploadsQuery& q) = 0;
+  virtual Task<Result<UploadInfo>> GetUpload(const std::string& upload_id) = 0;
+  virtual Task<Result<ListUploadsResult>> ListUploads(const ListUploadsQuery& q) = 0;
   // New blob for a part or object body.
   virtual Result<std::unique_ptr<BlobWriter>> NewBlob() = 0;
   // Records a part whose bytes are in `part.blob`. Replaces (and removes the
   // bytes of) an earlier part with the same number. kNoSuchUpload if the upload
   // is gone (the blob is then removed).
-  virtual Status PutPart(const std::string& upload_id, const PartInfo& part) = 0;
+  virtual Task<Status> PutPart(const std::string& upload_id, const PartInfo& part) = 0;
   // Parts with number > marker, ascending, at most max_parts.
-  virtual Result<std::vector<PartInfo>> ListParts(const std::string& upload_id, int marker,
-                                                  int max_parts, bool* truncated) = 0;
+  virtual Task<Result<std::vector<PartInfo>>> ListParts(const std::string& upload_id, int marker,
+                                                        int max_parts, bool* truncated) = 0;
   // Validates the list (kInvalidPartOrder, kInvalidPart, kEntityTooSmall with
   // min_part_size, kInvalidRequest when empty), then atomically turns the
   // upload into the object at (bucket, key): the object refers to the listed
@@ -121,26 +142,28 @@ class ObjectStore {
   // `condition` (If-None-Match / If-Match) is checked against the object at
   // the upload's key in the transaction that completes it: kPreconditionFailed
   // or kNoSuchKey (see Registry::PutObject), the upload then stays pending.
-  virtual Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
-                                            const std::vector<CompletePart>& parts,
-                                            uint64_t min_part_size,
-                                            const std::string& checksum_value,
-                                            const WriteCondition& condition) = 0;
-  Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
-                                    const std::vector<CompletePart>& parts, uint64_t min_part_size,
-                                    const std::string& checksum_value) {
-    return CompleteUpload(upload_id, parts, min_part_size, checksum_value, WriteCondition());
+  virtual Task<Result<ObjectInfo>> CompleteUpload(const std::string& upload_id,
+                                                  const std::vector<CompletePart>& parts,
+                                                  uint64_t min_part_size,
+                                                  const std::string& checksum_value,
+                                                  const WriteCondition& condition) = 0;
+  Task<Result<ObjectInfo>> CompleteUpload(const std::string& upload_id,
+                                          const std::vector<CompletePart>& parts,
+                                          uint64_t min_part_size,
+                                          const std::string& checksum_value) {
+    co_return co_await CompleteUpload(upload_id, parts, min_part_size, checksum_value,
+                                      WriteCondition());
   }
   // The same, for an upload without a flexible checksum.
-  Result<ObjectInfo> CompleteUpload(const std::string& upload_id,
-                                    const std::vector<CompletePart>& parts,
-                                    uint64_t min_part_size) {
-    return CompleteUpload(upload_id, parts, min_part_size, std::string());
+  Task<Result<ObjectInfo>> CompleteUpload(const std::string& upload_id,
+                                          const std::vector<CompletePart>& parts,
+                                          uint64_t min_part_size) {
+    co_return co_await CompleteUpload(upload_id, parts, min_part_size, std::string());
   }
   // Removes the upload and its parts' bytes. kNoSuchUpload if unknown.
-  virtual Status AbortUpload(const std::string& upload_id) = 0;
+  virtual Task<Status> AbortUpload(const std::string& upload_id) = 0;
   // Aborts uploads created before `cutoff`; returns how many.
-  virtual Result<int> AbortUploadsOlderThan(TimeMs cutoff) = 0;
+  virtual Task<Result<int>> AbortUploadsOlderThan(TimeMs cutoff) = 0;
 
   // --- objects
   // Stores (or replaces) an object whose bytes are object.manifest (one blob).
@@ -148,21 +171,21 @@ class ObjectStore {
   // is not the generation object.bucket_generation names (when set);
   // kPreconditionFailed / kNoSuchKey when object.condition does not hold
   // (checked atomically with the write; the blobs are removed).
-  virtual Status PutObject(const ObjectInfo& object) = 0;
+  virtual Task<Status> PutObject(const ObjectInfo& object) = 0;
   // Replaces an existing object's tags (raw x-amz-tagging query form; "" =
   // none) without rewriting it. kNoSuchBucket (as PutObject), kNoSuchKey.
-  virtual Status PutObjectTagging(const std::string& bucket, const std::string& key,
-                                  uint64_t bucket_generation, const std::string& tagging) = 0;
+  virtual Task<Status> PutObjectTagging(const std::string& bucket, const std::string& key,
+                                        uint64_t bucket_generation, const std::string& tagging) = 0;
   // kNoSuchKey. Manifest filled.
-  virtual Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) = 0;
+  virtual Task<Result<ObjectInfo>> GetObject(const std::string& bucket, const std::string& key) = 0;
   // OK also when absent (S3 semantics). kNoSuchBucket when the bucket is
   // missing or, for a non-zero `bucket_generation`, is another generation.
-  virtual Status DeleteObject(const std::string& bucket, const std::string& key,
-                              uint64_t bucket_generation) = 0;
-  Status DeleteObject(const std::string& bucket, const std::string& key) {
-    return DeleteObject(bucket, key, 0);
+  virtual Task<Status> DeleteObject(const std::string& bucket, const std::string& key,
+                                    uint64_t bucket_generation) = 0;
+  Task<Status> DeleteObject(const std::string& bucket, const std::string& key) {
+    co_return co_await DeleteObject(bucket, key, 0);
   }
-  virtual Result<ListObjectsResult> ListObjects(const ListObjectsQuery& q) = 0;
+  virtual Task<Result<ListObjectsResult>> ListObjects(const ListObjectsQuery& q) = 0;
   virtual Result<std::unique_ptr<BlobReader>> OpenBlob(const std::string& blob_id) = 0;
 
   // GetObject for streaming its bytes: while `lease` is held, the blobs of
@@ -173,21 +196,12 @@ class ObjectStore {
     ObjectInfo info;
     std::shared_ptr<const void> lease;
   };
-  virtual Result<LeasedObject> GetObjectForRead(const std::string& bucket,
-                                                const std::string& key) {
-    Result<ObjectInfo> o = GetObject(bucket, key);
-    if (!o.ok()) return o.status();
-    return LeasedObject{std::move(*o), nullptr};
-  }
+  virtual Task<Result<LeasedObject>> GetObjectForRead(const std::string& bucket,
+                                                      const std::string& key) = 0;
 
   // --- maintenance
   // Empties everything (tests).
-  virtual Status Reset() = 0;
-
-  // Group commit, as Registry::TakeTouchedGroup / GroupStatus / CommitGroup.
-  virtual uint64_t TakeTouchedGroup() { return 0; }
-  virtual std::optional<Status> GroupStatus(uint64_t /*id*/) { return Status::Ok(); }
-  virtual Status CommitGroup() { return Status::Ok(); }
+  virtual Task<Status> Reset() = 0;
 };
 
 // Opens (creating if needed) the store: SQLite registry `s2lite.db` in WAL

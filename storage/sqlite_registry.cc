@@ -18,6 +18,7 @@
 
 #include "common/hex.h"
 #include "storage/errors.h"
+#include "storage/group_committer.h"
 #include "storage/spin_mutex.h"
 #include "storage/sqlite_db.h"
 
@@ -347,77 +348,173 @@ class SqliteRegistry final : public Registry {
                                                 bool group_commit);
   ~SqliteRegistry() override;
 
-  Status InsertBucket(const BucketInfo& bucket) override;
-  Result<BucketInfo> GetBucket(const std::string& name) override;
-  Result<std::vector<BucketInfo>> ListBuckets(const std::string& owner) override;
-  Status DeleteBucket(const std::string& name) override;
+  Task<Status> InsertBucket(const BucketInfo& bucket) override {
+    return Call<Status>([&](uint64_t& g) { return InsertBucket(bucket, g); });
+  }
+  Task<Result<BucketInfo>> GetBucket(const std::string& name) override {
+    return Call<Result<BucketInfo>>([&](uint64_t& g) { return GetBucket(name, g); });
+  }
+  Task<Result<std::vector<BucketInfo>>> ListBuckets(const std::string& owner) override {
+    return Call<Result<std::vector<BucketInfo>>>(
+        [&](uint64_t& g) { return ListBuckets(owner, g); });
+  }
+  Task<Status> DeleteBucket(const std::string& name) override {
+    return Call<Status>([&](uint64_t& g) { return DeleteBucket(name, g); });
+  }
+  Task<Result<std::optional<std::string>>> GetBucketSetting(const std::string& bucket,
+                                                            const std::string& name) override {
+    return Call<Result<std::optional<std::string>>>(
+        [&](uint64_t& g) { return GetBucketSetting(bucket, name, g); });
+  }
+  Task<Status> PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
+                                const std::string& name,
+                                const std::optional<std::string>& document) override {
+    return Call<Status>([&, bucket_generation](uint64_t& g) {
+      return PutBucketSetting(bucket, bucket_generation, name, document, g);
+    });
+  }
+  Task<Result<std::vector<std::pair<std::string, std::string>>>> ListBucketSettings(
+      const std::string& name) override {
+    return Call<Result<std::vector<std::pair<std::string, std::string>>>>(
+        [&](uint64_t& g) { return ListBucketSettings(name, g); });
+  }
+  Task<Status> InsertUpload(const UploadInfo& upload) override {
+    return Call<Status>([&](uint64_t& g) { return InsertUpload(upload, g); });
+  }
+  Task<Result<UploadInfo>> GetUpload(const std::string& upload_id) override {
+    return Call<Result<UploadInfo>>([&](uint64_t& g) { return GetUpload(upload_id, g); });
+  }
+  Task<Result<ListUploadsResult>> ListUploads(const ListUploadsQuery& q) override {
+    return Call<Result<ListUploadsResult>>([&](uint64_t& g) { return ListUploads(q, g); });
+  }
+  Task<Result<std::vector<std::string>>> ListUploadsCreatedBefore(TimeMs cutoff) override {
+    return Call<Result<std::vector<std::string>>>(
+        [&, cutoff](uint64_t& g) { return ListUploadsCreatedBefore(cutoff, g); });
+  }
+  Task<Result<FreedBlobs>> DeleteUpload(const std::string& upload_id) override {
+    return Call<Result<FreedBlobs>>([&](uint64_t& g) { return DeleteUpload(upload_id, g); });
+  }
+  Task<Status> PurgeCompletedUploads(TimeMs cutoff) override {
+    return Call<Status>([&, cutoff](uint64_t& g) { return PurgeCompletedUploads(cutoff, g); });
+  }
+  Task<Result<FreedBlobs>> PutPart(const std::string& upload_id, const PartInfo& part) override {
+    return Call<Result<FreedBlobs>>([&](uint64_t& g) { return PutPart(upload_id, part, g); });
+  }
+  Task<Result<std::vector<PartInfo>>> ListParts(const std::string& upload_id, int marker,
+                                                int max_parts, bool* truncated) override {
+    return Call<Result<std::vector<PartInfo>>>([&, marker, max_parts, truncated](uint64_t& g) {
+      return ListParts(upload_id, marker, max_parts, truncated, g);
+    });
+  }
+  Task<Result<FreedBlobs>> CompleteUpload(const std::string& upload_id,
+                                          const std::vector<CompletePart>& listed,
+                                          const CompletePlanner& plan) override {
+    return Call<Result<FreedBlobs>>(
+        [&](uint64_t& g) { return CompleteUpload(upload_id, listed, plan, g); });
+  }
+  Task<Result<CompletedUpload>> GetCompletedUpload(const std::string& upload_id) override {
+    return Call<Result<CompletedUpload>>(
+        [&](uint64_t& g) { return GetCompletedUpload(upload_id, g); });
+  }
+  Task<Result<FreedBlobs>> PutObject(const ObjectInfo& object) override {
+    return Call<Result<FreedBlobs>>([&](uint64_t& g) { return PutObject(object, g); });
+  }
+  Task<Status> PutObjectTagging(const std::string& bucket, const std::string& key,
+                                uint64_t bucket_generation, const std::string& tagging) override {
+    return Call<Status>([&, bucket_generation](uint64_t& g) {
+      return PutObjectTagging(bucket, key, bucket_generation, tagging, g);
+    });
+  }
+  Task<Result<ObjectInfo>> GetObject(const std::string& bucket, const std::string& key) override {
+    return Call<Result<ObjectInfo>>([&](uint64_t& g) { return GetObject(bucket, key, g); });
+  }
+  Task<Result<FreedBlobs>> DeleteObject(const std::string& bucket, const std::string& key,
+                                        uint64_t bucket_generation) override {
+    return Call<Result<FreedBlobs>>([&, bucket_generation](uint64_t& g) {
+      return DeleteObject(bucket, key, bucket_generation, g);
+    });
+  }
+  Task<Result<ListObjectsResult>> ListObjects(const ListObjectsQuery& q) override {
+    return Call<Result<ListObjectsResult>>([&](uint64_t& g) { return ListObjects(q, g); });
+  }
+  Task<Result<std::vector<std::string>>> ReferencedBlobs() override {
+    return Call<Result<std::vector<std::string>>>([&](uint64_t& g) { return ReferencedBlobs(g); });
+  }
+  Task<Status> Reset() override {
+    return Call<Status>([&](uint64_t& g) { return Reset(g); });
+  }
 
-  Result<std::optional<std::string>> GetBucketSetting(const std::string& bucket,
-                                                      const std::string& name) override;
-  Status PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
-                          const std::string& name,
-                          const std::optional<std::string>& document) override;
-  Result<std::vector<std::pair<std::string, std::string>>> ListBucketSettings(
-      const std::string& name) override;
-
-  Status InsertUpload(const UploadInfo& upload) override;
-  Result<UploadInfo> GetUpload(const std::string& upload_id) override;
-  Result<ListUploadsResult> ListUploads(const ListUploadsQuery& q) override;
-  Result<std::vector<std::string>> ListUploadsCreatedBefore(TimeMs cutoff) override;
-  Result<FreedBlobs> DeleteUpload(const std::string& upload_id) override;
-  Status PurgeCompletedUploads(TimeMs cutoff) override;
-
-  Result<FreedBlobs> PutPart(const std::string& upload_id, const PartInfo& part) override;
-  Result<std::vector<PartInfo>> ListParts(const std::string& upload_id, int marker, int max_parts,
-                                          bool* truncated) override;
-
-  Result<FreedBlobs> CompleteUpload(const std::string& upload_id,
-                                    const std::vector<CompletePart>& listed,
-                                    const CompletePlanner& plan) override;
-  Result<CompletedUpload> GetCompletedUpload(const std::string& upload_id) override;
-
-  Result<FreedBlobs> PutObject(const ObjectInfo& object) override;
-  Status PutObjectTagging(const std::string& bucket, const std::string& key,
-                          uint64_t bucket_generation, const std::string& tagging) override;
-  Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key) override;
-  Result<FreedBlobs> DeleteObject(const std::string& bucket, const std::string& key,
-                                  uint64_t bucket_generation) override;
-  Result<ListObjectsResult> ListObjects(const ListObjectsQuery& q) override;
-
-  Result<std::vector<std::string>> ReferencedBlobs() override;
-  Status Reset() override;
-
-  uint64_t PendingGroup() override;
-  uint64_t TakeTouchedGroup() override;
-  std::optional<Status> GroupStatus(uint64_t id) override;
-  Status CommitGroup() override;
-  void AfterCommit(std::function<void()> fn) override;
-  void OnFailedGroup(std::function<void(const FreedBlobs&)> fn) override {
+  // Commits the open group (and, in fsync mode, syncs the WAL); that
+  // group's status, OK when nothing was open.
+  Status CommitGroup();
+  void OnFailedCommit(std::function<void(const FreedBlobs&)> fn) override {
     on_failed_group_ = std::move(fn);
   }
 
  private:
-  // The newest open group this thread's calls touched (a write joined it or a
-  // read saw its rows), for TakeTouchedGroup. Thread-local: a request's
-  // registry calls and its TakeTouchedGroup run on one thread with no other
-  // request's calls in between (a body read in between only adds a later group).
-  // Registries are told apart by a serial, not their address (a new one
-  // may be allocated where a destroyed one was).
-  struct Touch {
-    uint64_t registry = 0;
+  Status InsertBucket(const BucketInfo& bucket, uint64_t& touched);
+  Result<BucketInfo> GetBucket(const std::string& name, uint64_t& touched);
+  Result<std::vector<BucketInfo>> ListBuckets(const std::string& owner, uint64_t& touched);
+  Status DeleteBucket(const std::string& name, uint64_t& touched);
+  Result<std::optional<std::string>> GetBucketSetting(const std::string& bucket,
+                                                      const std::string& name, uint64_t& touched);
+  Status PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
+                          const std::string& name, const std::optional<std::string>& document,
+                          uint64_t& touched);
+  Result<std::vector<std::pair<std::string, std::string>>> ListBucketSettings(
+      const std::string& name, uint64_t& touched);
+  Status InsertUpload(const UploadInfo& upload, uint64_t& touched);
+  Result<UploadInfo> GetUpload(const std::string& upload_id, uint64_t& touched);
+  Result<ListUploadsResult> ListUploads(const ListUploadsQuery& q, uint64_t& touched);
+  Result<std::vector<std::string>> ListUploadsCreatedBefore(TimeMs cutoff, uint64_t& touched);
+  Result<FreedBlobs> DeleteUpload(const std::string& upload_id, uint64_t& touched);
+  Status PurgeCompletedUploads(TimeMs cutoff, uint64_t& touched);
+  Result<FreedBlobs> PutPart(const std::string& upload_id, const PartInfo& part, uint64_t& touched);
+  Result<std::vector<PartInfo>> ListParts(const std::string& upload_id, int marker, int max_parts,
+                                          bool* truncated, uint64_t& touched);
+  Result<FreedBlobs> CompleteUpload(const std::string& upload_id,
+                                    const std::vector<CompletePart>& listed,
+                                    const CompletePlanner& plan, uint64_t& touched);
+  Result<CompletedUpload> GetCompletedUpload(const std::string& upload_id, uint64_t& touched);
+  Result<FreedBlobs> PutObject(const ObjectInfo& object, uint64_t& touched);
+  Status PutObjectTagging(const std::string& bucket, const std::string& key,
+                          uint64_t bucket_generation, const std::string& tagging,
+                          uint64_t& touched);
+  Result<ObjectInfo> GetObject(const std::string& bucket, const std::string& key,
+                               uint64_t& touched);
+  Result<FreedBlobs> DeleteObject(const std::string& bucket, const std::string& key,
+                                  uint64_t bucket_generation, uint64_t& touched);
+  Result<ListObjectsResult> ListObjects(const ListObjectsQuery& q, uint64_t& touched);
+  Result<std::vector<std::string>> ReferencedBlobs(uint64_t& touched);
+  Status Reset(uint64_t& touched);
+
+  // Runs `apply` (a sync method above, under mu_), then completes once the
+  // group it touched has ended: its result, or the commit's error.
+  template <class T, class F>
+  Task<T> Call(F apply) {
+    if (!committer_) {
+      uint64_t none = 0;
+      co_return apply(none);
+    }
+    GroupCommitter::Call call(*committer_);
     uint64_t group = 0;
-  };
-  static thread_local Touch touched_;
-  static std::atomic<uint64_t> next_serial_;
-  const uint64_t serial_ = ++next_serial_;
-  void NoteTouchLocked() {
-    if (!group_open_) return;
-    if (touched_.registry != serial_ || touched_.group < group_id_) touched_ = {serial_, group_id_};
+    T result = apply(group);
+    Status committed = co_await call.Committed(group);
+    if (!committed.ok()) co_return committed;
+    co_return result;
   }
-  // mu_ for the data methods: notes the open group they may read from.
+  // How group `id` ended: OK, or the error its commit failed with (every
+  // write in it was rolled back); nullopt while it has not ended.
+  std::optional<Status> GroupStatus(uint64_t id);
+  // Notes in `touched` the open group a write joined (mu_ held).
+  void NoteTouchLocked(uint64_t& touched) const {
+    if (group_open_) touched = group_id_;
+  }
+  // mu_ for the data methods. A read does not wait for the open group it
+  // may read from (see Registry's contract on reads): only writes note it.
   class DataLock {
    public:
-    explicit DataLock(SqliteRegistry* r) : lock_(r->mu_) { r->NoteTouchLocked(); }
+    DataLock(SqliteRegistry* r, uint64_t& /*touched*/) : lock_(r->mu_) {}
 
    private:
     std::lock_guard<SpinThenSleepMutex> lock_;
@@ -425,12 +522,15 @@ class SqliteRegistry final : public Registry {
   // mu_ for the write methods: also joins (opening if needed) the group.
   class WriteLock : DataLock {
    public:
-    explicit WriteLock(SqliteRegistry* r) : DataLock(r) { r->JoinGroupLocked(); }
+    WriteLock(SqliteRegistry* r, uint64_t& touched) : DataLock(r, touched) {
+      r->JoinGroupLocked(touched);
+    }
   };
 
   // Notes the blobs a write in the open group introduced (for OnFailedGroup).
   void NoteNewBlobsLocked(const std::vector<std::string>& ids) {
-    if (group_open_ && on_failed_group_) group_blobs_.insert(group_blobs_.end(), ids.begin(), ids.end());
+    if (group_open_ && on_failed_group_)
+      group_blobs_.insert(group_blobs_.end(), ids.begin(), ids.end());
   }
 
   struct Statements {
@@ -461,7 +561,7 @@ class SqliteRegistry final : public Registry {
   // Write methods call this first (mu_ held, via WriteLock): opens the
   // group's transaction. If BEGIN fails the write runs on its own, committed
   // as before.
-  void JoinGroupLocked();
+  void JoinGroupLocked(uint64_t& touched);
   // The error group `id` failed with, else OK.
   Status FailureOf(uint64_t id);
   Status SyncWal();
@@ -494,18 +594,17 @@ class SqliteRegistry final : public Registry {
   bool group_commit_ = false;
   bool fsync_ = false;
   std::string path_;
-  int wal_frames_ = 0;     // WAL length after the last commit (mu_)
+  int wal_frames_ = 0;  // WAL length after the last commit (mu_)
   bool group_open_ = false;
   uint64_t group_id_ = 0;  // the open group, or the last one
   // Every group up to this one has its final status (set once it is recorded).
   std::atomic<uint64_t> finished_upto_{0};
   std::atomic<bool> ever_failed_{false};  // FailureOf's lock-free common case
-  std::vector<std::function<void()>> after_commit_;
   std::vector<std::string> group_blobs_;  // new blobs the open group's rows refer to
   std::function<void(const FreedBlobs&)> on_failed_group_;  // set before any write
   std::vector<std::pair<uint64_t, Status>> failed_groups_;  // the most recent few
-  std::mutex commit_mu_;   // one CommitGroup at a time; taken before mu_
-  int wal_fd_ = -1;        // guarded by commit_mu_
+  std::mutex commit_mu_;  // one CommitGroup at a time; taken before mu_
+  int wal_fd_ = -1;       // guarded by commit_mu_
   // Checkpoints run on their own thread and connection: copying the WAL into
   // the database (and, under --fsync, syncing it) never holds up a commit.
   std::mutex ckpt_mu_;
@@ -513,6 +612,8 @@ class SqliteRegistry final : public Registry {
   bool ckpt_wanted_ = false, ckpt_stop_ = false;
   std::atomic<bool> rewind_pending_{false};
   std::thread ckpt_thread_;
+  // Waits for groups to commit (group commit only). Stopped first.
+  std::unique_ptr<GroupCommitter> committer_;
 };
 
 Result<std::unique_ptr<Registry>> SqliteRegistry::Open(const std::string& path, bool fsync,
@@ -556,6 +657,11 @@ Result<std::unique_ptr<Registry>> SqliteRegistry::Open(const std::string& path, 
   if (!s.ok()) return s;
   s = registry->PrepareStatements();
   if (!s.ok()) return s;
+  if (group_commit) {
+    SqliteRegistry* r = registry.get();
+    registry->committer_ = std::make_unique<GroupCommitter>(
+        [r] { return r->CommitGroup(); }, [r](uint64_t id) { return r->GroupStatus(id); });
+  }
   return std::unique_ptr<Registry>(std::move(registry));
 }
 
@@ -828,8 +934,8 @@ Result<FreedBlobs> SqliteRegistry::UnreferencedLocked(std::vector<std::string> c
 
 // --- buckets
 
-Status SqliteRegistry::InsertBucket(const BucketInfo& bucket) {
-  WriteLock lock(this);
+Status SqliteRegistry::InsertBucket(const BucketInfo& bucket, uint64_t& touched) {
+  WriteLock lock(this, touched);
   Query q(st_.insert_bucket);
   q.BindText(1, bucket.name)
       .BindText(2, bucket.owner)
@@ -843,8 +949,8 @@ Status SqliteRegistry::InsertBucket(const BucketInfo& bucket) {
   return Status::Ok();
 }
 
-Result<BucketInfo> SqliteRegistry::GetBucket(const std::string& name) {
-  DataLock lock(this);
+Result<BucketInfo> SqliteRegistry::GetBucket(const std::string& name, uint64_t& touched) {
+  DataLock lock(this, touched);
   Query q(st_.get_bucket);
   q.BindText(1, name);
   Result<bool> row = q.Step();
@@ -853,8 +959,9 @@ Result<BucketInfo> SqliteRegistry::GetBucket(const std::string& name) {
   return ReadBucket(q);
 }
 
-Result<std::vector<BucketInfo>> SqliteRegistry::ListBuckets(const std::string& owner) {
-  DataLock lock(this);
+Result<std::vector<BucketInfo>> SqliteRegistry::ListBuckets(const std::string& owner,
+                                                            uint64_t& touched) {
+  DataLock lock(this, touched);
   Query q(st_.list_buckets);
   q.BindText(1, owner);
   std::vector<BucketInfo> buckets;
@@ -866,8 +973,8 @@ Result<std::vector<BucketInfo>> SqliteRegistry::ListBuckets(const std::string& o
   }
 }
 
-Status SqliteRegistry::DeleteBucket(const std::string& name) {
-  WriteLock lock(this);
+Status SqliteRegistry::DeleteBucket(const std::string& name, uint64_t& touched) {
+  WriteLock lock(this, touched);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -891,8 +998,9 @@ Status SqliteRegistry::DeleteBucket(const std::string& name) {
 // --- bucket settings
 
 Result<std::optional<std::string>> SqliteRegistry::GetBucketSetting(const std::string& bucket,
-                                                                    const std::string& name) {
-  DataLock lock(this);
+                                                                    const std::string& name,
+                                                                    uint64_t& touched) {
+  DataLock lock(this, touched);
   Status s = CheckBucketLocked(bucket);
   if (!s.ok()) return s;
   Query q(st_.get_setting);
@@ -905,8 +1013,9 @@ Result<std::optional<std::string>> SqliteRegistry::GetBucketSetting(const std::s
 
 Status SqliteRegistry::PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
                                         const std::string& name,
-                                        const std::optional<std::string>& document) {
-  WriteLock lock(this);
+                                        const std::optional<std::string>& document,
+                                        uint64_t& touched) {
+  WriteLock lock(this, touched);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -921,8 +1030,8 @@ Status SqliteRegistry::PutBucketSetting(const std::string& bucket, uint64_t buck
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> SqliteRegistry::ListBucketSettings(
-    const std::string& name) {
-  DataLock lock(this);
+    const std::string& name, uint64_t& touched) {
+  DataLock lock(this, touched);
   Query q(st_.list_settings);
   q.BindText(1, name);
   std::vector<std::pair<std::string, std::string>> settings;
@@ -936,8 +1045,8 @@ Result<std::vector<std::pair<std::string, std::string>>> SqliteRegistry::ListBuc
 
 // --- uploads
 
-Status SqliteRegistry::InsertUpload(const UploadInfo& upload) {
-  WriteLock lock(this);
+Status SqliteRegistry::InsertUpload(const UploadInfo& upload, uint64_t& touched) {
+  WriteLock lock(this, touched);
   Status s = CheckBucketLocked(upload.bucket, upload.bucket_generation);
   if (!s.ok()) return s;
   Query q(st_.insert_upload);
@@ -955,16 +1064,17 @@ Status SqliteRegistry::InsertUpload(const UploadInfo& upload) {
   return s;
 }
 
-Result<UploadInfo> SqliteRegistry::GetUpload(const std::string& upload_id) {
-  DataLock lock(this);
+Result<UploadInfo> SqliteRegistry::GetUpload(const std::string& upload_id, uint64_t& touched) {
+  DataLock lock(this, touched);
   Result<std::optional<UploadInfo>> upload = PendingUploadLocked(upload_id);
   if (!upload.ok()) return upload.status();
   if (!upload->has_value()) return NoSuchUploadError(upload_id);
   return std::move(**upload);
 }
 
-Result<ListUploadsResult> SqliteRegistry::ListUploads(const ListUploadsQuery& query) {
-  DataLock lock(this);
+Result<ListUploadsResult> SqliteRegistry::ListUploads(const ListUploadsQuery& query,
+                                                      uint64_t& touched) {
+  DataLock lock(this, touched);
   Status s = CheckBucketLocked(query.bucket);
   if (!s.ok()) return s;
 
@@ -1010,8 +1120,9 @@ Result<ListUploadsResult> SqliteRegistry::ListUploads(const ListUploadsQuery& qu
   return result;
 }
 
-Result<std::vector<std::string>> SqliteRegistry::ListUploadsCreatedBefore(TimeMs cutoff) {
-  DataLock lock(this);
+Result<std::vector<std::string>> SqliteRegistry::ListUploadsCreatedBefore(TimeMs cutoff,
+                                                                          uint64_t& touched) {
+  DataLock lock(this, touched);
   Query q(st_.uploads_created_before);
   q.BindInt(1, cutoff);
   std::vector<std::string> ids;
@@ -1023,8 +1134,8 @@ Result<std::vector<std::string>> SqliteRegistry::ListUploadsCreatedBefore(TimeMs
   }
 }
 
-Result<FreedBlobs> SqliteRegistry::DeleteUpload(const std::string& upload_id) {
-  WriteLock lock(this);
+Result<FreedBlobs> SqliteRegistry::DeleteUpload(const std::string& upload_id, uint64_t& touched) {
+  WriteLock lock(this, touched);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1048,8 +1159,8 @@ Result<FreedBlobs> SqliteRegistry::DeleteUpload(const std::string& upload_id) {
   return freed;
 }
 
-Status SqliteRegistry::PurgeCompletedUploads(TimeMs cutoff) {
-  WriteLock lock(this);
+Status SqliteRegistry::PurgeCompletedUploads(TimeMs cutoff, uint64_t& touched) {
+  WriteLock lock(this, touched);
   Query q(st_.purge_completed);
   q.BindInt(1, cutoff);
   return q.Run();
@@ -1057,8 +1168,9 @@ Status SqliteRegistry::PurgeCompletedUploads(TimeMs cutoff) {
 
 // --- parts
 
-Result<FreedBlobs> SqliteRegistry::PutPart(const std::string& upload_id, const PartInfo& part) {
-  WriteLock lock(this);
+Result<FreedBlobs> SqliteRegistry::PutPart(const std::string& upload_id, const PartInfo& part,
+                                           uint64_t& touched) {
+  WriteLock lock(this, touched);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1096,8 +1208,9 @@ Result<FreedBlobs> SqliteRegistry::PutPart(const std::string& upload_id, const P
 }
 
 Result<std::vector<PartInfo>> SqliteRegistry::ListParts(const std::string& upload_id, int marker,
-                                                        int max_parts, bool* truncated) {
-  DataLock lock(this);
+                                                        int max_parts, bool* truncated,
+                                                        uint64_t& touched) {
+  DataLock lock(this, touched);
   Result<std::optional<UploadInfo>> upload = PendingUploadLocked(upload_id);
   if (!upload.ok()) return upload.status();
   if (!upload->has_value()) return NoSuchUploadError(upload_id);
@@ -1114,8 +1227,8 @@ Result<std::vector<PartInfo>> SqliteRegistry::ListParts(const std::string& uploa
 
 Result<FreedBlobs> SqliteRegistry::CompleteUpload(const std::string& upload_id,
                                                   const std::vector<CompletePart>& listed,
-                                                  const CompletePlanner& plan) {
-  WriteLock lock(this);
+                                                  const CompletePlanner& plan, uint64_t& touched) {
+  WriteLock lock(this, touched);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1156,8 +1269,9 @@ Result<FreedBlobs> SqliteRegistry::CompleteUpload(const std::string& upload_id,
   return freed;
 }
 
-Result<CompletedUpload> SqliteRegistry::GetCompletedUpload(const std::string& upload_id) {
-  DataLock lock(this);
+Result<CompletedUpload> SqliteRegistry::GetCompletedUpload(const std::string& upload_id,
+                                                           uint64_t& touched) {
+  DataLock lock(this, touched);
   CompletedUpload done;
   {
     Query q(st_.get_upload);
@@ -1191,8 +1305,8 @@ Result<CompletedUpload> SqliteRegistry::GetCompletedUpload(const std::string& up
 
 // --- objects
 
-Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object) {
-  WriteLock lock(this);
+Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object, uint64_t& touched) {
+  WriteLock lock(this, touched);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1215,8 +1329,9 @@ Result<FreedBlobs> SqliteRegistry::PutObject(const ObjectInfo& object) {
 }
 
 Status SqliteRegistry::PutObjectTagging(const std::string& bucket, const std::string& key,
-                                        uint64_t bucket_generation, const std::string& tagging) {
-  WriteLock lock(this);
+                                        uint64_t bucket_generation, const std::string& tagging,
+                                        uint64_t& touched) {
+  WriteLock lock(this, touched);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1230,8 +1345,9 @@ Status SqliteRegistry::PutObjectTagging(const std::string& bucket, const std::st
   return tx.Commit();
 }
 
-Result<ObjectInfo> SqliteRegistry::GetObject(const std::string& bucket, const std::string& key) {
-  DataLock lock(this);
+Result<ObjectInfo> SqliteRegistry::GetObject(const std::string& bucket, const std::string& key,
+                                             uint64_t& touched) {
+  DataLock lock(this, touched);
   Status s = CheckBucketLocked(bucket);
   if (!s.ok()) return s;
   ObjectInfo object;
@@ -1250,8 +1366,8 @@ Result<ObjectInfo> SqliteRegistry::GetObject(const std::string& bucket, const st
 }
 
 Result<FreedBlobs> SqliteRegistry::DeleteObject(const std::string& bucket, const std::string& key,
-                                                uint64_t bucket_generation) {
-  WriteLock lock(this);
+                                                uint64_t bucket_generation, uint64_t& touched) {
+  WriteLock lock(this, touched);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1274,8 +1390,9 @@ Result<FreedBlobs> SqliteRegistry::DeleteObject(const std::string& bucket, const
   return freed;
 }
 
-Result<ListObjectsResult> SqliteRegistry::ListObjects(const ListObjectsQuery& query) {
-  DataLock lock(this);
+Result<ListObjectsResult> SqliteRegistry::ListObjects(const ListObjectsQuery& query,
+                                                      uint64_t& touched) {
+  DataLock lock(this, touched);
   Status s = CheckBucketLocked(query.bucket);
   if (!s.ok()) return s;
   Query q(st_.list_objects);
@@ -1301,8 +1418,8 @@ Result<ListObjectsResult> SqliteRegistry::ListObjects(const ListObjectsQuery& qu
 
 // --- maintenance
 
-Result<std::vector<std::string>> SqliteRegistry::ReferencedBlobs() {
-  DataLock lock(this);
+Result<std::vector<std::string>> SqliteRegistry::ReferencedBlobs(uint64_t& touched) {
+  DataLock lock(this, touched);
   Query q(st_.referenced_blobs);
   std::vector<std::string> ids;
   for (;;) {
@@ -1313,8 +1430,8 @@ Result<std::vector<std::string>> SqliteRegistry::ReferencedBlobs() {
   }
 }
 
-Status SqliteRegistry::Reset() {
-  WriteLock lock(this);
+Status SqliteRegistry::Reset(uint64_t& touched) {
+  WriteLock lock(this, touched);
   Transaction tx = NewTransaction();
   Status s = tx.Begin();
   if (!s.ok()) return s;
@@ -1328,6 +1445,7 @@ Status SqliteRegistry::Reset() {
 // --- group commit
 
 SqliteRegistry::~SqliteRegistry() {
+  if (committer_) committer_->Stop();  // the last commit
   static_cast<void>(CommitGroup());
   if (ckpt_thread_.joinable()) {
     {
@@ -1377,8 +1495,8 @@ void SqliteRegistry::WakeCheckpointer() {
 
 void SqliteRegistry::RunCheckpointer() {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   sqlite::DbHandle db(raw);
   if (rc != SQLITE_OK) return;  // the WAL then only grows; the next open checkpoints it
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
@@ -1402,38 +1520,23 @@ void SqliteRegistry::RunCheckpointer() {
     if (rewind_pending_) continue;  // the commit path is finishing the copy
     // PASSIVE: copies what no reader still needs and never waits for the
     // writer; the WAL rewinds once a checkpoint has copied all of it.
-    static_cast<void>(sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_PASSIVE,
-                                                nullptr, nullptr));
+    static_cast<void>(
+        sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr));
   }
 }
 
-void SqliteRegistry::JoinGroupLocked() {
+void SqliteRegistry::JoinGroupLocked(uint64_t& touched) {
   if (!group_commit_) return;
   if (!group_open_ && Query(st_.begin).Run().ok()) {
     group_open_ = true;
     ++group_id_;
   }
-  NoteTouchLocked();
-}
-
-thread_local SqliteRegistry::Touch SqliteRegistry::touched_;
-std::atomic<uint64_t> SqliteRegistry::next_serial_{0};
-
-uint64_t SqliteRegistry::TakeTouchedGroup() {
-  if (touched_.registry != serial_) return 0;
-  uint64_t id = touched_.group;
-  touched_ = {};
-  return id;
+  NoteTouchLocked(touched);
 }
 
 std::optional<Status> SqliteRegistry::GroupStatus(uint64_t id) {
   if (id > finished_upto_.load(std::memory_order_acquire)) return std::nullopt;
   return FailureOf(id);
-}
-
-uint64_t SqliteRegistry::PendingGroup() {
-  std::lock_guard lock(mu_);
-  return group_open_ ? group_id_ : 0;
 }
 
 Status SqliteRegistry::SyncWal() {
@@ -1452,14 +1555,12 @@ Status SqliteRegistry::CommitGroup() {
   std::lock_guard commit_lock(commit_mu_);
   uint64_t id = 0;
   Status s;
-  std::vector<std::function<void()>> callbacks;
   FreedBlobs orphans;
   {
     std::lock_guard lock(mu_);
     if (!group_open_) return Status::Ok();
     id = group_id_;
     group_open_ = false;
-    callbacks.swap(after_commit_);
     std::vector<std::string> added;
     added.swap(group_blobs_);
     if (sqlite3_get_autocommit(db_.get()) != 0) {
@@ -1495,7 +1596,6 @@ Status SqliteRegistry::CommitGroup() {
     if (!orphans.empty()) on_failed_group_(orphans);
     return s;
   }
-  for (auto& fn : callbacks) fn();
   WakeCheckpointer();
   return Status::Ok();
 }
@@ -1507,17 +1607,6 @@ Status SqliteRegistry::FailureOf(uint64_t id) {
     if (failed == id) return status;
   }
   return Status::Ok();
-}
-
-void SqliteRegistry::AfterCommit(std::function<void()> fn) {
-  {
-    std::lock_guard lock(mu_);
-    if (group_open_) {
-      after_commit_.push_back(std::move(fn));
-      return;
-    }
-  }
-  fn();
 }
 
 void AppendEscaped(std::string_view in, std::string* out) {

@@ -5,17 +5,16 @@
 #include "server/state.h"
 
 namespace s2lite::server {
-
-Response HandleAbortMultipartUpload(RequestContext& ctx) {
-  Result<storage::UploadInfo> upload = LoadUpload(ctx);
-  if (!upload.ok()) return Response::Error(upload.status());
+Task<Response> HandleAbortMultipartUpload(RequestContext& ctx) {
+  Result<storage::UploadInfo> upload = co_await LoadUpload(ctx);
+  if (!upload.ok()) co_return Response::Error(upload.status());
   // A Complete that commits first wins: the abort then finds no pending
   // upload and answers NoSuchUpload.
-  Status s = ctx.state->store->AbortUpload(upload->upload_id);
-  if (!s.ok()) return Response::Error(std::move(s));
+  Status s = co_await ctx.state->store->AbortUpload(upload->upload_id);
+  if (!s.ok()) co_return Response::Error(std::move(s));
   Response r;
   r.status = 204;
-  return r;
+  co_return r;
 }
 
 }  // namespace s2lite::server

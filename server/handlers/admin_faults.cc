@@ -11,10 +11,9 @@
 #include "server/state.h"
 
 namespace s2lite::server {
-
-Response HandleAdminFaults(RequestContext& ctx) {
+Task<Response> HandleAdminFaults(RequestContext& ctx) {
   if (!ctx.user || !ctx.user->admin) {
-    return Response::Error(
+    co_return Response::Error(
         Status(ErrorCode::kAccessDenied, "Only an admin user may read or change fault rules"));
   }
   FaultSet& faults = ctx.state->faults;
@@ -28,30 +27,31 @@ Response HandleAdminFaults(RequestContext& ctx) {
     std::string_view digits = std::string_view(one).substr(1);
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
-      return Response::Error(Status(ErrorCode::kInvalidArgument, "Fault rule id must be a number"));
+      co_return Response::Error(
+          Status(ErrorCode::kInvalidArgument, "Fault rule id must be a number"));
     }
-    if (m != "DELETE") return Response::Error(Status(ErrorCode::kMethodNotAllowed));
+    if (m != "DELETE") co_return Response::Error(Status(ErrorCode::kMethodNotAllowed));
     if (!faults.Remove(id)) {
-      return Response::Error(Status(ErrorCode::kInvalidArgument, "No fault rule with this id")
-                                 .With("ArgumentName", "id")
-                                 .With("ArgumentValue", std::string(digits)));
+      co_return Response::Error(Status(ErrorCode::kInvalidArgument, "No fault rule with this id")
+                                    .With("ArgumentName", "id")
+                                    .With("ArgumentValue", std::string(digits)));
     }
     r.status = 204;
-    return r;
+    co_return r;
   }
   if (m == "GET") {
     r.body = faults.ToJson();
   } else if (m == "POST") {
     auto rule = ParseFaultRuleJson(ctx.body);
-    if (!rule.ok()) return Response::Error(rule.status());
+    if (!rule.ok()) co_return Response::Error(rule.status());
     r.body = "{\"id\":" + std::to_string(faults.Add(std::move(*rule))) + "}";
   } else if (m == "DELETE") {
     faults.Clear();
     r.status = 204;
   } else {
-    return Response::Error(Status(ErrorCode::kMethodNotAllowed));
+    co_return Response::Error(Status(ErrorCode::kMethodNotAllowed));
   }
-  return r;
+  co_return r;
 }
 
 }  // namespace s2lite::server

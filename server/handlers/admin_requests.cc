@@ -7,21 +7,21 @@
 
 namespace s2lite::server {
 
-Response HandleAdminRequests(RequestContext& ctx) {
+Task<Response> HandleAdminRequests(RequestContext& ctx) {
   if (!ctx.user || !ctx.user->admin) {
-    return Response::Error(
+    co_return Response::Error(
         Status(ErrorCode::kAccessDenied, "Only an admin user may read the recent requests"));
   }
   if (ctx.view.method != "GET" && ctx.view.method != "HEAD") {
-    return Response::Error(Status(ErrorCode::kMethodNotAllowed)
-                               .With("Method", ctx.view.method)
-                               .With("ResourceType", "SERVICE"));
+    co_return Response::Error(Status(ErrorCode::kMethodNotAllowed)
+                                  .With("Method", ctx.view.method)
+                                  .With("ResourceType", "SERVICE"));
   }
   Response r;
   r.body = ctx.state->recent_requests.ToJson();
   r.AddHeader("Content-Type", "application/json");
   r.AddHeader("Cache-Control", "no-store");
-  return r;
+  co_return r;
 }
 
 }  // namespace s2lite::server

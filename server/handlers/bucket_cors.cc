@@ -4,11 +4,11 @@
 // https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html
 #include <optional>
 
+#include "common/ascii.h"
 #include "server/cors.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/state.h"
-#include "common/ascii.h"
 
 namespace s2lite::server {
 namespace {
@@ -19,19 +19,19 @@ constexpr char kSettingName[] = "cors";
 // --cors-allow-origin default (also for a bucket that does not exist, so a
 // page can read the NoSuchBucket error), else nullopt. Errors: kNoSuchBucket
 // (without a default), storage errors.
-Result<std::optional<CorsConfiguration>> EffectiveCors(RequestContext& ctx) {
+Task<Result<std::optional<CorsConfiguration>>> EffectiveCors(RequestContext& ctx) {
   const Options& o = ctx.state->options;
-  auto stored = ctx.state->store->GetBucketSetting(ctx.route.bucket, kSettingName);
+  auto stored = co_await ctx.state->store->GetBucketSetting(ctx.route.bucket, kSettingName);
   if (stored.ok() && *stored) {
     auto config = ParseCorsConfiguration(**stored);
     if (!config.ok())
-      return Status(ErrorCode::kInternalError, "stored CORS configuration unreadable");
-    return std::optional<CorsConfiguration>(std::move(*config));
+      co_return Status(ErrorCode::kInternalError, "stored CORS configuration unreadable");
+    co_return std::optional<CorsConfiguration>(std::move(*config));
   }
   if (!o.cors_allow_origins.empty())
-    return std::optional<CorsConfiguration>(DefaultCorsConfiguration(o.cors_allow_origins));
-  if (!stored.ok()) return stored.status();
-  return std::optional<CorsConfiguration>();
+    co_return std::optional<CorsConfiguration>(DefaultCorsConfiguration(o.cors_allow_origins));
+  if (!stored.ok()) co_return stored.status();
+  co_return std::optional<CorsConfiguration>();
 }
 
 Status Forbidden(const RequestContext& ctx, std::string message, const std::string& method) {
@@ -42,58 +42,60 @@ Status Forbidden(const RequestContext& ctx, std::string message, const std::stri
 
 }  // namespace
 
-Response HandlePutBucketCors(RequestContext& ctx) {
-  if (Status s = CheckXmlBodyDigest(ctx); !s.ok()) return Response::Error(std::move(s));
+Task<Response> HandlePutBucketCors(RequestContext& ctx) {
+  if (Status s = CheckXmlBodyDigest(ctx); !s.ok()) co_return Response::Error(std::move(s));
   auto config = ParseCorsConfiguration(ctx.body);
-  if (!config.ok()) return Response::Error(config.status());
-  Status s = ctx.state->store->PutBucketSetting(ctx.route.bucket, ctx.bucket_generation,
-                                                kSettingName, RenderCorsConfiguration(*config));
-  if (!s.ok()) return Response::Error(std::move(s.With("BucketName", ctx.route.bucket)));
-  return Response();
+  if (!config.ok()) co_return Response::Error(config.status());
+  const std::optional<std::string> document = RenderCorsConfiguration(*config);
+  Status s = co_await ctx.state->store->PutBucketSetting(ctx.route.bucket, ctx.bucket_generation,
+                                                         kSettingName, document);
+  if (!s.ok()) co_return Response::Error(std::move(s.With("BucketName", ctx.route.bucket)));
+  co_return Response();
 }
 
-Response HandleGetBucketCors(RequestContext& ctx) {
-  auto stored = ctx.state->store->GetBucketSetting(ctx.route.bucket, kSettingName);
-  if (!stored.ok()) return Response::Error(stored.status());
+Task<Response> HandleGetBucketCors(RequestContext& ctx) {
+  auto stored = co_await ctx.state->store->GetBucketSetting(ctx.route.bucket, kSettingName);
+  if (!stored.ok()) co_return Response::Error(stored.status());
   if (!*stored) {
-    return Response::Error(
+    co_return Response::Error(
         Status(ErrorCode::kNoSuchCORSConfiguration).With("BucketName", ctx.route.bucket));
   }
-  return Response::Xml(std::move(**stored));
+  co_return Response::Xml(std::move(**stored));
 }
 
-Response HandleDeleteBucketCors(RequestContext& ctx) {
-  Status s = ctx.state->store->PutBucketSetting(ctx.route.bucket, ctx.bucket_generation,
-                                                kSettingName, std::nullopt);
-  if (!s.ok()) return Response::Error(std::move(s.With("BucketName", ctx.route.bucket)));
+Task<Response> HandleDeleteBucketCors(RequestContext& ctx) {
+  const std::optional<std::string> none;
+  Status s = co_await ctx.state->store->PutBucketSetting(ctx.route.bucket, ctx.bucket_generation,
+                                                         kSettingName, none);
+  if (!s.ok()) co_return Response::Error(std::move(s.With("BucketName", ctx.route.bucket)));
   Response r;
   r.status = 204;
-  return r;
+  co_return r;
 }
 
 // Unsigned, as browsers send it: it reveals only whether the rules allow
 // the request, which is what S3 answers anyone.
-Response HandleCorsPreflight(RequestContext& ctx) {
+Task<Response> HandleCorsPreflight(RequestContext& ctx) {
   const std::string* origin = ctx.Header("origin");
-  if (!origin) return Response::Error(Status(ErrorCode::kBadRequest));
+  if (!origin) co_return Response::Error(Status(ErrorCode::kBadRequest));
   const std::string* method = ctx.Header("access-control-request-method");
   if (!method) {
-    return Response::Error(
+    co_return Response::Error(
         Status(ErrorCode::kBadRequest, "Invalid Access-Control-Request-Method: null"));
   }
-  auto config = EffectiveCors(ctx);
+  auto config = co_await EffectiveCors(ctx);
   if (!config.ok()) {
     Status s = config.status();
     if (s.code() == ErrorCode::kNoSuchBucket) s.With("BucketName", ctx.route.bucket);
-    return Response::Error(std::move(s));
+    co_return Response::Error(std::move(s));
   }
   if (!*config)
-    return Response::Error(
+    co_return Response::Error(
         Forbidden(ctx, "CORSResponse: CORS is not enabled for this bucket.", *method));
   std::string requested = ctx.HeaderOr("access-control-request-headers");
   const CorsRule* rule = MatchCorsRule(**config, *origin, *method, SplitCorsHeaderList(requested));
   if (!rule) {
-    return Response::Error(Forbidden(
+    co_return Response::Error(Forbidden(
         ctx,
         "CORSResponse: This CORS request is not allowed. This is usually because the evalution "
         "of Origin, request method / Access-Control-Request-Method or "
@@ -102,20 +104,21 @@ Response HandleCorsPreflight(RequestContext& ctx) {
   }
   Response r;
   r.headers = CorsResponseHeaders(*rule, *origin, requested);
-  return r;
+  co_return r;
 }
 
-void AddCorsHeaders(RequestContext& ctx, Response& response) {
-  if (ctx.route.op == Op::kCorsPreflight || ctx.route.bucket.empty() || !ctx.state) return;
+Task<void> AddCorsHeaders(RequestContext& ctx, Response& response) {
+  if (ctx.route.op == Op::kCorsPreflight || ctx.route.bucket.empty() || !ctx.state) co_return;
   const std::string* origin = ctx.Header("origin");
-  if (!origin) return;
-  auto config = EffectiveCors(ctx);
-  if (!config.ok() || !*config) return;
+  if (!origin) co_return;
+  auto config = co_await EffectiveCors(ctx);
+  if (!config.ok() || !*config) co_return;
   const CorsRule* rule = MatchCorsRule(**config, *origin, ctx.view.method, {});
-  if (!rule) return;
+  if (!rule) co_return;
   for (auto& [name, value] : CorsResponseHeaders(*rule, *origin, {})) {
     // Added after Finalize's control-character check: never a header that would fail it.
-    if (!common::HasControlChars(value)) response.headers.emplace_back(std::move(name), std::move(value));
+    if (!common::HasControlChars(value))
+      response.headers.emplace_back(std::move(name), std::move(value));
   }
 }
 

@@ -6,10 +6,9 @@
 #include "server/xml.h"
 
 namespace s2lite::server {
-
-Response HandleListBuckets(RequestContext& ctx) {
-  auto buckets = ctx.state->store->ListBuckets(ctx.user->name);
-  if (!buckets.ok()) return Response::Error(buckets.status());
+Task<Response> HandleListBuckets(RequestContext& ctx) {
+  auto buckets = co_await ctx.state->store->ListBuckets(ctx.user->name);
+  if (!buckets.ok()) co_return Response::Error(buckets.status());
   XmlWriter w;
   w.Open("ListAllMyBucketsResult", true);
   WriteOwner(w, "Owner", ctx.user->name);
@@ -22,19 +21,19 @@ Response HandleListBuckets(RequestContext& ctx) {
   }
   w.Close("Buckets");
   w.Close("ListAllMyBucketsResult");
-  return Response::Xml(w.Take());
+  co_return Response::Xml(w.Take());
 }
 
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
-Response HandleCreateBucket(RequestContext& ctx) {
+Task<Response> HandleCreateBucket(RequestContext& ctx) {
   const std::string& name = ctx.route.bucket;
   if (!IsValidBucketName(name))
-    return Response::Error(Status(ErrorCode::kInvalidBucketName).With("BucketName", name));
+    co_return Response::Error(Status(ErrorCode::kInvalidBucketName).With("BucketName", name));
   auto location = ParseCreateBucketConfiguration(ctx.body);
-  if (!location.ok()) return Response::Error(location.status());
+  if (!location.ok()) co_return Response::Error(location.status());
   const std::string& region = ctx.state->options.region;
   if (!location->empty() && *location != region) {
-    return Response::Error(
+    co_return Response::Error(
         Status(ErrorCode::kIllegalLocationConstraintException,
                "The " + *location +
                    " location constraint is incompatible for the region specific endpoint this "
@@ -42,42 +41,42 @@ Response HandleCreateBucket(RequestContext& ctx) {
   }
   std::string acl = ctx.HeaderOr("x-amz-acl", "private");
   if (!IsCannedAcl(acl)) {
-    return Response::Error(Status(ErrorCode::kInvalidArgument)
-                               .With("ArgumentName", "x-amz-acl")
-                               .With("ArgumentValue", acl));
+    co_return Response::Error(Status(ErrorCode::kInvalidArgument)
+                                  .With("ArgumentName", "x-amz-acl")
+                                  .With("ArgumentValue", acl));
   }
   storage::BucketInfo b{name, ctx.user->name, region, ToTimeMs(ctx.now), acl};
-  Status s = ctx.state->store->CreateBucket(b);
+  Status s = co_await ctx.state->store->CreateBucket(b);
   // S3 answers 200 to the owner re-creating a bucket in us-east-1 only.
   if (s.code() == ErrorCode::kBucketAlreadyOwnedByYou && region == "us-east-1") s = Status::Ok();
-  if (!s.ok()) return Response::Error(std::move(s.With("BucketName", name)));
+  if (!s.ok()) co_return Response::Error(std::move(s.With("BucketName", name)));
   Response r;
   r.AddHeader("Location", "/" + name);
-  return r;
+  co_return r;
 }
 
-Response HandleHeadBucket(RequestContext& ctx) {
+Task<Response> HandleHeadBucket(RequestContext& ctx) {
   Response r;
   r.AddHeader("x-amz-bucket-region", ctx.state->options.region);
-  return r;
+  co_return r;
 }
 
-Response HandleDeleteBucket(RequestContext& ctx) {
-  Status s = ctx.state->store->DeleteBucket(ctx.route.bucket);
-  if (!s.ok()) return Response::Error(std::move(s.With("BucketName", ctx.route.bucket)));
+Task<Response> HandleDeleteBucket(RequestContext& ctx) {
+  Status s = co_await ctx.state->store->DeleteBucket(ctx.route.bucket);
+  if (!s.ok()) co_return Response::Error(std::move(s.With("BucketName", ctx.route.bucket)));
   Response r;
   r.status = 204;
-  return r;
+  co_return r;
 }
 
-Response HandleGetBucketLocation(RequestContext& ctx) {
+Task<Response> HandleGetBucketLocation(RequestContext& ctx) {
   const std::string& region = ctx.state->options.region;
   XmlWriter w;
   w.Open("LocationConstraint", true);
   // us-east-1 is reported as an empty constraint, as S3 does.
   if (region != "us-east-1") w.Text(region);
   w.Close("LocationConstraint");
-  return Response::Xml(w.Take());
+  co_return Response::Xml(w.Take());
 }
 
 }  // namespace s2lite::server

@@ -25,17 +25,18 @@ namespace {
 
 constexpr size_t kMaxPolicyBytes = 20 * 1024;
 
-Result<std::optional<std::string>> Get(RequestContext& ctx, const std::string& name) {
-  return ctx.state->store->GetBucketSetting(ctx.route.bucket, name);
+Task<Result<std::optional<std::string>>> Get(RequestContext& ctx, const std::string& name) {
+  co_return co_await ctx.state->store->GetBucketSetting(ctx.route.bucket, name);
 }
 
-Response Put(RequestContext& ctx, const std::string& name, std::optional<std::string> doc,
-             int status) {
-  Status s = ctx.state->store->PutBucketSetting(ctx.route.bucket, ctx.bucket_generation, name, doc);
-  if (!s.ok()) return Response::Error(std::move(s.With("BucketName", ctx.route.bucket)));
+Task<Response> Put(RequestContext& ctx, const std::string& name, std::optional<std::string> doc,
+                   int status) {
+  Status s = co_await ctx.state->store->PutBucketSetting(ctx.route.bucket, ctx.bucket_generation,
+                                                         name, doc);
+  if (!s.ok()) co_return Response::Error(std::move(s.With("BucketName", ctx.route.bucket)));
   Response r;
   r.status = status;
-  return r;
+  co_return r;
 }
 
 Response NotConfigured(RequestContext& ctx, ErrorCode code) {
@@ -47,11 +48,11 @@ Response Refuse(std::string message) {
 }
 
 // The stored document, or else `fallback` (an error code or a default document).
-Response GetStored(RequestContext& ctx, const std::string& name, ErrorCode missing) {
-  auto doc = Get(ctx, name);
-  if (!doc.ok()) return Response::Error(doc.status());
-  if (!doc->has_value()) return NotConfigured(ctx, missing);
-  return Response::Xml(**doc);
+Task<Response> GetStored(RequestContext& ctx, const std::string& name, ErrorCode missing) {
+  auto doc = co_await Get(ctx, name);
+  if (!doc.ok()) co_return Response::Error(doc.status());
+  if (!doc->has_value()) co_return NotConfigured(ctx, missing);
+  co_return Response::Xml(**doc);
 }
 
 // A document with one optional text element: <Root xmlns><Name>text</Name></Root>.
@@ -172,29 +173,30 @@ class JsonChecker {
   bool top_object_ = false;
 };
 
-Response PutPolicy(RequestContext& ctx) {
+Task<Response> PutPolicy(RequestContext& ctx) {
   if (ctx.body.size() > kMaxPolicyBytes) {
-    return Response::Error(
+    co_return Response::Error(
         Status(ErrorCode::kMalformedPolicy, "Policy exceeds the maximum allowed document size."));
   }
   std::vector<std::string> keys;
   if (!JsonChecker(ctx.body).Object(&keys)) {
-    return Response::Error(Status(ErrorCode::kMalformedPolicy,
-                                  "Policies must be valid JSON and the first byte must be '{'"));
+    co_return Response::Error(Status(ErrorCode::kMalformedPolicy,
+                                     "Policies must be valid JSON and the first byte must be '{'"));
   }
   if (std::find(keys.begin(), keys.end(), "Statement") == keys.end())
-    return Response::Error(Status(ErrorCode::kMalformedPolicy, "Missing required field Statement"));
-  return Put(ctx, "policy", ctx.body, 204);
+    co_return Response::Error(
+        Status(ErrorCode::kMalformedPolicy, "Missing required field Statement"));
+  co_return co_await Put(ctx, "policy", ctx.body, 204);
 }
 
-Response GetPolicy(RequestContext& ctx) {
-  auto doc = Get(ctx, "policy");
-  if (!doc.ok()) return Response::Error(doc.status());
-  if (!doc->has_value()) return NotConfigured(ctx, ErrorCode::kNoSuchBucketPolicy);
+Task<Response> GetPolicy(RequestContext& ctx) {
+  auto doc = co_await Get(ctx, "policy");
+  if (!doc.ok()) co_return Response::Error(doc.status());
+  if (!doc->has_value()) co_return NotConfigured(ctx, ErrorCode::kNoSuchBucketPolicy);
   Response r;
   r.body = std::move(**doc);
   r.AddHeader("Content-Type", "application/json");
-  return r;
+  co_return r;
 }
 
 // --- encryption: stored and echoed; objects are not encrypted at rest.
@@ -213,100 +215,103 @@ std::string EncryptionXml(std::string_view algorithm, std::string_view kms_key, 
   return w.Take();
 }
 
-Response PutEncryption(RequestContext& ctx) {
+Task<Response> PutEncryption(RequestContext& ctx) {
   auto doc = ParseXmlTree(ctx.body);
-  if (!doc.ok()) return Response::Error(doc.status());
+  if (!doc.ok()) co_return Response::Error(doc.status());
   const XmlNode* rule = doc->Child("Rule");
   const XmlNode* def = rule ? rule->Child("ApplyServerSideEncryptionByDefault") : nullptr;
   const XmlNode* alg = def ? def->Child("SSEAlgorithm") : nullptr;
   if (doc->name != "ServerSideEncryptionConfiguration" || !alg)
-    return Response::Error(Status(ErrorCode::kMalformedXML));
+    co_return Response::Error(Status(ErrorCode::kMalformedXML));
   if (alg->text != "AES256" && alg->text != "aws:kms" && alg->text != "aws:kms:dsse")
-    return Response::Error(Status(ErrorCode::kMalformedXML));
+    co_return Response::Error(Status(ErrorCode::kMalformedXML));
   const XmlNode* key = def->Child("KMSMasterKeyID");
   if (key && alg->text == "AES256") {
-    return Response::Error(Status(ErrorCode::kInvalidArgument,
-                                  "a KMSMasterKeyID is not applicable if the default sse algorithm "
-                                  "is not aws:kms or aws:kms:dsse"));
+    co_return Response::Error(
+        Status(ErrorCode::kInvalidArgument,
+               "a KMSMasterKeyID is not applicable if the default sse algorithm "
+               "is not aws:kms or aws:kms:dsse"));
   }
   const XmlNode* bucket_key = rule->Child("BucketKeyEnabled");
-  return Put(
-      ctx, "encryption",
-      EncryptionXml(alg->text, key ? key->text : "", bucket_key && bucket_key->text == "true"),
-      200);
+  // Built before the co_await: no conditional temporaries in a suspending
+  // expression (GCC 12).
+  std::string kms_key;
+  if (key) kms_key = key->text;
+  std::string xml = EncryptionXml(alg->text, kms_key, bucket_key && bucket_key->text == "true");
+  co_return co_await Put(ctx, "encryption", std::move(xml), 200);
 }
 
-Response GetEncryption(RequestContext& ctx) {
-  auto doc = Get(ctx, "encryption");
-  if (!doc.ok()) return Response::Error(doc.status());
+Task<Response> GetEncryption(RequestContext& ctx) {
+  auto doc = co_await Get(ctx, "encryption");
+  if (!doc.ok()) co_return Response::Error(doc.status());
   // Every S3 bucket has SSE-S3 (AES256) default encryption since January 2023:
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html
-  return Response::Xml(doc->has_value() ? **doc : EncryptionXml("AES256", "", false));
+  co_return Response::Xml(doc->has_value() ? **doc : EncryptionXml("AES256", "", false));
 }
 
 // --- ownership controls and public access block: stored and echoed.
 
-Response PutOwnershipControls(RequestContext& ctx) {
+Task<Response> PutOwnershipControls(RequestContext& ctx) {
   auto doc = ParseXmlTree(ctx.body);
-  if (!doc.ok()) return Response::Error(doc.status());
+  if (!doc.ok()) co_return Response::Error(doc.status());
   const XmlNode* rule = doc->Child("Rule");
   const XmlNode* own = rule ? rule->Child("ObjectOwnership") : nullptr;
   if (doc->name != "OwnershipControls" || !own ||
       (own->text != "BucketOwnerPreferred" && own->text != "ObjectWriter" &&
        own->text != "BucketOwnerEnforced"))
-    return Response::Error(Status(ErrorCode::kMalformedXML));
+    co_return Response::Error(Status(ErrorCode::kMalformedXML));
   XmlWriter w;
   w.Open("OwnershipControls", true);
   w.Open("Rule");
   w.Element("ObjectOwnership", own->text);
   w.Close("Rule");
   w.Close("OwnershipControls");
-  return Put(ctx, "ownershipControls", w.Take(), 200);
+  co_return co_await Put(ctx, "ownershipControls", w.Take(), 200);
 }
 
-Response PutPublicAccessBlock(RequestContext& ctx) {
+Task<Response> PutPublicAccessBlock(RequestContext& ctx) {
   auto doc = ParseXmlTree(ctx.body);
-  if (!doc.ok()) return Response::Error(doc.status());
+  if (!doc.ok()) co_return Response::Error(doc.status());
   if (doc->name != "PublicAccessBlockConfiguration")
-    return Response::Error(Status(ErrorCode::kMalformedXML));
+    co_return Response::Error(Status(ErrorCode::kMalformedXML));
   XmlWriter w;
   w.Open("PublicAccessBlockConfiguration", true);
   for (std::string_view field :
        {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"}) {
     const XmlNode* n = doc->Child(field);
     if (n && n->text != "true" && n->text != "false")
-      return Response::Error(Status(ErrorCode::kMalformedXML));
+      co_return Response::Error(Status(ErrorCode::kMalformedXML));
     w.Element(field, n ? n->text : "false");
   }
   w.Close("PublicAccessBlockConfiguration");
-  return Put(ctx, "publicAccessBlock", w.Take(), 200);
+  co_return co_await Put(ctx, "publicAccessBlock", w.Take(), 200);
 }
 
 // --- versioning: never enabled; Suspended is what an unversioned bucket does.
 
-Response PutVersioning(RequestContext& ctx) {
+Task<Response> PutVersioning(RequestContext& ctx) {
   auto doc = ParseXmlTree(ctx.body);
-  if (!doc.ok()) return Response::Error(doc.status());
+  if (!doc.ok()) co_return Response::Error(doc.status());
   if (doc->name != "VersioningConfiguration")
-    return Response::Error(Status(ErrorCode::kMalformedXML));
+    co_return Response::Error(Status(ErrorCode::kMalformedXML));
   const XmlNode* status = doc->Child("Status");
   const XmlNode* mfa = doc->Child("MfaDelete");
-  if (mfa && mfa->text == "Enabled") return Refuse("MFA delete is not supported by s2lite.");
+  if (mfa && mfa->text == "Enabled") co_return Refuse("MFA delete is not supported by s2lite.");
   if (status && status->text == "Enabled") {
-    return Refuse(
+    co_return Refuse(
         "Bucket versioning is not supported yet: s2lite keeps one version of each object. "
         "Leave versioning unset or Suspended.");
   }
   if (status && status->text != "Suspended")
-    return Response::Error(Status(ErrorCode::kMalformedXML));
-  if (!status) return Response();  // nothing to change
-  return Put(ctx, "versioning", std::string("Suspended"), 200);
+    co_return Response::Error(Status(ErrorCode::kMalformedXML));
+  if (!status) co_return Response();  // nothing to change
+  co_return co_await Put(ctx, "versioning", std::string("Suspended"), 200);
 }
 
-Response GetVersioning(RequestContext& ctx) {
-  auto doc = Get(ctx, "versioning");
-  if (!doc.ok()) return Response::Error(doc.status());
-  return Response::Xml(SimpleDoc("VersioningConfiguration", "Status", doc->value_or("")));
+Task<Response> GetVersioning(RequestContext& ctx) {
+  auto doc = co_await Get(ctx, "versioning");
+  if (!doc.ok()) co_return Response::Error(doc.status());
+  co_return Response::Xml(SimpleDoc("VersioningConfiguration", "Status", doc->value_or("")));
 }
 
 // --- ACL: every bucket is its owner's alone.
@@ -342,174 +347,177 @@ std::string AclXml(const std::string& owner, const std::string& canned) {
   return w.Take();
 }
 
-Response GetAcl(RequestContext& ctx) {
-  auto bucket = ctx.state->store->GetBucket(ctx.route.bucket);
-  if (!bucket.ok()) return Response::Error(bucket.status());
-  return Response::Xml(AclXml(bucket->owner, bucket->acl));
+Task<Response> GetAcl(RequestContext& ctx) {
+  auto bucket = co_await ctx.state->store->GetBucket(ctx.route.bucket);
+  if (!bucket.ok()) co_return Response::Error(bucket.status());
+  co_return Response::Xml(AclXml(bucket->owner, bucket->acl));
 }
 
 // Only the owner-only ACL (canned "private", or a policy granting the owner
 // FULL_CONTROL and nobody else anything) is what s2lite does; it is accepted.
-Response PutAcl(RequestContext& ctx) {
+Task<Response> PutAcl(RequestContext& ctx) {
   const std::string refusal =
       "s2lite serves every bucket to its owner only: ACLs granting access to others are not "
       "supported.";
   for (std::string_view h : {"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
                              "x-amz-grant-write-acp", "x-amz-grant-full-control"})
-    if (ctx.Header(h)) return Refuse(refusal);
+    if (ctx.Header(h)) co_return Refuse(refusal);
   if (const std::string* acl = ctx.Header("x-amz-acl")) {
     if (!IsCannedAcl(*acl)) {
-      return Response::Error(Status(ErrorCode::kInvalidArgument)
-                                 .With("ArgumentName", "x-amz-acl")
-                                 .With("ArgumentValue", *acl));
+      co_return Response::Error(Status(ErrorCode::kInvalidArgument)
+                                    .With("ArgumentName", "x-amz-acl")
+                                    .With("ArgumentValue", *acl));
     }
-    if (*acl != "private") return Refuse(refusal);
-    return Response();
+    if (*acl != "private") co_return Refuse(refusal);
+    co_return Response();
   }
   auto doc = ParseXmlTree(ctx.body);
-  if (!doc.ok()) return Response::Error(doc.status());
+  if (!doc.ok()) co_return Response::Error(doc.status());
   const XmlNode* list = doc->Child("AccessControlList");
   if (doc->name != "AccessControlPolicy" || !list)
-    return Response::Error(Status(ErrorCode::kMalformedXML));
+    co_return Response::Error(Status(ErrorCode::kMalformedXML));
   const std::string owner_id = CanonicalUserId(ctx.user->name);
   for (const XmlNode* grant : list->Children("Grant")) {
     const XmlNode* grantee = grant->Child("Grantee");
     const XmlNode* id = grantee ? grantee->Child("ID") : nullptr;
     const XmlNode* perm = grant->Child("Permission");
     if (!id || id->text != owner_id || !perm || perm->text != "FULL_CONTROL")
-      return Refuse(refusal);
+      co_return Refuse(refusal);
   }
-  return Response();
+  co_return Response();
 }
 
 // --- settings with a fixed answer (accelerate, request payment, logging).
 
-Response PutAccelerate(RequestContext& ctx) {
+Task<Response> PutAccelerate(RequestContext& ctx) {
   auto status = SimpleField(ctx.body, "AccelerateConfiguration", "Status");
-  if (!status.ok()) return Response::Error(status.status());
-  if (*status == "Enabled") return Refuse("Transfer acceleration is not supported by s2lite.");
-  if (*status != "Suspended") return Response::Error(Status(ErrorCode::kMalformedXML));
-  return Put(ctx, "accelerate", std::string("Suspended"), 200);
+  if (!status.ok()) co_return Response::Error(status.status());
+  if (*status == "Enabled") co_return Refuse("Transfer acceleration is not supported by s2lite.");
+  if (*status != "Suspended") co_return Response::Error(Status(ErrorCode::kMalformedXML));
+  co_return co_await Put(ctx, "accelerate", std::string("Suspended"), 200);
 }
 
-Response GetAccelerate(RequestContext& ctx) {
-  auto doc = Get(ctx, "accelerate");
-  if (!doc.ok()) return Response::Error(doc.status());
-  return Response::Xml(SimpleDoc("AccelerateConfiguration", "Status", doc->value_or("")));
+Task<Response> GetAccelerate(RequestContext& ctx) {
+  auto doc = co_await Get(ctx, "accelerate");
+  if (!doc.ok()) co_return Response::Error(doc.status());
+  co_return Response::Xml(SimpleDoc("AccelerateConfiguration", "Status", doc->value_or("")));
 }
 
-Response PutRequestPayment(RequestContext& ctx) {
+Task<Response> PutRequestPayment(RequestContext& ctx) {
   auto payer = SimpleField(ctx.body, "RequestPaymentConfiguration", "Payer");
-  if (!payer.ok()) return Response::Error(payer.status());
-  if (*payer == "Requester") return Refuse("Requester Pays is not supported by s2lite.");
-  if (*payer != "BucketOwner") return Response::Error(Status(ErrorCode::kMalformedXML));
-  return Response();
+  if (!payer.ok()) co_return Response::Error(payer.status());
+  if (*payer == "Requester") co_return Refuse("Requester Pays is not supported by s2lite.");
+  if (*payer != "BucketOwner") co_return Response::Error(Status(ErrorCode::kMalformedXML));
+  co_return Response();
 }
 
-Response PutLogging(RequestContext& ctx) {
+Task<Response> PutLogging(RequestContext& ctx) {
   auto doc = ParseXmlTree(ctx.body);
-  if (!doc.ok()) return Response::Error(doc.status());
-  if (doc->name != "BucketLoggingStatus") return Response::Error(Status(ErrorCode::kMalformedXML));
+  if (!doc.ok()) co_return Response::Error(doc.status());
+  if (doc->name != "BucketLoggingStatus")
+    co_return Response::Error(Status(ErrorCode::kMalformedXML));
   if (doc->Child("LoggingEnabled"))
-    return Refuse("Server access logging is not supported by s2lite.");
-  return Response();
+    co_return Refuse("Server access logging is not supported by s2lite.");
+  co_return Response();
 }
 
 // --- tagging and lifecycle.
 
-Response GetBucketTagging(RequestContext& ctx) {
-  auto doc = Get(ctx, "tagging");
-  if (!doc.ok()) return Response::Error(doc.status());
-  if (!doc->has_value()) return NotConfigured(ctx, ErrorCode::kNoSuchTagSet);
-  return Response::Xml(TaggingXml(DecodeTags(**doc)));
+Task<Response> GetBucketTagging(RequestContext& ctx) {
+  auto doc = co_await Get(ctx, "tagging");
+  if (!doc.ok()) co_return Response::Error(doc.status());
+  if (!doc->has_value()) co_return NotConfigured(ctx, ErrorCode::kNoSuchTagSet);
+  co_return Response::Xml(TaggingXml(DecodeTags(**doc)));
 }
 
-Response PutBucketTagging(RequestContext& ctx) {
+Task<Response> PutBucketTagging(RequestContext& ctx) {
   auto tags = ParseTaggingXml(ctx.body, kMaxBucketTags);
-  if (!tags.ok()) return Response::Error(tags.status());
-  return Put(ctx, "tagging", EncodeTags(*tags), 204);
+  if (!tags.ok()) co_return Response::Error(tags.status());
+  co_return co_await Put(ctx, "tagging", EncodeTags(*tags), 204);
 }
 
-Response PutLifecycle(RequestContext& ctx) {
+Task<Response> PutLifecycle(RequestContext& ctx) {
   auto rules = ParseLifecycle(ctx.body);
-  if (!rules.ok()) return Response::Error(rules.status());
-  return Put(ctx, "lifecycle", LifecycleXml(*rules), 200);
+  if (!rules.ok()) co_return Response::Error(rules.status());
+  co_return co_await Put(ctx, "lifecycle", LifecycleXml(*rules), 200);
 }
 
 }  // namespace
 
-Response HandleBucketSetting(RequestContext& ctx) {
+Task<Response> HandleBucketSetting(RequestContext& ctx) {
   switch (ctx.route.op) {
     case Op::kGetBucketTagging:
-      return GetBucketTagging(ctx);
+      co_return co_await GetBucketTagging(ctx);
     case Op::kPutBucketTagging:
-      return PutBucketTagging(ctx);
+      co_return co_await PutBucketTagging(ctx);
     case Op::kDeleteBucketTagging:
-      return Put(ctx, "tagging", std::nullopt, 204);
+      co_return co_await Put(ctx, "tagging", std::nullopt, 204);
     case Op::kGetBucketLifecycleConfiguration:
-      return GetStored(ctx, "lifecycle", ErrorCode::kNoSuchLifecycleConfiguration);
+      co_return co_await GetStored(ctx, "lifecycle", ErrorCode::kNoSuchLifecycleConfiguration);
     case Op::kPutBucketLifecycleConfiguration:
-      return PutLifecycle(ctx);
+      co_return co_await PutLifecycle(ctx);
     case Op::kDeleteBucketLifecycle:
-      return Put(ctx, "lifecycle", std::nullopt, 204);
+      co_return co_await Put(ctx, "lifecycle", std::nullopt, 204);
     case Op::kGetBucketPolicy:
-      return GetPolicy(ctx);
+      co_return co_await GetPolicy(ctx);
     case Op::kPutBucketPolicy:
-      return PutPolicy(ctx);
+      co_return co_await PutPolicy(ctx);
     case Op::kDeleteBucketPolicy:
-      return Put(ctx, "policy", std::nullopt, 204);
+      co_return co_await Put(ctx, "policy", std::nullopt, 204);
     case Op::kGetBucketEncryption:
-      return GetEncryption(ctx);
+      co_return co_await GetEncryption(ctx);
     case Op::kPutBucketEncryption:
-      return PutEncryption(ctx);
+      co_return co_await PutEncryption(ctx);
     case Op::kDeleteBucketEncryption:
-      return Put(ctx, "encryption", std::nullopt, 204);
+      co_return co_await Put(ctx, "encryption", std::nullopt, 204);
     case Op::kGetBucketOwnershipControls:
-      return GetStored(ctx, "ownershipControls", ErrorCode::kOwnershipControlsNotFoundError);
+      co_return co_await GetStored(ctx, "ownershipControls",
+                                   ErrorCode::kOwnershipControlsNotFoundError);
     case Op::kPutBucketOwnershipControls:
-      return PutOwnershipControls(ctx);
+      co_return co_await PutOwnershipControls(ctx);
     case Op::kDeleteBucketOwnershipControls:
-      return Put(ctx, "ownershipControls", std::nullopt, 204);
+      co_return co_await Put(ctx, "ownershipControls", std::nullopt, 204);
     case Op::kGetPublicAccessBlock:
-      return GetStored(ctx, "publicAccessBlock", ErrorCode::kNoSuchPublicAccessBlockConfiguration);
+      co_return co_await GetStored(ctx, "publicAccessBlock",
+                                   ErrorCode::kNoSuchPublicAccessBlockConfiguration);
     case Op::kPutPublicAccessBlock:
-      return PutPublicAccessBlock(ctx);
+      co_return co_await PutPublicAccessBlock(ctx);
     case Op::kDeletePublicAccessBlock:
-      return Put(ctx, "publicAccessBlock", std::nullopt, 204);
+      co_return co_await Put(ctx, "publicAccessBlock", std::nullopt, 204);
     case Op::kGetBucketVersioning:
-      return GetVersioning(ctx);
+      co_return co_await GetVersioning(ctx);
     case Op::kPutBucketVersioning:
-      return PutVersioning(ctx);
+      co_return co_await PutVersioning(ctx);
     case Op::kGetBucketAcl:
-      return GetAcl(ctx);
+      co_return co_await GetAcl(ctx);
     case Op::kPutBucketAcl:
-      return PutAcl(ctx);
+      co_return co_await PutAcl(ctx);
     case Op::kGetBucketWebsite:
-      return NotConfigured(ctx, ErrorCode::kNoSuchWebsiteConfiguration);
+      co_return NotConfigured(ctx, ErrorCode::kNoSuchWebsiteConfiguration);
     case Op::kGetBucketAccelerateConfiguration:
-      return GetAccelerate(ctx);
+      co_return co_await GetAccelerate(ctx);
     case Op::kPutBucketAccelerateConfiguration:
-      return PutAccelerate(ctx);
+      co_return co_await PutAccelerate(ctx);
     case Op::kGetBucketRequestPayment:
-      return Response::Xml(SimpleDoc("RequestPaymentConfiguration", "Payer", "BucketOwner"));
+      co_return Response::Xml(SimpleDoc("RequestPaymentConfiguration", "Payer", "BucketOwner"));
     case Op::kPutBucketRequestPayment:
-      return PutRequestPayment(ctx);
+      co_return co_await PutRequestPayment(ctx);
     case Op::kGetBucketLogging:
-      return Response::Xml(SimpleDoc("BucketLoggingStatus", "", ""));
+      co_return Response::Xml(SimpleDoc("BucketLoggingStatus", "", ""));
     case Op::kPutBucketLogging:
-      return PutLogging(ctx);
+      co_return co_await PutLogging(ctx);
     case Op::kGetBucketReplication:
-      return NotConfigured(ctx, ErrorCode::kReplicationConfigurationNotFoundError);
+      co_return NotConfigured(ctx, ErrorCode::kReplicationConfigurationNotFoundError);
     case Op::kGetObjectLockConfiguration:
-      return NotConfigured(ctx, ErrorCode::kObjectLockConfigurationNotFoundError);
+      co_return NotConfigured(ctx, ErrorCode::kObjectLockConfigurationNotFoundError);
     case Op::kDeleteBucketWebsite:
     case Op::kDeleteBucketReplication: {
       Response r;  // nothing was ever configured
       r.status = 204;
-      return r;
+      co_return r;
     }
     default:
-      return Response::Error(Status(ErrorCode::kInternalError, "not a bucket setting"));
+      co_return Response::Error(Status(ErrorCode::kInternalError, "not a bucket setting"));
   }
 }
 

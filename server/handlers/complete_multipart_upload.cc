@@ -57,11 +57,12 @@ Status CheckListedChecksum(const CompletePartXml& listed, const storage::PartInf
 // checksum from the stored parts ("" when the upload has no algorithm). Parts
 // that are not stored are left to the store, which reports them InvalidPart.
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
-Result<std::string> MultipartChecksum(const RequestContext& ctx, const storage::UploadInfo& upload,
-                                      const std::vector<CompletePartXml>& listed) {
+Task<Result<std::string>> MultipartChecksum(const RequestContext& ctx,
+                                            const storage::UploadInfo& upload,
+                                            const std::vector<CompletePartXml>& listed) {
   const std::string& alg_name = upload.attrs.checksum_algorithm;
-  auto stored = ctx.state->store->ListParts(upload.upload_id, 0, -1, nullptr);
-  if (!stored.ok()) return stored.status();
+  auto stored = co_await ctx.state->store->ListParts(upload.upload_id, 0, -1, nullptr);
+  if (!stored.ok()) co_return stored.status();
   std::map<int, const storage::PartInfo*> by_number;
   for (const storage::PartInfo& p : *stored) by_number[p.part_number] = &p;
 
@@ -72,27 +73,27 @@ Result<std::string> MultipartChecksum(const RequestContext& ctx, const storage::
     if (it == by_number.end() ||
         common::AsciiLower(it->second->md5_hex) != common::AsciiLower(part.etag))
       continue;
-    if (Status s = CheckListedChecksum(part, *it->second, upload); !s.ok()) return s;
+    if (Status s = CheckListedChecksum(part, *it->second, upload); !s.ok()) co_return s;
     if (alg_name.empty()) continue;
     if (composite && part.checksums.empty()) {
-      return Status(ErrorCode::kInvalidRequest,
-                    "The upload was created using a " + common::AsciiLower(alg_name) +
-                        " checksum. The complete request must include the checksum for each "
-                        "part. It was missing for part " +
-                        std::to_string(part.part_number) + " in the request.");
+      co_return Status(ErrorCode::kInvalidRequest,
+                       "The upload was created using a " + common::AsciiLower(alg_name) +
+                           " checksum. The complete request must include the checksum for each "
+                           "part. It was missing for part " +
+                           std::to_string(part.part_number) + " in the request.");
     }
     auto raw = common::Base64Decode(it->second->checksum_value);
-    if (!raw || it->second->checksum_algorithm != alg_name) return std::string();
+    if (!raw || it->second->checksum_algorithm != alg_name) co_return std::string();
     raws.emplace_back(std::move(*raw), it->second->blob.size);
   }
   auto alg = auth::ParseChecksumAlgorithm(alg_name);
-  if (!alg || raws.empty()) return std::string();
+  if (!alg || raws.empty()) co_return std::string();
   if (composite) {
     std::vector<std::string> parts;
     for (auto& [raw, size] : raws) parts.push_back(raw);
-    return auth::CompositeChecksum(*alg, parts);
+    co_return auth::CompositeChecksum(*alg, parts);
   }
-  return auth::CombineCrcFullObject(*alg, raws);
+  co_return auth::CombineCrcFullObject(*alg, raws);
 }
 
 // The whole-object checksum and checksum type a Complete request may assert.
@@ -142,29 +143,29 @@ Response Answer(const RequestContext& ctx, const storage::ObjectInfo& object) {
 
 }  // namespace
 
-Response HandleCompleteMultipartUpload(RequestContext& ctx) {
+Task<Response> HandleCompleteMultipartUpload(RequestContext& ctx) {
   auto listed = ParseCompleteMultipartUpload(ctx.body);
-  if (!listed.ok()) return Response::Error(listed.status());
+  if (!listed.ok()) co_return Response::Error(listed.status());
   auto condition = ParseWriteCondition(ctx);
-  if (!condition.ok()) return Response::Error(condition.status());
+  if (!condition.ok()) co_return Response::Error(condition.status());
   const std::string id = UploadIdOf(ctx);
   storage::ObjectStore& store = *ctx.state->store;
 
   std::string checksum;
-  Result<storage::UploadInfo> upload = store.GetUpload(id);
+  Result<storage::UploadInfo> upload = co_await store.GetUpload(id);
   if (upload.ok()) {
     if (upload->bucket != ctx.route.bucket || upload->key != ctx.route.key)
-      return Response::Error(storage::NoSuchUploadError(id));
-    Result<std::string> sum = MultipartChecksum(ctx, *upload, *listed);
+      co_return Response::Error(storage::NoSuchUploadError(id));
+    Result<std::string> sum = co_await MultipartChecksum(ctx, *upload, *listed);
     if (!sum.ok() && sum.status().code() != ErrorCode::kNoSuchUpload)
-      return Response::Error(sum.status());
+      co_return Response::Error(sum.status());
     if (sum.ok()) checksum = *sum;
     if (Status s = CheckRequestedChecksum(ctx, *upload, checksum); !s.ok())
-      return Response::Error(std::move(s));
-    if (Status s = PrecheckWriteCondition(ctx, *condition); !s.ok())
-      return Response::Error(std::move(s));
+      co_return Response::Error(std::move(s));
+    if (Status s = co_await PrecheckWriteCondition(ctx, *condition); !s.ok())
+      co_return Response::Error(std::move(s));
   } else if (upload.status().code() != ErrorCode::kNoSuchUpload) {
-    return Response::Error(upload.status());
+    co_return Response::Error(upload.status());
   }
   // Not pending: a retry of a Complete that already succeeded gets the same
   // answer from the store; anything else is NoSuchUpload.
@@ -172,12 +173,12 @@ Response HandleCompleteMultipartUpload(RequestContext& ctx) {
   std::vector<storage::CompletePart> parts;
   parts.reserve(listed->size());
   for (const CompletePartXml& p : *listed) parts.push_back({p.part_number, p.etag});
-  auto object =
-      store.CompleteUpload(id, parts, ctx.state->options.min_part_size, checksum, *condition);
-  if (!object.ok()) return Response::Error(ConditionalCommitError(object.status(), *condition));
+  auto object = co_await store.CompleteUpload(id, parts, ctx.state->options.min_part_size, checksum,
+                                              *condition);
+  if (!object.ok()) co_return Response::Error(ConditionalCommitError(object.status(), *condition));
   if (object->bucket != ctx.route.bucket || object->key != ctx.route.key)
-    return Response::Error(storage::NoSuchUploadError(id));
-  return Answer(ctx, *object);
+    co_return Response::Error(storage::NoSuchUploadError(id));
+  co_return Answer(ctx, *object);
 }
 
 }  // namespace s2lite::server

@@ -1,8 +1,8 @@
 #include "server/handlers/conditional_write.h"
 
+#include "common/ascii.h"
 #include "server/handlers/object_common.h"
 #include "server/state.h"
-#include "common/ascii.h"
 
 namespace s2lite::server {
 namespace {
@@ -36,16 +36,18 @@ Result<storage::WriteCondition> ParseWriteCondition(const RequestContext& ctx) {
   return c;
 }
 
-Status PrecheckWriteCondition(const RequestContext& ctx, const storage::WriteCondition& condition) {
-  if (condition.empty()) return Status::Ok();
-  auto current = ctx.state->store->GetObject(ctx.route.bucket, ctx.route.key);
-  if (!current.ok() && current.status().code() != ErrorCode::kNoSuchKey) return current.status();
-  if (condition.if_none_match && current.ok()) return Failed("If-None-Match");
+Task<Status> PrecheckWriteCondition(const RequestContext& ctx,
+                                    const storage::WriteCondition& condition) {
+  if (condition.empty()) co_return Status::Ok();
+  auto current = co_await ctx.state->store->GetObject(ctx.route.bucket, ctx.route.key);
+  if (!current.ok() && current.status().code() != ErrorCode::kNoSuchKey) co_return current.status();
+  if (condition.if_none_match && current.ok()) co_return Failed("If-None-Match");
   if (!condition.if_match.empty()) {
-    if (!current.ok()) return NoSuchKeyError(ctx.route.key);
-    if (common::AsciiLower(Unquoted(current->etag)) != condition.if_match) return Failed("If-Match");
+    if (!current.ok()) co_return NoSuchKeyError(ctx.route.key);
+    if (common::AsciiLower(Unquoted(current->etag)) != condition.if_match)
+      co_return Failed("If-Match");
   }
-  return Status::Ok();
+  co_return Status::Ok();
 }
 
 Status ConditionalCommitError(Status s, const storage::WriteCondition& condition) {

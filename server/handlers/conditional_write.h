@@ -22,7 +22,8 @@ Result<storage::WriteCondition> ParseWriteCondition(const RequestContext& ctx);
 
 // Checks `condition` against the object at the request's key now.
 // Errors: kPreconditionFailed (with Condition), kNoSuchKey, store errors.
-Status PrecheckWriteCondition(const RequestContext& ctx, const storage::WriteCondition& condition);
+Task<Status> PrecheckWriteCondition(const RequestContext& ctx,
+                                    const storage::WriteCondition& condition);
 
 // The answer for a store write that failed with `s`, after the precheck held:
 // a failed condition becomes kConditionalRequestConflict; anything else is

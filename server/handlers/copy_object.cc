@@ -67,41 +67,41 @@ Response CopyResult(const storage::ObjectInfo& o) {
 
 }  // namespace
 
-Response HandleCopyObject(RequestContext& ctx) {
+Task<Response> HandleCopyObject(RequestContext& ctx) {
   auto src = ParseCopySource(ctx.HeaderOr("x-amz-copy-source"));
-  if (!src.ok()) return Response::Error(src.status());
+  if (!src.ok()) co_return Response::Error(src.status());
   if (src->bucket == ctx.route.bucket && src->key == ctx.route.key && !ChangesSomething(ctx)) {
-    return Response::Error(Status(
+    co_return Response::Error(Status(
         ErrorCode::kInvalidRequest,
         "This copy request is illegal because it is trying to copy an object to itself without "
         "changing the object's metadata, storage class, website redirect location or "
         "encryption attributes."));
   }
   std::shared_ptr<const void> lease;  // held until the copy is written
-  auto source = LoadCopySource(ctx, *src, &lease);
-  if (!source.ok()) return Response::Error(source.status());
+  auto source = co_await LoadCopySource(ctx, *src, &lease);
+  if (!source.ok()) co_return Response::Error(source.status());
   auto attrs = TargetAttrs(ctx, *source);
-  if (!attrs.ok()) return Response::Error(attrs.status());
+  if (!attrs.ok()) co_return Response::Error(attrs.status());
   if (Status s = CheckCopySourceConditions(ctx, *source); !s.ok())
-    return Response::Error(std::move(s));
-  if (Status s = CheckCopySize(ctx, source->size); !s.ok()) return Response::Error(std::move(s));
+    co_return Response::Error(std::move(s));
+  if (Status s = CheckCopySize(ctx, source->size); !s.ok()) co_return Response::Error(std::move(s));
   auto condition = ParseWriteCondition(ctx);
-  if (!condition.ok()) return Response::Error(condition.status());
-  if (Status s = PrecheckWriteCondition(ctx, *condition); !s.ok())
-    return Response::Error(std::move(s));
+  if (!condition.ok()) co_return Response::Error(condition.status());
+  if (Status s = co_await PrecheckWriteCondition(ctx, *condition); !s.ok())
+    co_return Response::Error(std::move(s));
 
   // The bytes are copied (not shared) so that the copy is a plain single-part
   // object with its own MD5 ETag, as S3 makes a CopyObject result.
-  auto body = CopyManifestRange(ctx.state->store.get(), source->manifest, 0, source->size,
-                                attrs->checksum_algorithm);
-  if (!body.ok()) return Response::Error(body.status());
+  storage::ObjectReader reader(*ctx.state->store, {*source, std::move(lease)}, 0, source->size);
+  auto body = CopyObjectBytes(*ctx.state->store, reader, attrs->checksum_algorithm);
+  if (!body.ok()) co_return Response::Error(body.status());
   storage::ObjectInfo target = SinglePartObject(ctx, *body, std::move(*attrs));
   // Stamped here rather than by the store, as the result reports it.
   target.last_modified = ToTimeMs(ctx.state->Now());
   target.condition = *condition;
-  if (Status s = ctx.state->store->PutObject(target); !s.ok())
-    return Response::Error(ConditionalCommitError(std::move(s), *condition));
-  return CopyResult(target);
+  if (Status s = co_await ctx.state->store->PutObject(target); !s.ok())
+    co_return Response::Error(ConditionalCommitError(std::move(s), *condition));
+  co_return CopyResult(target);
 }
 
 }  // namespace s2lite::server

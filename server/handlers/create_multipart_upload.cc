@@ -37,9 +37,9 @@ std::string NewUploadId() {
 
 }  // namespace
 
-Response HandleCreateMultipartUpload(RequestContext& ctx) {
+Task<Response> HandleCreateMultipartUpload(RequestContext& ctx) {
   auto attrs = ParseObjectAttrs(ctx);
-  if (!attrs.ok()) return Response::Error(attrs.status());
+  if (!attrs.ok()) co_return Response::Error(attrs.status());
 
   storage::UploadInfo upload;
   upload.upload_id = NewUploadId();
@@ -50,8 +50,8 @@ Response HandleCreateMultipartUpload(RequestContext& ctx) {
   upload.created = ToTimeMs(ctx.now);
   upload.attrs = std::move(*attrs);
   upload.bucket_generation = ctx.bucket_generation;
-  Status s = ctx.state->store->CreateUpload(upload);
-  if (!s.ok()) return Response::Error(std::move(s));
+  Status s = co_await ctx.state->store->CreateUpload(upload);
+  if (!s.ok()) co_return Response::Error(std::move(s));
 
   XmlWriter w;
   w.Open("InitiateMultipartUploadResult", true);
@@ -66,8 +66,8 @@ Response HandleCreateMultipartUpload(RequestContext& ctx) {
     r.AddHeader("x-amz-server-side-encryption-aws-kms-key-id", a.sse_kms_key_id);
   if (!a.checksum_algorithm.empty()) r.AddHeader("x-amz-checksum-algorithm", a.checksum_algorithm);
   if (!a.checksum_type.empty()) r.AddHeader("x-amz-checksum-type", a.checksum_type);
-  AddAbortDateHeaders(r, ctx, upload);
-  return r;
+  co_await AddAbortDateHeaders(r, ctx, upload);
+  co_return r;
 }
 
 }  // namespace s2lite::server

@@ -16,19 +16,20 @@
 namespace s2lite::server {
 
 // Deleting a key that does not exist succeeds too.
-Response HandleDeleteObject(RequestContext& ctx) {
-  if (Status s = CheckNullVersionId(ctx); !s.ok()) return Response::Error(std::move(s));
-  Status s = ctx.state->store->DeleteObject(ctx.route.bucket, ctx.route.key, ctx.bucket_generation);
-  if (!s.ok()) return Response::Error(std::move(s));
+Task<Response> HandleDeleteObject(RequestContext& ctx) {
+  if (Status s = CheckNullVersionId(ctx); !s.ok()) co_return Response::Error(std::move(s));
+  Status s = co_await ctx.state->store->DeleteObject(ctx.route.bucket, ctx.route.key,
+                                                     ctx.bucket_generation);
+  if (!s.ok()) co_return Response::Error(std::move(s));
   Response r;
   r.status = 204;
-  return r;
+  co_return r;
 }
 
-Response HandleDeleteObjects(RequestContext& ctx) {
-  if (Status s = CheckXmlBodyDigest(ctx); !s.ok()) return Response::Error(std::move(s));
+Task<Response> HandleDeleteObjects(RequestContext& ctx) {
+  if (Status s = CheckXmlBodyDigest(ctx); !s.ok()) co_return Response::Error(std::move(s));
   auto request = ParseDelete(ctx.body);
-  if (!request.ok()) return Response::Error(request.status());
+  if (!request.ok()) co_return Response::Error(request.status());
 
   XmlWriter w;
   w.Open("DeleteResult", true);
@@ -42,9 +43,10 @@ Response HandleDeleteObjects(RequestContext& ctx) {
       w.Close("Error");
       continue;
     }
-    Status s = key.size() > kMaxKeyBytes
-                   ? Status(ErrorCode::kKeyTooLongError)
-                   : ctx.state->store->DeleteObject(ctx.route.bucket, key, ctx.bucket_generation);
+    Status s(ErrorCode::kKeyTooLongError);
+    if (key.size() <= kMaxKeyBytes) {
+      s = co_await ctx.state->store->DeleteObject(ctx.route.bucket, key, ctx.bucket_generation);
+    }
     if (s.ok()) {
       // Quiet mode reports only the failures.
       if (request->quiet) continue;
@@ -63,7 +65,7 @@ Response HandleDeleteObjects(RequestContext& ctx) {
     w.Close("Error");
   }
   w.Close("DeleteResult");
-  return Response::Xml(w.Take());
+  co_return Response::Xml(w.Take());
 }
 
 }  // namespace s2lite::server

@@ -192,25 +192,27 @@ Result<Slice> SelectBytes(const RequestContext& ctx, const storage::ObjectInfo& 
   return Slice{0, o.size, false};
 }
 
-Response ReadObject(RequestContext& ctx, bool head) {
-  if (Status s = CheckNullVersionId(ctx); !s.ok()) return Response::Error(std::move(s));
+Task<Response> ReadObject(RequestContext& ctx, bool head) {
+  if (Status s = CheckNullVersionId(ctx); !s.ok()) co_return Response::Error(std::move(s));
   // The lease keeps the blobs a GET streams readable should the object be
   // overwritten meanwhile (a HEAD's goes when it returns).
-  auto object = ctx.state->store->GetObjectForRead(ctx.route.bucket, ctx.route.key);
+  auto object = co_await ctx.state->store->GetObjectForRead(ctx.route.bucket, ctx.route.key);
   if (!object.ok()) {
     Status s = object.status();
-    return Response::Error(s.code() == ErrorCode::kNoSuchKey ? NoSuchKeyError(ctx.route.key) : s);
+    co_return Response::Error(s.code() == ErrorCode::kNoSuchKey ? NoSuchKeyError(ctx.route.key)
+                                                                : s);
   }
   const storage::ObjectInfo& o = object->info;
   PreconditionResult pre = EvaluatePreconditions(ctx, "", o.etag, o.last_modified);
-  if (pre.outcome == Precondition::kFailed) return Response::Error(PreconditionFailedError(pre));
-  if (pre.outcome == Precondition::kNotModified) return NotModified(o);
+  if (pre.outcome == Precondition::kFailed) co_return Response::Error(PreconditionFailedError(pre));
+  if (pre.outcome == Precondition::kNotModified) co_return NotModified(o);
   auto slice = SelectBytes(ctx, o);
-  if (!slice.ok()) return Response::Error(slice.status());
+  if (!slice.ok()) co_return Response::Error(slice.status());
 
   Response r;
   AddObjectHeaders(r, o);
-  if (auto expiry = ObjectExpiration(BucketLifecycle(*ctx.state, ctx.route.bucket), o))
+  const std::vector<LifecycleRule> rules = co_await BucketLifecycle(*ctx.state, ctx.route.bucket);
+  if (auto expiry = ObjectExpiration(rules, o))
     r.AddHeader("x-amz-expiration", ExpirationHeader(*expiry));
   const bool by_part = ctx.view.Query("partNumber") != nullptr;
   if (!slice->partial && !by_part) AddChecksum(r, ctx, o);
@@ -224,24 +226,24 @@ Response ReadObject(RequestContext& ctx, bool head) {
                                      std::to_string(slice->first + slice->length - 1) + "/" +
                                      std::to_string(o.size));
   }
-  if (Status s = ApplyOverrides(r, ctx); !s.ok()) return Response::Error(std::move(s));
+  if (Status s = ApplyOverrides(r, ctx); !s.ok()) co_return Response::Error(std::move(s));
   if (head) {
     r.AddHeader("Content-Length", std::to_string(slice->length));
-    return r;
+    co_return r;
   }
   if (slice->length > 0) {
-    auto reader = std::make_unique<ManifestReader>(ctx.state->store.get(), o.manifest, slice->first,
-                                                   slice->length, std::move(object->lease));
-    if (Status s = reader->Open(); !s.ok()) return Response::Error(std::move(s));
-    r.source = std::move(reader);
+    auto reader = std::make_unique<storage::ObjectReader>(*ctx.state->store, std::move(*object),
+                                                          slice->first, slice->length);
+    if (Status s = reader->Open(); !s.ok()) co_return Response::Error(std::move(s));
+    r.source = std::make_unique<ObjectBody>(std::move(reader));
     r.source_length = slice->length;
   }
-  return r;
+  co_return r;
 }
 
 }  // namespace
 
-Response HandleGetObject(RequestContext& ctx) { return ReadObject(ctx, false); }
-Response HandleHeadObject(RequestContext& ctx) { return ReadObject(ctx, true); }
+Task<Response> HandleGetObject(RequestContext& ctx) { co_return co_await ReadObject(ctx, false); }
+Task<Response> HandleHeadObject(RequestContext& ctx) { co_return co_await ReadObject(ctx, true); }
 
 }  // namespace s2lite::server

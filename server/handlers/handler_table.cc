@@ -3,13 +3,17 @@
 namespace s2lite::server {
 namespace {
 
-constexpr OpHandler None(Response (*fn)(RequestContext&)) { return {BodyMode::kNone, fn, nullptr}; }
-constexpr OpHandler Xml(Response (*fn)(RequestContext&)) { return {BodyMode::kXml, fn, nullptr}; }
+constexpr OpHandler None(Task<Response> (*fn)(RequestContext&)) {
+  return {BodyMode::kNone, fn, nullptr};
+}
+constexpr OpHandler Xml(Task<Response> (*fn)(RequestContext&)) {
+  return {BodyMode::kXml, fn, nullptr};
+}
 // Copies move every byte of their source: they run on the worker pool.
-constexpr OpHandler Copy(Response (*fn)(RequestContext&)) {
+constexpr OpHandler Copy(Task<Response> (*fn)(RequestContext&)) {
   return {BodyMode::kNone, fn, nullptr, true, true};
 }
-constexpr OpHandler Stream(Result<std::unique_ptr<BodySink>> (*fn)(RequestContext&)) {
+constexpr OpHandler Stream(Task<Result<std::unique_ptr<BodySink>>> (*fn)(RequestContext&)) {
   return {BodyMode::kStream, nullptr, fn};
 }
 

@@ -2,6 +2,12 @@
 
 // One handler per S3 operation. Each reads: validate -> call the store ->
 // map the error -> build the response.
+//
+// Handlers are coroutines (Task<Response>) because store calls are:
+// `co_await ctx.state->store->PutObject(o)` suspends the handler until the
+// write is committed (storage/object_store.h) without holding the I/O
+// thread. A handler that calls no store method is a coroutine all the same
+// (`co_return` its response), so that every handler has one type.
 
 #include <memory>
 
@@ -18,8 +24,8 @@ enum class BodyMode {
 
 struct OpHandler {
   BodyMode mode = BodyMode::kNone;
-  Response (*handle)(RequestContext&) = nullptr;
-  Result<std::unique_ptr<BodySink>> (*begin)(RequestContext&) = nullptr;
+  Task<Response> (*handle)(RequestContext&) = nullptr;
+  Task<Result<std::unique_ptr<BodySink>>> (*begin)(RequestContext&) = nullptr;
   // Whether the addressed bucket must exist and belong to the caller before
   // the handler runs (every op but ListBuckets and CreateBucket).
   bool needs_bucket = true;
@@ -33,58 +39,58 @@ struct OpHandler {
 const OpHandler* FindHandler(Op op);
 
 // Handlers (server/handlers/<snake_case_name>.cc).
-Response HandleListBuckets(RequestContext& ctx);
-Response HandleCreateBucket(RequestContext& ctx);
-Response HandleHeadBucket(RequestContext& ctx);
-Response HandleDeleteBucket(RequestContext& ctx);
-Response HandleGetBucketLocation(RequestContext& ctx);
-Response HandleCreateMultipartUpload(RequestContext& ctx);
+Task<Response> HandleListBuckets(RequestContext& ctx);
+Task<Response> HandleCreateBucket(RequestContext& ctx);
+Task<Response> HandleHeadBucket(RequestContext& ctx);
+Task<Response> HandleDeleteBucket(RequestContext& ctx);
+Task<Response> HandleGetBucketLocation(RequestContext& ctx);
+Task<Response> HandleCreateMultipartUpload(RequestContext& ctx);
 
 // Multipart (one file per operation: upload_part.cc, complete_multipart_upload.cc, ...).
-Result<std::unique_ptr<BodySink>> BeginUploadPart(RequestContext& ctx);
-Response HandleUploadPartCopy(RequestContext& ctx);
-Response HandleCompleteMultipartUpload(RequestContext& ctx);
-Response HandleAbortMultipartUpload(RequestContext& ctx);
-Response HandleListParts(RequestContext& ctx);
-Response HandleListMultipartUploads(RequestContext& ctx);
+Task<Result<std::unique_ptr<BodySink>>> BeginUploadPart(RequestContext& ctx);
+Task<Response> HandleUploadPartCopy(RequestContext& ctx);
+Task<Response> HandleCompleteMultipartUpload(RequestContext& ctx);
+Task<Response> HandleAbortMultipartUpload(RequestContext& ctx);
+Task<Response> HandleListParts(RequestContext& ctx);
+Task<Response> HandleListMultipartUploads(RequestContext& ctx);
 
 // CORS (bucket_cors.cc): ?cors, and the unsigned OPTIONS preflight.
-Response HandlePutBucketCors(RequestContext& ctx);
-Response HandleGetBucketCors(RequestContext& ctx);
-Response HandleDeleteBucketCors(RequestContext& ctx);
-Response HandleCorsPreflight(RequestContext& ctx);
+Task<Response> HandlePutBucketCors(RequestContext& ctx);
+Task<Response> HandleGetBucketCors(RequestContext& ctx);
+Task<Response> HandleDeleteBucketCors(RequestContext& ctx);
+Task<Response> HandleCorsPreflight(RequestContext& ctx);
 // The Access-Control-* headers of an actual (non-preflight) response, when
 // the request has an Origin a rule of its bucket allows (cors headers are
 // added to error responses too, so a page can read the error).
-void AddCorsHeaders(RequestContext& ctx, Response& response);
+Task<void> AddCorsHeaders(RequestContext& ctx, Response& response);
 
 // Browser form uploads (post_object.cc): authenticated by the form's signed
 // policy, not by a header.
-Result<std::unique_ptr<BodySink>> BeginPostObject(RequestContext& ctx);
+Task<Result<std::unique_ptr<BodySink>>> BeginPostObject(RequestContext& ctx);
 
 // s2lite's admin API: GET/POST/DELETE /_s2lite/faults (JSON).
-Response HandleAdminFaults(RequestContext& ctx);
+Task<Response> HandleAdminFaults(RequestContext& ctx);
 // GET /_s2lite/requests: the last requests answered (JSON), admin users only.
-Response HandleAdminRequests(RequestContext& ctx);
+Task<Response> HandleAdminRequests(RequestContext& ctx);
 
 // Objects (put_object.cc, get_object.cc, list_objects.cc, ...).
-Result<std::unique_ptr<BodySink>> BeginPutObject(RequestContext& ctx);
-Response HandleGetObject(RequestContext& ctx);
-Response HandleHeadObject(RequestContext& ctx);
-Response HandleDeleteObject(RequestContext& ctx);
-Response HandleDeleteObjects(RequestContext& ctx);
-Response HandleCopyObject(RequestContext& ctx);
-Response HandleListObjects(RequestContext& ctx);
-Response HandleListObjectsV2(RequestContext& ctx);
-Response HandleListObjectVersions(RequestContext& ctx);
+Task<Result<std::unique_ptr<BodySink>>> BeginPutObject(RequestContext& ctx);
+Task<Response> HandleGetObject(RequestContext& ctx);
+Task<Response> HandleHeadObject(RequestContext& ctx);
+Task<Response> HandleDeleteObject(RequestContext& ctx);
+Task<Response> HandleDeleteObjects(RequestContext& ctx);
+Task<Response> HandleCopyObject(RequestContext& ctx);
+Task<Response> HandleListObjects(RequestContext& ctx);
+Task<Response> HandleListObjectsV2(RequestContext& ctx);
+Task<Response> HandleListObjectVersions(RequestContext& ctx);
 
 // Object tags (object_tagging.cc).
-Response HandleGetObjectTagging(RequestContext& ctx);
-Response HandlePutObjectTagging(RequestContext& ctx);
-Response HandleDeleteObjectTagging(RequestContext& ctx);
+Task<Response> HandleGetObjectTagging(RequestContext& ctx);
+Task<Response> HandlePutObjectTagging(RequestContext& ctx);
+Task<Response> HandleDeleteObjectTagging(RequestContext& ctx);
 
 // Every bucket configuration op, GET/PUT/DELETE ?tagging, ?lifecycle,
 // ?policy, ... (bucket_settings.cc); dispatches on ctx.route.op.
-Response HandleBucketSetting(RequestContext& ctx);
+Task<Response> HandleBucketSetting(RequestContext& ctx);
 
 }  // namespace s2lite::server

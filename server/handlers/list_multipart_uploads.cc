@@ -52,8 +52,8 @@ Result<ListRequest> ParseRequest(const RequestContext& ctx) {
 // prefix counts once against max-uploads, as S3 counts it. Keys are UTF-8, so
 // a common prefix's SkipBound jumps past all its uploads at once.
 // Not GroupByDelimiter: it drops groups <= key-marker and calls max-uploads=0 untruncated.
-Result<Listing> Collect(storage::ObjectStore& store, const std::string& bucket,
-                        const ListRequest& req) {
+Task<Result<Listing>> Collect(storage::ObjectStore& store, const std::string& bucket,
+                              const ListRequest& req) {
   storage::ListUploadsQuery q;
   q.bucket = bucket;
   q.prefix = req.prefix;
@@ -71,13 +71,13 @@ Result<Listing> Collect(storage::ObjectStore& store, const std::string& bucket,
   Listing out;
   const size_t max = static_cast<size_t>(req.max_uploads);
   for (;;) {
-    Result<storage::ListUploadsResult> page = store.ListUploads(q);
-    if (!page.ok()) return page.status();
+    Result<storage::ListUploadsResult> page = co_await store.ListUploads(q);
+    if (!page.ok()) co_return page.status();
     bool jumped = false;
     for (storage::UploadInfo& upload : page->uploads) {
       if (out.entries.size() == max) {
         out.truncated = true;
-        return out;
+        co_return out;
       }
       std::string common = CommonPrefixOf(upload.key, req.prefix, req.delimiter);
       if (common.empty()) {
@@ -91,7 +91,7 @@ Result<Listing> Collect(storage::ObjectStore& store, const std::string& bucket,
       break;
     }
     if (jumped) continue;
-    if (!page->truncated || page->uploads.empty()) return out;
+    if (!page->truncated || page->uploads.empty()) co_return out;
     q.key_marker = page->uploads.back().key;
     q.upload_id_marker = page->uploads.back().upload_id;
   }
@@ -152,12 +152,12 @@ std::string Render(const std::string& bucket, const ListRequest& req, const List
 
 }  // namespace
 
-Response HandleListMultipartUploads(RequestContext& ctx) {
+Task<Response> HandleListMultipartUploads(RequestContext& ctx) {
   Result<ListRequest> req = ParseRequest(ctx);
-  if (!req.ok()) return Response::Error(req.status());
-  Result<Listing> listing = Collect(*ctx.state->store, ctx.route.bucket, *req);
-  if (!listing.ok()) return Response::Error(listing.status());
-  return Response::Xml(Render(ctx.route.bucket, *req, *listing));
+  if (!req.ok()) co_return Response::Error(req.status());
+  Result<Listing> listing = co_await Collect(*ctx.state->store, ctx.route.bucket, *req);
+  if (!listing.ok()) co_return Response::Error(listing.status());
+  co_return Response::Xml(Render(ctx.route.bucket, *req, *listing));
 }
 
 }  // namespace s2lite::server

@@ -25,20 +25,20 @@ class ObjectCursor {
     query_.max_keys = std::min(p.max_keys, kMaxListKeys) + 1;
   }
 
-  Result<const storage::ObjectInfo*> Next() {
+  Task<Result<const storage::ObjectInfo*>> Next() {
     if (pos_ == page_.size()) {
-      if (exhausted_) return static_cast<const storage::ObjectInfo*>(nullptr);
+      if (exhausted_) co_return static_cast<const storage::ObjectInfo*>(nullptr);
       query_.start_after = after_;
-      auto page = store_->ListObjects(query_);
-      if (!page.ok()) return page.status();
+      auto page = co_await store_->ListObjects(query_);
+      if (!page.ok()) co_return page.status();
       page_ = std::move(page->objects);
       pos_ = 0;
       exhausted_ = !page->truncated;
-      if (page_.empty()) return static_cast<const storage::ObjectInfo*>(nullptr);
+      if (page_.empty()) co_return static_cast<const storage::ObjectInfo*>(nullptr);
     }
     const storage::ObjectInfo* o = &page_[pos_++];
     after_ = o->key;
-    return o;
+    co_return o;
   }
 
   void SkipPast(const std::string& bound) {
@@ -76,9 +76,9 @@ Result<ListRequest> ParseListRequest(const RequestContext& ctx) {
   return r;
 }
 
-Result<Grouped<storage::ObjectInfo>> List(RequestContext& ctx, const GroupParams& p) {
+Task<Result<Grouped<storage::ObjectInfo>>> List(RequestContext& ctx, const GroupParams& p) {
   ObjectCursor cursor(ctx.state->store.get(), ctx.route.bucket, p);
-  return GroupByDelimiter<storage::ObjectInfo>(
+  co_return co_await GroupByDelimiter<storage::ObjectInfo>(
       p, cursor, [](const storage::ObjectInfo& o) -> const std::string& { return o.key; });
 }
 
@@ -133,12 +133,12 @@ Status InvalidToken(const std::string& token) {
 
 }  // namespace
 
-Response HandleListObjects(RequestContext& ctx) {
+Task<Response> HandleListObjects(RequestContext& ctx) {
   auto req = ParseListRequest(ctx);
-  if (!req.ok()) return Response::Error(req.status());
+  if (!req.ok()) co_return Response::Error(req.status());
   if (const auth::QueryParam* q = ctx.view.Query("marker")) req->group.marker = q->value;
-  auto list = List(ctx, req->group);
-  if (!list.ok()) return Response::Error(list.status());
+  auto list = co_await List(ctx, req->group);
+  if (!list.ok()) co_return Response::Error(list.status());
 
   XmlWriter w;
   OpenResult(w, ctx.route.bucket, *req);
@@ -146,25 +146,25 @@ Response HandleListObjects(RequestContext& ctx) {
   // S3 sends NextMarker only with a delimiter; otherwise the last Key is the next marker.
   if (list->truncated && !req->group.delimiter.empty())
     w.Element("NextMarker", ListingEncode(list->last, req->url));
-  return FinishResult(w, *req, *list, true);
+  co_return FinishResult(w, *req, *list, true);
 }
 
-Response HandleListObjectsV2(RequestContext& ctx) {
+Task<Response> HandleListObjectsV2(RequestContext& ctx) {
   auto req = ParseListRequest(ctx);
-  if (!req.ok()) return Response::Error(req.status());
+  if (!req.ok()) co_return Response::Error(req.status());
   const auth::QueryParam* start_after = ctx.view.Query("start-after");
   const auth::QueryParam* token = ctx.view.Query("continuation-token");
   if (token) {
     // The token is opaque to clients: base64 of the last key or prefix returned.
     auto marker = common::Base64Decode(token->value);
-    if (token->value.empty() || !marker) return Response::Error(InvalidToken(token->value));
+    if (token->value.empty() || !marker) co_return Response::Error(InvalidToken(token->value));
     req->group.marker = std::move(*marker);
   } else if (start_after) {
     req->group.marker = start_after->value;
   }
   const auth::QueryParam* fetch_owner = ctx.view.Query("fetch-owner");
-  auto list = List(ctx, req->group);
-  if (!list.ok()) return Response::Error(list.status());
+  auto list = co_await List(ctx, req->group);
+  if (!list.ok()) co_return Response::Error(list.status());
 
   XmlWriter w;
   OpenResult(w, ctx.route.bucket, *req);
@@ -172,7 +172,7 @@ Response HandleListObjectsV2(RequestContext& ctx) {
   if (token) w.Element("ContinuationToken", token->value);
   if (list->truncated) w.Element("NextContinuationToken", common::Base64Encode(list->last));
   w.Element("KeyCount", static_cast<uint64_t>(list->entries.size() + list->common_prefixes.size()));
-  return FinishResult(w, *req, *list, fetch_owner && fetch_owner->value == "true");
+  co_return FinishResult(w, *req, *list, fetch_owner && fetch_owner->value == "true");
 }
 
 }  // namespace s2lite::server
@@ -183,21 +183,21 @@ namespace s2lite::server {
 // current object is its only version, "null", and the latest. Tools list
 // versions to empty a bucket before deleting it.
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
-Response HandleListObjectVersions(RequestContext& ctx) {
+Task<Response> HandleListObjectVersions(RequestContext& ctx) {
   auto req = ParseListRequest(ctx);
-  if (!req.ok()) return Response::Error(req.status());
+  if (!req.ok()) co_return Response::Error(req.status());
   const auth::QueryParam* key_marker = ctx.view.Query("key-marker");
   const auth::QueryParam* version_marker = ctx.view.Query("version-id-marker");
   if (key_marker) req->group.marker = key_marker->value;
   // With "null" (or none) as the version marker, the marker key's only
   // version was returned already; anything else names no version.
   if (version_marker && !version_marker->value.empty() && version_marker->value != "null") {
-    return Response::Error(Status(ErrorCode::kInvalidArgument, "Invalid version id specified")
-                               .With("ArgumentName", "version-id-marker")
-                               .With("ArgumentValue", version_marker->value));
+    co_return Response::Error(Status(ErrorCode::kInvalidArgument, "Invalid version id specified")
+                                  .With("ArgumentName", "version-id-marker")
+                                  .With("ArgumentValue", version_marker->value));
   }
-  auto list = List(ctx, req->group);
-  if (!list.ok()) return Response::Error(list.status());
+  auto list = co_await List(ctx, req->group);
+  if (!list.ok()) co_return Response::Error(list.status());
 
   XmlWriter w;
   w.Open("ListVersionsResult", true);
@@ -232,7 +232,7 @@ Response HandleListObjectVersions(RequestContext& ctx) {
     w.Close("CommonPrefixes");
   }
   w.Close("ListVersionsResult");
-  return Response::Xml(w.Take());
+  co_return Response::Xml(w.Take());
 }
 
 }  // namespace s2lite::server

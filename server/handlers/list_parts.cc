@@ -46,17 +46,18 @@ void AddUploadHeaders(const RequestContext& ctx, const storage::UploadInfo& uplo
 
 }  // namespace
 
-Response HandleListParts(RequestContext& ctx) {
+Task<Response> HandleListParts(RequestContext& ctx) {
   Result<int> max_parts = ParseListArgument(ctx, "max-parts", kMaxListPage, kMaxListPage);
-  if (!max_parts.ok()) return Response::Error(max_parts.status());
+  if (!max_parts.ok()) co_return Response::Error(max_parts.status());
   Result<int> marker = ParseListArgument(ctx, "part-number-marker", 0, INT_MAX);
-  if (!marker.ok()) return Response::Error(marker.status());
-  Result<storage::UploadInfo> upload = LoadUpload(ctx);
-  if (!upload.ok()) return Response::Error(upload.status());
+  if (!marker.ok()) co_return Response::Error(marker.status());
+  Result<storage::UploadInfo> upload = co_await LoadUpload(ctx);
+  if (!upload.ok()) co_return Response::Error(upload.status());
 
   bool truncated = false;
-  auto parts = ctx.state->store->ListParts(upload->upload_id, *marker, *max_parts, &truncated);
-  if (!parts.ok()) return Response::Error(parts.status());
+  auto parts =
+      co_await ctx.state->store->ListParts(upload->upload_id, *marker, *max_parts, &truncated);
+  if (!parts.ok()) co_return Response::Error(parts.status());
 
   XmlWriter w;
   w.Open("ListPartsResult", true);
@@ -80,7 +81,7 @@ Response HandleListParts(RequestContext& ctx) {
   w.Close("ListPartsResult");
   Response r = Response::Xml(w.Take());
   AddUploadHeaders(ctx, *upload, r);
-  return r;
+  co_return r;
 }
 
 }  // namespace s2lite::server

@@ -13,6 +13,7 @@
 
 #include "s2lite/status.h"
 #include "server/request.h"
+#include "storage/task.h"
 
 namespace s2lite::server {
 
@@ -60,20 +61,20 @@ struct Grouped {
 };
 
 // Pages `cursor` into at most max_keys entries plus common prefixes.
-// Cursor: `Result<const Entry*> Next()` (the next entry in key order after
+// Cursor: `Task<Result<const Entry*>> Next()` (the next entry in key order after
 // the marker and within the prefix; nullptr at the end) and
 // `void SkipPast(const std::string& bound)` (entries with key <= bound may
 // be dropped). `key_of(entry)` returns the entry's key.
 template <typename Entry, typename Cursor, typename KeyOf>
-Result<Grouped<Entry>> GroupByDelimiter(const GroupParams& p, Cursor& cursor, KeyOf key_of) {
+Task<Result<Grouped<Entry>>> GroupByDelimiter(const GroupParams& p, Cursor& cursor, KeyOf key_of) {
   Grouped<Entry> out;
   // S3 answers max-keys=0 with an empty, untruncated page.
-  if (p.max_keys <= 0) return out;
+  if (p.max_keys <= 0) co_return out;
   int count = 0;
   for (;;) {
-    Result<const Entry*> next = cursor.Next();
-    if (!next.ok()) return next.status();
-    if (*next == nullptr) return out;
+    Result<const Entry*> next = co_await cursor.Next();
+    if (!next.ok()) co_return next.status();
+    if (*next == nullptr) co_return out;
     const Entry& entry = **next;
     const std::string& key = key_of(entry);
     std::string common = CommonPrefixOf(key, p.prefix, p.delimiter);
@@ -86,7 +87,7 @@ Result<Grouped<Entry>> GroupByDelimiter(const GroupParams& p, Cursor& cursor, Ke
       }
       if (count == p.max_keys) {
         out.truncated = true;
-        return out;
+        co_return out;
       }
       cursor.SkipPast(SkipBound(common));
       out.last = common;
@@ -94,7 +95,7 @@ Result<Grouped<Entry>> GroupByDelimiter(const GroupParams& p, Cursor& cursor, Ke
     } else {
       if (count == p.max_keys) {
         out.truncated = true;
-        return out;
+        co_return out;
       }
       out.last = key;
       out.entries.push_back(entry);

@@ -49,16 +49,16 @@ Result<int> ParsePartNumber(const RequestContext& ctx) {
   return *n;
 }
 
-Result<storage::UploadInfo> LoadUpload(const RequestContext& ctx) {
+Task<Result<storage::UploadInfo>> LoadUpload(const RequestContext& ctx) {
   const auth::QueryParam* q = ctx.view.Query("uploadId");
   std::string id = q ? q->value : std::string();
-  if (id.empty()) return storage::NoSuchUploadError(id);
-  Result<storage::UploadInfo> upload = ctx.state->store->GetUpload(id);
-  if (!upload.ok()) return upload;
+  if (id.empty()) co_return storage::NoSuchUploadError(id);
+  Result<storage::UploadInfo> upload = co_await ctx.state->store->GetUpload(id);
+  if (!upload.ok()) co_return upload;
   if (upload->bucket != ctx.route.bucket || upload->key != ctx.route.key) {
-    return storage::NoSuchUploadError(id);
+    co_return storage::NoSuchUploadError(id);
   }
-  return upload;
+  co_return upload;
 }
 
 Status CheckPartChecksumAlgorithm(const RequestContext& ctx, const storage::UploadInfo& upload) {

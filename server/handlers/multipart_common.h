@@ -24,7 +24,7 @@ Result<int> ParsePartNumber(const RequestContext& ctx);
 
 // The pending upload named by ?uploadId. An upload of another bucket or key is
 // as unknown as a missing one. Errors: kNoSuchUpload (with UploadId).
-Result<storage::UploadInfo> LoadUpload(const RequestContext& ctx);
+Task<Result<storage::UploadInfo>> LoadUpload(const RequestContext& ctx);
 
 // A part request must not name a flexible checksum other than the upload's
 // (x-amz-checksum-*, x-amz-trailer, x-amz-sdk-checksum-algorithm). Errors:

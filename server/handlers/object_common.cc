@@ -23,10 +23,6 @@ std::string_view TrimSpaces(std::string_view s) {
   return s;
 }
 
-Status BrokenManifest(const std::string& blob_id) {
-  return Status(ErrorCode::kInternalError, "blob " + blob_id + " is shorter than its manifest");
-}
-
 Status InvalidCopySource(std::string_view header) {
   return Status(ErrorCode::kInvalidArgument,
                 "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
@@ -135,23 +131,24 @@ Result<CopySource> ParseCopySource(std::string_view header) {
   return CopySource{std::string(d.substr(0, slash)), std::string(d.substr(slash + 1))};
 }
 
-Result<storage::ObjectInfo> LoadCopySource(const RequestContext& ctx, const CopySource& source,
-                                           std::shared_ptr<const void>* lease) {
+Task<Result<storage::ObjectInfo>> LoadCopySource(const RequestContext& ctx,
+                                                 const CopySource& source,
+                                                 std::shared_ptr<const void>* lease) {
   storage::ObjectStore& store = *ctx.state->store;
-  Result<storage::BucketInfo> bucket = store.GetBucket(source.bucket);
+  Result<storage::BucketInfo> bucket = co_await store.GetBucket(source.bucket);
   if (!bucket.ok()) {
     Status s = bucket.status();
     if (s.code() == ErrorCode::kNoSuchBucket) s.With("BucketName", source.bucket);
-    return s;
+    co_return s;
   }
-  if (bucket->owner != ctx.user->name) return Status(ErrorCode::kAccessDenied);
-  auto object = store.GetObjectForRead(source.bucket, source.key);
+  if (bucket->owner != ctx.user->name) co_return Status(ErrorCode::kAccessDenied);
+  auto object = co_await store.GetObjectForRead(source.bucket, source.key);
   if (!object.ok()) {
-    if (object.status().code() == ErrorCode::kNoSuchKey) return NoSuchKeyError(source.key);
-    return object.status();
+    if (object.status().code() == ErrorCode::kNoSuchKey) co_return NoSuchKeyError(source.key);
+    co_return object.status();
   }
   *lease = std::move(object->lease);
-  return std::move(object->info);
+  co_return std::move(object->info);
 }
 
 Status CheckCopySourceConditions(const RequestContext& ctx, const storage::ObjectInfo& source) {
@@ -170,69 +167,14 @@ Status CheckCopySize(const RequestContext& ctx, uint64_t bytes) {
                     std::to_string(max));
 }
 
-ManifestReader::ManifestReader(storage::ObjectStore* store, std::vector<storage::BlobRef> manifest,
-                               uint64_t offset, uint64_t length, std::shared_ptr<const void> lease)
-    : store_(store),
-      manifest_(std::move(manifest)),
-      blob_offset_(offset),
-      left_(length),
-      lease_(std::move(lease)) {
-  while (index_ < manifest_.size() && blob_offset_ >= manifest_[index_].size) {
-    blob_offset_ -= manifest_[index_].size;
-    ++index_;
-  }
+Result<BodySource::FileSpan> ObjectBody::NextFileSpan(size_t max) {
+  auto span = reader_->NextFileSpan(max);
+  if (!span.ok()) return span.status();
+  return FileSpan{span->fd, span->offset, span->length};
 }
 
-Status ManifestReader::Open() { return left_ == 0 ? Status::Ok() : Advance(); }
-
-Status ManifestReader::Advance() {
-  while (index_ < manifest_.size() && blob_offset_ >= manifest_[index_].size) {
-    blob_offset_ = 0;
-    ++index_;
-    reader_.reset();
-  }
-  if (index_ == manifest_.size()) return Status(ErrorCode::kInternalError, "manifest too short");
-  if (reader_) return Status::Ok();
-  auto reader = store_->OpenBlob(manifest_[index_].blob_id);
-  if (!reader.ok()) return reader.status();
-  reader_ = std::move(*reader);
-  return Status::Ok();
-}
-
-Result<size_t> ManifestReader::Read(char* data, size_t n) {
-  if (left_ == 0 || n == 0) return size_t{0};
-  if (Status s = Advance(); !s.ok()) return s;
-  const storage::BlobRef& blob = manifest_[index_];
-  n = static_cast<size_t>(std::min<uint64_t>({n, left_, blob.size - blob_offset_}));
-  auto got = reader_->ReadAt(blob_offset_, data, n);
-  if (!got.ok()) return got.status();
-  if (*got == 0) return BrokenManifest(blob.blob_id);
-  blob_offset_ += *got;
-  left_ -= *got;
-  return *got;
-}
-
-Result<BodySource::FileSpan> ManifestReader::NextFileSpan(size_t max) {
-  FileSpan span;
-  if (left_ == 0 || max == 0) return span;
-  if (Status s = Advance(); !s.ok()) return s;
-  const storage::BlobRef& blob = manifest_[index_];
-  span.fd = reader_->fd();
-  span.offset = blob_offset_;
-  span.length = static_cast<size_t>(std::min<uint64_t>({max, left_, blob.size - blob_offset_}));
-  return span;
-}
-
-void ManifestReader::Consume(size_t n) {
-  blob_offset_ += n;
-  left_ -= n;
-}
-
-Result<WrittenBody> CopyManifestRange(storage::ObjectStore* store,
-                                      const std::vector<storage::BlobRef>& manifest,
-                                      uint64_t offset, uint64_t length,
-                                      const std::string& checksum_algorithm) {
-  ManifestReader reader(store, manifest, offset, length);
+Result<WrittenBody> CopyObjectBytes(storage::ObjectStore& store, storage::ObjectReader& reader,
+                                    const std::string& checksum_algorithm) {
   if (Status s = reader.Open(); !s.ok()) return s;
   std::unique_ptr<auth::Checksummer> checksummer;
   std::optional<auth::ChecksumAlgorithm> algorithm;
@@ -241,7 +183,7 @@ Result<WrittenBody> CopyManifestRange(storage::ObjectStore* store,
     if (!algorithm) return Status(ErrorCode::kInvalidRequest, "Invalid checksum algorithm");
     checksummer = auth::NewChecksummer(*algorithm);
   }
-  auto blob = store->NewBlob();
+  auto blob = store.NewBlob();
   if (!blob.ok()) return blob.status();
   common::Md5Hasher md5;
   std::unique_ptr<char[]> buffer(new char[kCopyBuffer]);

@@ -15,6 +15,7 @@
 #include "s2lite/status.h"
 #include "server/handlers/body_writer.h"
 #include "server/request.h"
+#include "storage/object_reader.h"
 #include "storage/object_store.h"
 
 namespace s2lite::server {
@@ -65,8 +66,9 @@ Result<CopySource> ParseCopySource(std::string_view header);
 // readable while the copy runs, even if the source is replaced meanwhile.
 // Errors: kNoSuchBucket (with BucketName), kAccessDenied, kNoSuchKey (with
 // Key), store errors.
-Result<storage::ObjectInfo> LoadCopySource(const RequestContext& ctx, const CopySource& source,
-                                           std::shared_ptr<const void>* lease);
+Task<Result<storage::ObjectInfo>> LoadCopySource(const RequestContext& ctx,
+                                                 const CopySource& source,
+                                                 std::shared_ptr<const void>* lease);
 
 // The x-amz-copy-source-if-* conditions against the source's ETag and
 // Last-Modified. Errors: PreconditionFailed (also for what a GET would answer
@@ -77,44 +79,23 @@ Status CheckCopySourceConditions(const RequestContext& ctx, const storage::Objec
 // Errors: kInvalidRequest.
 Status CheckCopySize(const RequestContext& ctx, uint64_t bytes);
 
-// Streams [offset, offset + length) of the concatenation of `manifest`'s
-// blobs. Opens one blob at a time, in order. The store must outlive it.
-class ManifestReader final : public BodySource {
+// A GET's body: the storage-level reader (storage/object_reader.h, which
+// holds the object's lease) as a BodySource.
+class ObjectBody final : public BodySource {
  public:
-  // Precondition: offset + length <= the manifest's total size.
-  // `lease` (GetObjectForRead) keeps the blobs from being removed meanwhile.
-  ManifestReader(storage::ObjectStore* store, std::vector<storage::BlobRef> manifest,
-                 uint64_t offset, uint64_t length, std::shared_ptr<const void> lease = nullptr);
-
-  // Opens the first blob, so that a blob gone missing (the object was
-  // replaced meanwhile) is reported before a response header is sent.
-  Status Open();
-
-  // Up to n bytes; 0 once `length` bytes have been read. kInternalError when
-  // a blob is missing or shorter than the manifest says.
-  Result<size_t> Read(char* data, size_t n) override;
+  explicit ObjectBody(std::unique_ptr<storage::ObjectReader> reader) : reader_(std::move(reader)) {}
+  Result<size_t> Read(char* data, size_t n) override { return reader_->Read(data, n); }
   Result<FileSpan> NextFileSpan(size_t max) override;
-  void Consume(size_t n) override;
+  void Consume(size_t n) override { reader_->Consume(n); }
 
  private:
-  // Moves to the blob holding the next byte, opening it.
-  Status Advance();
-
-  storage::ObjectStore* store_;
-  std::vector<storage::BlobRef> manifest_;
-  size_t index_ = 0;          // current blob
-  uint64_t blob_offset_ = 0;  // next byte within the current blob
-  uint64_t left_;
-  std::unique_ptr<storage::BlobReader> reader_;
-  std::shared_ptr<const void> lease_;
+  std::unique_ptr<storage::ObjectReader> reader_;
 };
 
-// Copies [offset, offset + length) of an object's bytes into a new committed
-// blob, computing its MD5 and, when `checksum_algorithm` is not "", that
-// checksum (CopyObject, UploadPartCopy).
-Result<WrittenBody> CopyManifestRange(storage::ObjectStore* store,
-                                      const std::vector<storage::BlobRef>& manifest,
-                                      uint64_t offset, uint64_t length,
-                                      const std::string& checksum_algorithm);
+// Copies what `reader` has left into a new committed blob, computing its MD5
+// and, when `checksum_algorithm` is not "", that checksum (CopyObject,
+// UploadPartCopy).
+Result<WrittenBody> CopyObjectBytes(storage::ObjectStore& store, storage::ObjectReader& reader,
+                                    const std::string& checksum_algorithm);
 
 }  // namespace s2lite::server

@@ -8,37 +8,39 @@
 namespace s2lite::server {
 namespace {
 
-Response StoreTags(RequestContext& ctx, const TagSet& tags, int status) {
-  if (Status s = CheckNullVersionId(ctx); !s.ok()) return Response::Error(std::move(s));
-  Status s = ctx.state->store->PutObjectTagging(ctx.route.bucket, ctx.route.key,
-                                                ctx.bucket_generation, EncodeTags(tags));
-  if (s.code() == ErrorCode::kNoSuchKey) return Response::Error(NoSuchKeyError(ctx.route.key));
-  if (!s.ok()) return Response::Error(std::move(s));
+Task<Response> StoreTags(RequestContext& ctx, const TagSet& tags, int status) {
+  if (Status s = CheckNullVersionId(ctx); !s.ok()) co_return Response::Error(std::move(s));
+  Status s = co_await ctx.state->store->PutObjectTagging(ctx.route.bucket, ctx.route.key,
+                                                         ctx.bucket_generation, EncodeTags(tags));
+  if (s.code() == ErrorCode::kNoSuchKey) co_return Response::Error(NoSuchKeyError(ctx.route.key));
+  if (!s.ok()) co_return Response::Error(std::move(s));
   Response r;
   r.status = status;
   r.AddHeader("x-amz-version-id", "null");
-  return r;
+  co_return r;
 }
 
 }  // namespace
 
-Response HandleGetObjectTagging(RequestContext& ctx) {
-  if (Status s = CheckNullVersionId(ctx); !s.ok()) return Response::Error(std::move(s));
-  auto object = ctx.state->store->GetObject(ctx.route.bucket, ctx.route.key);
+Task<Response> HandleGetObjectTagging(RequestContext& ctx) {
+  if (Status s = CheckNullVersionId(ctx); !s.ok()) co_return Response::Error(std::move(s));
+  auto object = co_await ctx.state->store->GetObject(ctx.route.bucket, ctx.route.key);
   if (object.status().code() == ErrorCode::kNoSuchKey)
-    return Response::Error(NoSuchKeyError(ctx.route.key));
-  if (!object.ok()) return Response::Error(object.status());
+    co_return Response::Error(NoSuchKeyError(ctx.route.key));
+  if (!object.ok()) co_return Response::Error(object.status());
   Response r = Response::Xml(TaggingXml(DecodeTags(object->attrs.tagging)));
   r.AddHeader("x-amz-version-id", "null");
-  return r;
+  co_return r;
 }
 
-Response HandlePutObjectTagging(RequestContext& ctx) {
+Task<Response> HandlePutObjectTagging(RequestContext& ctx) {
   auto tags = ParseTaggingXml(ctx.body, kMaxObjectTags);
-  if (!tags.ok()) return Response::Error(tags.status());
-  return StoreTags(ctx, *tags, 200);
+  if (!tags.ok()) co_return Response::Error(tags.status());
+  co_return co_await StoreTags(ctx, *tags, 200);
 }
 
-Response HandleDeleteObjectTagging(RequestContext& ctx) { return StoreTags(ctx, {}, 204); }
+Task<Response> HandleDeleteObjectTagging(RequestContext& ctx) {
+  co_return co_await StoreTags(ctx, {}, 204);
+}
 
 }  // namespace s2lite::server

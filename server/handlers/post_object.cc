@@ -4,10 +4,11 @@
 // x-amz-credential/-date/-signature; SigV2: AWSAccessKeyId/signature), and
 // the fields before the file are checked against it before a byte of the
 // file is stored. The file streams into a blob like a PutObject body.
-#include "common/crypto.h"
 #include "auth/post_policy.h"
 #include "auth/sigv2.h"
 #include "auth/sigv4.h"
+#include "common/ascii.h"
+#include "common/crypto.h"
 #include "common/uri.h"
 #include "server/form_parser.h"
 #include "server/handlers/body_writer.h"
@@ -15,7 +16,6 @@
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
 #include "server/state.h"
-#include "common/ascii.h"
 #include "server/xml.h"
 
 namespace s2lite::server {
@@ -34,8 +34,12 @@ Status MissingField(std::string_view name) {
 
 class PostObjectSink final : public BodySink, public FormHandler {
  public:
-  PostObjectSink(RequestContext& ctx, std::string boundary)
-      : ctx_(ctx), parser_(std::move(boundary), *this, kMaxPreFileBytes) {}
+  // `bucket`: the addressed bucket as the store had it when the request came
+  // (read before the body, as parsing the form cannot wait for the store).
+  PostObjectSink(RequestContext& ctx, std::string boundary, Result<storage::BucketInfo> bucket)
+      : ctx_(ctx),
+        parser_(std::move(boundary), *this, kMaxPreFileBytes),
+        bucket_(std::move(bucket)) {}
 
   // A refused form is still read to its end before the answer, so that a
   // browser, still sending, sees the error rather than a reset connection.
@@ -47,7 +51,7 @@ class PostObjectSink final : public BodySink, public FormHandler {
     }
     return Status::Ok();
   }
-  Response Finish() override;
+  Task<Response> Finish() override;
 
   Status OnField(std::string_view name, std::string_view value) override {
     std::string lower = common::AsciiLower(name);
@@ -88,6 +92,7 @@ class PostObjectSink final : public BodySink, public FormHandler {
   std::unique_ptr<BodyWriter> writer_;
   uint64_t size_ = 0;
   Status error_;
+  Result<storage::BucketInfo> bucket_;
 };
 
 // Finds the user and checks the policy's signature (SigV4 or SigV2).
@@ -161,7 +166,7 @@ Status PostObjectSink::Authenticate() {
 }
 
 Status PostObjectSink::CheckBucketOwner() {
-  auto bucket = ctx_.state->store->GetBucket(ctx_.route.bucket);
+  const Result<storage::BucketInfo>& bucket = bucket_;
   if (!bucket.ok()) {
     Status s = bucket.status();
     if (s.code() == ErrorCode::kNoSuchBucket) s.With("BucketName", ctx_.route.bucket);
@@ -226,27 +231,27 @@ Status PostObjectSink::OnFileStart(std::string_view filename) {
   return Status::Ok();
 }
 
-Response PostObjectSink::Finish() {
+Task<Response> PostObjectSink::Finish() {
   if (error_.ok()) error_ = parser_.Finish();
-  if (!error_.ok()) return Response::Error(std::move(error_));
+  if (!error_.ok()) co_return Response::Error(std::move(error_));
   if (!parser_.file_seen()) {
-    return Response::Error(
+    co_return Response::Error(
         Status(ErrorCode::kInvalidArgument, "POST requires exactly one file upload per request.")
             .With("ArgumentName", "file")
             .With("ArgumentValue", "0"));
   }
   if (policy_.length_range && static_cast<int64_t>(size_) < policy_.length_range->first) {
-    return Response::Error(
+    co_return Response::Error(
         Status(ErrorCode::kEntityTooSmall)
             .With("ProposedSize", std::to_string(size_))
             .With("MinSizeAllowed", std::to_string(policy_.length_range->first)));
   }
   auto body = writer_->Finish();
-  if (!body.ok()) return Response::Error(body.status());
+  if (!body.ok()) co_return Response::Error(body.status());
   storage::ObjectInfo object = SinglePartObject(ctx_, *body, std::move(attrs_));
-  Status s = ctx_.state->store->PutObject(object);
-  if (!s.ok()) return Response::Error(std::move(s));
-  return Success(object);
+  Status s = co_await ctx_.state->store->PutObject(object);
+  if (!s.ok()) co_return Response::Error(std::move(s));
+  co_return Success(object);
 }
 
 // success_action_redirect (303 to it, with bucket, key and etag), else
@@ -292,13 +297,15 @@ Response PostObjectSink::Success(const storage::ObjectInfo& object) {
 
 }  // namespace
 
-Result<std::unique_ptr<BodySink>> BeginPostObject(RequestContext& ctx) {
+Task<Result<std::unique_ptr<BodySink>>> BeginPostObject(RequestContext& ctx) {
   auto boundary = FormDataBoundary(ctx.HeaderOr("content-type"));
   if (!boundary) {
-    return Status(ErrorCode::kPreconditionFailed)
+    co_return Status(ErrorCode::kPreconditionFailed)
         .With("Condition", "Bucket POST must be of the enclosure-type multipart/form-data");
   }
-  return std::unique_ptr<BodySink>(std::make_unique<PostObjectSink>(ctx, std::move(*boundary)));
+  Result<storage::BucketInfo> bucket = co_await ctx.state->store->GetBucket(ctx.route.bucket);
+  co_return std::unique_ptr<BodySink>(
+      std::make_unique<PostObjectSink>(ctx, std::move(*boundary), std::move(bucket)));
 }
 
 }  // namespace s2lite::server

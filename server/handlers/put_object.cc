@@ -21,7 +21,7 @@ class PutObjectSink final : public BodySink {
         writer_(std::move(writer)) {}
 
   Status Write(const char* data, size_t n) override { return writer_->Write(data, n); }
-  Response Finish() override;
+  Task<Response> Finish() override;
 
  private:
   RequestContext& ctx_;
@@ -30,35 +30,35 @@ class PutObjectSink final : public BodySink {
   std::unique_ptr<BodyWriter> writer_;
 };
 
-Response PutObjectSink::Finish() {
+Task<Response> PutObjectSink::Finish() {
   auto body = writer_->Finish();
-  if (!body.ok()) return Response::Error(body.status());
+  if (!body.ok()) co_return Response::Error(body.status());
   storage::ObjectInfo object = SinglePartObject(ctx_, *body, std::move(attrs_));
   object.condition = condition_;
-  Status s = ctx_.state->store->PutObject(object);
-  if (!s.ok()) return Response::Error(ConditionalCommitError(std::move(s), condition_));
+  Status s = co_await ctx_.state->store->PutObject(object);
+  if (!s.ok()) co_return Response::Error(ConditionalCommitError(std::move(s), condition_));
 
   Response r;
   r.AddHeader("ETag", object.etag);
   AddChecksumHeader(r, object.attrs.checksum_algorithm, object.checksum_value);
   if (!object.checksum_value.empty()) r.AddHeader("x-amz-checksum-type", "FULL_OBJECT");
   AddSseHeaders(r, object.attrs);
-  return r;
+  co_return r;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<BodySink>> BeginPutObject(RequestContext& ctx) {
+Task<Result<std::unique_ptr<BodySink>>> BeginPutObject(RequestContext& ctx) {
   auto attrs = ParseWriteAttrs(ctx);
-  if (!attrs.ok()) return attrs.status();
+  if (!attrs.ok()) co_return attrs.status();
   // Checked before the body is read; again, atomically, when it is stored.
   auto condition = ParseWriteCondition(ctx);
-  if (!condition.ok()) return condition.status();
-  if (Status s = PrecheckWriteCondition(ctx, *condition); !s.ok()) return s;
+  if (!condition.ok()) co_return condition.status();
+  if (Status s = co_await PrecheckWriteCondition(ctx, *condition); !s.ok()) co_return s;
   // x-amz-checksum-algorithm without a value asks S3 to compute that checksum.
   auto writer = BodyWriter::Start(ctx, attrs->checksum_algorithm);
-  if (!writer.ok()) return writer.status();
-  return std::unique_ptr<BodySink>(std::make_unique<PutObjectSink>(
+  if (!writer.ok()) co_return writer.status();
+  co_return std::unique_ptr<BodySink>(std::make_unique<PutObjectSink>(
       ctx, std::move(*attrs), std::move(*condition), std::move(*writer)));
 }
 

@@ -24,21 +24,21 @@ class PartSink final : public BodySink {
 
   Status Write(const char* data, size_t n) override { return writer_->Write(data, n); }
 
-  Response Finish() override {
+  Task<Response> Finish() override {
     Result<WrittenBody> body = writer_->Finish();
-    if (!body.ok()) return Response::Error(body.status());
+    if (!body.ok()) co_return Response::Error(body.status());
     storage::PartInfo part = MakePart(part_number_, *body, ToTimeMs(ctx_.now));
     // The upload may have been completed or aborted while the body streamed:
     // PutPart then refuses the part (kNoSuchUpload) and drops its bytes.
-    Status s = ctx_.state->store->PutPart(upload_.upload_id, part);
-    if (!s.ok()) return Response::Error(std::move(s));
+    Status s = co_await ctx_.state->store->PutPart(upload_.upload_id, part);
+    if (!s.ok()) co_return Response::Error(std::move(s));
     Response r;
     r.AddHeader("ETag", part.etag);
     // SDK transfer managers copy this header into CompleteMultipartUpload.
     AddChecksumHeader(r, part.checksum_algorithm, part.checksum_value);
     AddSseHeaders(r, upload_.attrs);
-    AddAbortDateHeaders(r, ctx_, upload_);
-    return r;
+    co_await AddAbortDateHeaders(r, ctx_, upload_);
+    co_return r;
   }
 
  private:
@@ -50,18 +50,18 @@ class PartSink final : public BodySink {
 
 }  // namespace
 
-Result<std::unique_ptr<BodySink>> BeginUploadPart(RequestContext& ctx) {
+Task<Result<std::unique_ptr<BodySink>>> BeginUploadPart(RequestContext& ctx) {
   // Everything that can refuse the part is checked before the body is read
   // (and before 100-continue is sent).
   Result<int> part_number = ParsePartNumber(ctx);
-  if (!part_number.ok()) return part_number.status();
-  Result<storage::UploadInfo> upload = LoadUpload(ctx);
-  if (!upload.ok()) return upload.status();
-  if (Status s = CheckPartChecksumAlgorithm(ctx, *upload); !s.ok()) return s;
+  if (!part_number.ok()) co_return part_number.status();
+  Result<storage::UploadInfo> upload = co_await LoadUpload(ctx);
+  if (!upload.ok()) co_return upload.status();
+  if (Status s = CheckPartChecksumAlgorithm(ctx, *upload); !s.ok()) co_return s;
   Result<std::unique_ptr<BodyWriter>> writer =
       BodyWriter::Start(ctx, upload->attrs.checksum_algorithm);
-  if (!writer.ok()) return writer.status();
-  return std::unique_ptr<BodySink>(
+  if (!writer.ok()) co_return writer.status();
+  co_return std::unique_ptr<BodySink>(
       std::make_unique<PartSink>(ctx, std::move(*upload), *part_number, std::move(*writer)));
 }
 

@@ -63,30 +63,31 @@ Response CopyPartResult(const storage::PartInfo& part, const storage::UploadInfo
 
 }  // namespace
 
-Response HandleUploadPartCopy(RequestContext& ctx) {
+Task<Response> HandleUploadPartCopy(RequestContext& ctx) {
   Result<int> part_number = ParsePartNumber(ctx);
-  if (!part_number.ok()) return Response::Error(part_number.status());
-  Result<storage::UploadInfo> upload = LoadUpload(ctx);
-  if (!upload.ok()) return Response::Error(upload.status());
+  if (!part_number.ok()) co_return Response::Error(part_number.status());
+  Result<storage::UploadInfo> upload = co_await LoadUpload(ctx);
+  if (!upload.ok()) co_return Response::Error(upload.status());
   Result<CopySource> source = ParseCopySource(ctx.HeaderOr("x-amz-copy-source"));
-  if (!source.ok()) return Response::Error(source.status());
+  if (!source.ok()) co_return Response::Error(source.status());
   std::shared_ptr<const void> lease;  // held until the copy is written
-  Result<storage::ObjectInfo> src = LoadCopySource(ctx, *source, &lease);
-  if (!src.ok()) return Response::Error(src.status());
+  Result<storage::ObjectInfo> src = co_await LoadCopySource(ctx, *source, &lease);
+  if (!src.ok()) co_return Response::Error(src.status());
   if (Status s = CheckCopySourceConditions(ctx, *src); !s.ok())
-    return Response::Error(std::move(s));
+    co_return Response::Error(std::move(s));
   Result<ByteRange> range = ParseRange(ctx, src->size);
-  if (!range.ok()) return Response::Error(range.status());
-  if (Status s = CheckCopySize(ctx, range->length); !s.ok()) return Response::Error(std::move(s));
+  if (!range.ok()) co_return Response::Error(range.status());
+  if (Status s = CheckCopySize(ctx, range->length); !s.ok())
+    co_return Response::Error(std::move(s));
 
   storage::ObjectStore& store = *ctx.state->store;
-  Result<WrittenBody> body = CopyManifestRange(&store, src->manifest, range->first, range->length,
-                                               upload->attrs.checksum_algorithm);
-  if (!body.ok()) return Response::Error(body.status());
+  storage::ObjectReader reader(store, {*src, std::move(lease)}, range->first, range->length);
+  Result<WrittenBody> body = CopyObjectBytes(store, reader, upload->attrs.checksum_algorithm);
+  if (!body.ok()) co_return Response::Error(body.status());
   storage::PartInfo part = MakePart(*part_number, *body, ToTimeMs(ctx.now));
-  if (Status s = store.PutPart(upload->upload_id, part); !s.ok())
-    return Response::Error(std::move(s));
-  return CopyPartResult(part, *upload);
+  if (Status s = co_await store.PutPart(upload->upload_id, part); !s.ok())
+    co_return Response::Error(std::move(s));
+  co_return CopyPartResult(part, *upload);
 }
 
 }  // namespace s2lite::server

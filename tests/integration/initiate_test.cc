@@ -10,6 +10,7 @@
 
 #include "server_fixture.h"
 #include "storage/object_store.h"
+#include "storage/task.h"
 
 namespace s2lite::testing {
 namespace {
@@ -31,7 +32,7 @@ class InitiateTest : public ServerTest {
     server_.reset();  // release the registry, read it as a second process would
     auto store = storage::OpenObjectStore({dir_.path(), false, false});
     EXPECT_TRUE(store.ok());
-    auto up = (*store)->GetUpload(id);
+    auto up = storage::Sync((*store)->GetUpload(id));
     EXPECT_TRUE(up.ok()) << up.status().message();
     return up.ok() ? *up : storage::UploadInfo{};
   }
@@ -46,12 +47,15 @@ TEST_F(InitiateTest, AnswersTheSeedDocumentPathStyle) {
   EXPECT_EQ(r.Header("x-amz-s2-requester"), "alice");
   EXPECT_FALSE(r.Header("x-amz-request-id").empty());
   EXPECT_FALSE(r.Header("x-amz-id-2").empty());
-  EXPECT_TRUE(std::regex_match(r.Header("date"),
-                               std::regex(R"([A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)")))
+  EXPECT_TRUE(
+      std::regex_match(r.Header("date"),
+                       std::regex(R"([A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)")))
       << r.Header("date");
   EXPECT_NE(r.body.find("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"), std::string::npos);
-  EXPECT_NE(r.body.find("<InitiateMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"),
-            std::string::npos);
+  EXPECT_NE(
+      r.body.find(
+          "<InitiateMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"),
+      std::string::npos);
   EXPECT_EQ(r.Xml("Bucket"), "alice-bucket");
   EXPECT_EQ(r.Xml("Key"), "path/to/my/file.txt");
   std::string id = r.Xml("UploadId");
@@ -68,8 +72,7 @@ TEST_F(InitiateTest, AnswersVirtualHostedStyle) {
 
 TEST_F(InitiateTest, AcceptsSigV2AsTheSeedSigns) {
   HttpResponse r = Initiate("/alice-bucket/file.txt?uploads",
-                            {{"Content-Type", "text/plain"}, {"x-amz-meta-foo1", "v1"}},
-                            Sign::kV2);
+                            {{"Content-Type", "text/plain"}, {"x-amz-meta-foo1", "v1"}}, Sign::kV2);
   ASSERT_EQ(r.status, 200) << r.body;
   HttpResponse v = Initiate("/file.txt?uploads", {}, Sign::kV2,
                             "alice-bucket.localhost:" + std::to_string(server_->port()));
@@ -140,7 +143,7 @@ TEST_F(InitiateTest, UploadsSurviveRestart) {
   auto store = storage::OpenObjectStore({dir_.path(), false, false});
   ASSERT_TRUE(store.ok());
   for (size_t i = 0; i < ids.size(); ++i) {
-    auto up = (*store)->GetUpload(ids[i]);
+    auto up = storage::Sync((*store)->GetUpload(ids[i]));
     ASSERT_TRUE(up.ok()) << ids[i];
     EXPECT_EQ(up->key, "k" + std::to_string(i));
   }
@@ -179,9 +182,9 @@ TEST_F(InitiateTest, EveryAcknowledgedInitiateIsAlreadyCommitted) {
     threads.emplace_back([&, t] {
       TestClient c(server_->port(), "AKIAALICE", "alice-secret");
       sqlite3* db = nullptr;
-      ASSERT_EQ(sqlite3_open_v2((dir_.path() + "/s2lite.db").c_str(), &db, SQLITE_OPEN_READONLY,
-                                nullptr),
-                SQLITE_OK);
+      ASSERT_EQ(
+          sqlite3_open_v2((dir_.path() + "/s2lite.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+          SQLITE_OK);
       sqlite3_stmt* stmt = nullptr;
       ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM uploads WHERE upload_id = ?1", -1,
                                    &stmt, nullptr),

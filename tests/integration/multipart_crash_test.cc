@@ -22,6 +22,7 @@
 
 #include "common/crypto.h"
 #include "storage/object_store.h"
+#include "storage/sync_store.h"
 #include "test_client.h"
 
 extern char** environ;
@@ -185,7 +186,7 @@ class Worker {
   std::vector<Acked>& acked_;
 };
 
-Result<std::string> ReadBlobs(storage::ObjectStore& store,
+Result<std::string> ReadBlobs(storage::SyncStore& store,
                               const std::vector<storage::BlobRef>& blobs) {
   std::string out;
   for (const storage::BlobRef& b : blobs) {
@@ -218,7 +219,7 @@ void CheckStore(const std::string& data_dir, const std::vector<Acked>& acked, in
   std::set<std::string> files = BlobFiles(data_dir + "/blobs");
   auto opened = storage::OpenObjectStore({data_dir, false, false});
   ASSERT_TRUE(opened.ok()) << opened.status().message();
-  storage::ObjectStore& store = **opened;
+  storage::SyncStore store(std::move(*opened));
   std::set<std::string> referenced;
 
   for (const Acked& a : acked) {
@@ -311,9 +312,9 @@ TEST(MultipartCrashTest, KillNineNeverLosesOrTearsUploads) {
 
   // And the database itself is sound after every kill.
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((dir.path() + "/data/s2lite.db").c_str(), &db, SQLITE_OPEN_READONLY,
-                            nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_open_v2((dir.path() + "/data/s2lite.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+      SQLITE_OK);
   auto first_text = [db](const char* sql) {
     sqlite3_stmt* stmt = nullptr;
     std::string out = "<no row>";

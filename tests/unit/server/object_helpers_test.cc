@@ -18,9 +18,9 @@ class VectorCursor {
   VectorCursor(std::vector<std::string> keys, const std::string& marker) : keys_(std::move(keys)) {
     while (pos_ < keys_.size() && keys_[pos_] <= marker) ++pos_;
   }
-  Result<const std::string*> Next() {
-    if (pos_ == keys_.size()) return static_cast<const std::string*>(nullptr);
-    return &keys_[pos_++];
+  Task<Result<const std::string*>> Next() {
+    if (pos_ == keys_.size()) co_return static_cast<const std::string*>(nullptr);
+    co_return &keys_[pos_++];
   }
   void SkipPast(const std::string& bound) {
     while (pos_ < keys_.size() && keys_[pos_] <= bound) ++pos_;
@@ -33,8 +33,8 @@ class VectorCursor {
 
 Grouped<std::string> Group(const std::vector<std::string>& keys, const GroupParams& p) {
   VectorCursor cursor(keys, p.marker);
-  auto out = GroupByDelimiter<std::string>(
-      p, cursor, [](const std::string& k) -> const std::string& { return k; });
+  auto out = storage::Sync(GroupByDelimiter<std::string>(
+      p, cursor, [](const std::string& k) -> const std::string& { return k; }));
   EXPECT_TRUE(out.ok());
   return out.ok() ? *out : Grouped<std::string>{};
 }

@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
-#include <csignal>
-
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "storage/object_reader.h"
+#include "storage/sync_store.h"
 #include "tests/unit/storage/test_util.h"
 
 namespace s2lite::storage {
@@ -26,6 +28,7 @@ namespace {
 
 using testing::BlobExists;
 using testing::Md5Hex;
+using testing::QueryText;
 using testing::ReadBlob;
 using testing::ReadObjectBytes;
 using testing::TempDir;
@@ -103,16 +106,19 @@ class ObjectStoreTest : public ::testing::TestWithParam<Backend> {
 
   std::string data_dir() const { return dir_.path() + "/data"; }
 
-  // `options` with the backend's location filled in.
+  // `options` with the backend's location filled in. The file backend runs
+  // with group commit, as the server opens it: every call below that
+  // returns OK must then have committed (see CommittedRows).
   void Open(StoreOptions options = {}) {
     if (GetParam() == Backend::kFile) {
       options.data_dir = data_dir();
+      options.group_commit = true;
     } else {
       options.in_memory = true;
     }
     Result<std::unique_ptr<ObjectStore>> store = OpenObjectStore(options);
     ASSERT_TRUE(store.ok()) << store.status().message();
-    store_ = std::move(*store);
+    store_ = std::make_unique<SyncStore>(std::move(*store));
   }
 
   void Reopen() {
@@ -171,7 +177,7 @@ class ObjectStoreTest : public ::testing::TestWithParam<Backend> {
   static CompletePart Listed(const PartInfo& part) { return {part.part_number, part.md5_hex}; }
 
   TempDir dir_;
-  std::unique_ptr<ObjectStore> store_;
+  std::unique_ptr<SyncStore> store_;
 };
 
 // --- buckets
@@ -1025,7 +1031,36 @@ TEST_P(ObjectStoreTest, StoresInOneProcessAreIndependent) {
   Result<std::unique_ptr<ObjectStore>> other = OpenObjectStore(options);
   ASSERT_TRUE(other.ok());
   PutObject("k", "mine");
-  EXPECT_EQ((*other)->GetBucket(kBucket).status().code(), ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(Sync((*other)->GetBucket(kBucket)).status().code(), ErrorCode::kNoSuchBucket);
+}
+
+// One reader for an object's bytes (GET, ranges, parts, copies): a range
+// across blob boundaries, readable while the reader holds the lease even
+// though the object is deleted meanwhile; its bytes go with the reader.
+TEST_P(ObjectStoreTest, ObjectReaderReadsARangeAcrossBlobsWhileHoldingTheLease) {
+  std::string upload = CreateUpload("k", "u1");
+  PartInfo p1 = PutPart(upload, 1, "aaaaaaaa");
+  PartInfo p2 = PutPart(upload, 2, "bbb");
+  ASSERT_TRUE(store_->CompleteUpload(upload, {Listed(p1), Listed(p2)}, kMinPart).ok());
+  {
+    Result<ObjectStore::LeasedObject> leased = store_->GetObjectForRead(kBucket, "k");
+    ASSERT_TRUE(leased.ok());
+    ObjectReader reader(store_->async(), std::move(*leased), 6, 4);
+    ASSERT_TRUE(store_->DeleteObject(kBucket, "k").ok());
+    ASSERT_TRUE(reader.Open().ok());
+    std::string got;
+    char buf[3];
+    for (;;) {
+      Result<size_t> n = reader.Read(buf, sizeof buf);
+      ASSERT_TRUE(n.ok()) << n.status().message();
+      if (*n == 0) break;
+      got.append(buf, *n);
+    }
+    EXPECT_EQ(got, "aabb");
+    EXPECT_EQ(reader.left(), 0u);
+  }
+  EXPECT_FALSE(BlobExists(*store_, p1.blob.blob_id));
+  EXPECT_FALSE(BlobExists(*store_, p2.blob.blob_id));
 }
 
 // --- conditional writes and tags
@@ -1120,7 +1155,6 @@ TEST_P(ObjectStoreTest, ConcurrentIfNoneMatchWritesHaveExactlyOneWinner) {
     });
   }
   for (auto& t : threads) t.join();
-  ASSERT_TRUE(store_->CommitGroup().ok());
   EXPECT_EQ(won.load(), 1);
   EXPECT_EQ(refused.load(), kWriters - 1);
 }
@@ -1247,28 +1281,25 @@ TEST_P(FileObjectStoreTest, FsyncModeWorks) {
   EXPECT_EQ(ReadObjectBytes(*store_, *got), "durable");
 }
 
-// With group commit, a group whose COMMIT fails (here: a file-size limit
-// standing in for a full disk) is rolled back whole, and the bytes its new
-// parts and objects referred to are removed at once, not left as orphans
+// A commit that fails (here: a file-size limit standing in for a full disk)
+// fails the calls whose writes it held, rolls them back, and the bytes their
+// new parts and objects referred to are removed at once, not left as orphans
 // until the next open.
-TEST_P(FileObjectStoreTest, FailedGroupCommitRemovesTheBytesOfItsNewRows) {
-  store_.reset();
-  StoreOptions grouped;
-  grouped.group_commit = true;
-  ASSERT_NO_FATAL_FAILURE(Open(grouped));
+TEST_P(FileObjectStoreTest, FailedCommitFailsItsCallsAndRemovesTheirNewBytes) {
   ObjectInfo kept = PutObject("kept", "kept bytes");
   std::string upload = CreateUpload("k", "u1");
-  ASSERT_TRUE(store_->CommitGroup().ok());
+  PartInfo part = MakePart(1, "part bytes");
+  Result<BlobRef> lost_blob = WriteBlob(*store_, "lost bytes");
+  ASSERT_TRUE(lost_blob.ok());
+  ObjectInfo lost;
+  lost.bucket = kBucket;
+  lost.key = "lost";
+  lost.size = 10;
+  lost.etag = "\"" + Md5Hex("lost bytes") + "\"";
+  lost.manifest = {*lost_blob};
 
-  PartInfo part = PutPart(upload, 1, "part bytes");
-  ObjectInfo lost = PutObject("lost", "lost bytes");
-  const uint64_t group = store_->TakeTouchedGroup();  // the group these writes joined
-  ASSERT_NE(group, 0u);
-  EXPECT_FALSE(store_->GroupStatus(group).has_value());  // not ended yet
-  ASSERT_TRUE(BlobExists(*store_, part.blob.blob_id));
-  ASSERT_TRUE(BlobExists(*store_, lost.manifest[0].blob_id));
-
-  struct sigaction ignore {}, old_action {};
+  struct sigaction ignore {
+  }, old_action{};
   ignore.sa_handler = SIG_IGN;
   ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);
   rlimit old_limit{};
@@ -1276,16 +1307,14 @@ TEST_P(FileObjectStoreTest, FailedGroupCommitRemovesTheBytesOfItsNewRows) {
   rlimit tiny = old_limit;
   tiny.rlim_cur = 1;  // every write past the first byte of a file fails
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &tiny), 0);
-  Status committed = store_->CommitGroup();
+  Status put_part = store_->PutPart(upload, part);
+  Status put_object = store_->PutObject(lost);
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
   sigaction(SIGXFSZ, &old_action, nullptr);
 
-  ASSERT_FALSE(committed.ok());
-  // Whoever answers for those writes learns the group failed, though it is
-  // no longer open.
-  std::optional<Status> ended = store_->GroupStatus(group);
-  ASSERT_TRUE(ended.has_value());
-  EXPECT_FALSE(ended->ok());
+  // Not OK, since not committed.
+  EXPECT_FALSE(put_part.ok());
+  EXPECT_FALSE(put_object.ok());
   EXPECT_FALSE(BlobExists(*store_, part.blob.blob_id));
   EXPECT_FALSE(BlobExists(*store_, lost.manifest[0].blob_id));
   EXPECT_EQ(store_->GetObject(kBucket, "lost").status().code(), ErrorCode::kNoSuchKey);
@@ -1295,9 +1324,76 @@ TEST_P(FileObjectStoreTest, FailedGroupCommitRemovesTheBytesOfItsNewRows) {
   // What was committed before is untouched, and the store goes on working.
   EXPECT_EQ(ReadBlob(*store_, kept.manifest[0].blob_id), "kept bytes");
   PartInfo again = PutPart(upload, 1, "part bytes");
-  ASSERT_TRUE(store_->CommitGroup().ok());
   ASSERT_NO_FATAL_FAILURE(Reopen());
   EXPECT_EQ(ReadBlob(*store_, again.blob.blob_id), "part bytes");
+}
+
+// The commit contract with group commit on: whatever a call returned OK for
+// is in the database for any other connection (so it survives kill -9, see
+// tests/integration/multipart_crash_test.cc), with no commit step after it.
+TEST_P(FileObjectStoreTest, EveryCallThatReturnsOkIsCommitted) {
+  const std::string db = data_dir() + "/s2lite.db";
+  auto committed = [&](const std::string& sql) { return QueryText(db, sql); };
+  ASSERT_TRUE(store_->CreateBucket({"second", "alice", "us-east-1", 0, ""}).ok());
+  EXPECT_EQ(committed("SELECT count(*) FROM buckets WHERE name = 'second'"), "1");
+  ASSERT_TRUE(store_->PutBucketSetting("second", 0, "cors", std::string("<cors/>")).ok());
+  EXPECT_EQ(committed("SELECT count(*) FROM bucket_settings WHERE bucket = 'second'"), "1");
+  std::string upload = CreateUpload("k", "u1");
+  EXPECT_EQ(committed("SELECT count(*) FROM uploads WHERE upload_id = 'u1'"), "1");
+  PartInfo p1 = PutPart(upload, 1, "0123456789");
+  EXPECT_EQ(committed("SELECT count(*) FROM parts WHERE upload_id = 'u1'"), "1");
+  ASSERT_TRUE(store_->CompleteUpload(upload, {Listed(p1)}, kMinPart).ok());
+  EXPECT_EQ(committed("SELECT count(*) FROM objects WHERE key = 'k'"), "1");
+  PutObject("single", "bytes");
+  EXPECT_EQ(committed("SELECT count(*) FROM objects WHERE key = 'single'"), "1");
+  ASSERT_TRUE(store_->DeleteObject(kBucket, "single").ok());
+  EXPECT_EQ(committed("SELECT count(*) FROM objects WHERE key = 'single'"), "0");
+  std::string aborted = CreateUpload("k2", "u2");
+  ASSERT_TRUE(store_->AbortUpload(aborted).ok());
+  EXPECT_EQ(committed("SELECT count(*) FROM uploads WHERE upload_id = 'u2'"), "0");
+  ASSERT_TRUE(store_->DeleteBucket("second").ok());
+  EXPECT_EQ(committed("SELECT count(*) FROM buckets WHERE name = 'second'"), "0");
+}
+
+// Two stores in one process (two servers) share nothing: while one store's
+// database is locked by someone else, so that its calls cannot commit, the
+// other's calls go on committing at full speed.
+TEST_P(FileObjectStoreTest, TwoStoresInOneProcessCommitIndependently) {
+  StoreOptions options;
+  options.data_dir = dir_.path() + "/other";
+  options.group_commit = true;
+  Result<std::unique_ptr<ObjectStore>> opened = OpenObjectStore(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  SyncStore other(std::move(*opened));
+  ASSERT_TRUE(other.CreateBucket({kBucket, "alice", "us-east-1", 0, ""}).ok());
+
+  // Someone else holds this store's database's write lock.
+  const std::string db = data_dir() + "/s2lite.db";
+  sqlite3* locker = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &locker, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(locker, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::atomic<bool> blocked_done{false};
+  Status blocked;
+  std::thread blocked_writer([&] {
+    blocked = store_->CreateUpload(UploadInfo{"blocked", kBucket, "k", "alice", "alice"});
+    blocked_done = true;
+  });
+
+  // Meanwhile the other store commits call after call.
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) {
+    UploadInfo u{"other-" + std::to_string(i), kBucket, "k", "alice", "alice"};
+    ASSERT_TRUE(other.CreateUpload(u).ok());
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(QueryText(options.data_dir + "/s2lite.db", "SELECT count(*) FROM uploads"), "20");
+  EXPECT_FALSE(blocked_done.load()) << "this store's call did not wait for the lock";
+
+  ASSERT_EQ(sqlite3_exec(locker, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(locker);
+  blocked_writer.join();
+  EXPECT_TRUE(blocked.ok()) << blocked.message();
+  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM uploads WHERE upload_id = 'blocked'"), "1");
 }
 
 TEST_P(FileObjectStoreTest, DataDirectoryIsCreatedWithParents) {

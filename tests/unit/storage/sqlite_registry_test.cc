@@ -1,40 +1,27 @@
 #include "storage/sqlite_registry.h"
 
 #include <gtest/gtest.h>
-
-#include <thread>
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "storage/task.h"
 #include "tests/unit/storage/test_util.h"
 
 namespace s2lite::storage {
 namespace {
 
+using testing::QueryText;
 using testing::TempDir;
 using Metadata = std::vector<std::pair<std::string, std::string>>;
 
 // Reads one value with a separate connection, as an outside observer would.
-std::string QueryText(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string out = "<error>";
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      const unsigned char* text = sqlite3_column_text(stmt, 0);
-      out = text != nullptr ? reinterpret_cast<const char*>(text) : "";
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return out;
-}
 
 // A pending upload in bucket "b".
 UploadInfo Upload(std::string id, std::string key, TimeMs created = 0) {
@@ -79,11 +66,11 @@ TEST(SqliteRegistryTest, ReopeningKeepsDataAndDoesNotRerunMigrations) {
   {
     Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, true);
     ASSERT_TRUE(registry.ok());
-    ASSERT_TRUE((*registry)->InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+    ASSERT_TRUE(Sync((*registry)->InsertBucket({"b", "alice", "us-east-1", 1, "private"})).ok());
   }
   Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(path, false);
   ASSERT_TRUE(registry.ok()) << registry.status().message();
-  Result<BucketInfo> bucket = (*registry)->GetBucket("b");
+  Result<BucketInfo> bucket = Sync((*registry)->GetBucket("b"));
   ASSERT_TRUE(bucket.ok());
   EXPECT_EQ(bucket->owner, "alice");
 }
@@ -106,55 +93,55 @@ TEST(SqliteRegistryTest, InMemoryDatabasesAreIndependent) {
   Result<std::unique_ptr<Registry>> a = OpenSqliteRegistry(":memory:", false);
   Result<std::unique_ptr<Registry>> b = OpenSqliteRegistry(":memory:", false);
   ASSERT_TRUE(a.ok() && b.ok());
-  ASSERT_TRUE((*a)->InsertBucket({"only-in-a", "alice", "us-east-1", 1, "private"}).ok());
-  EXPECT_TRUE((*a)->GetBucket("only-in-a").ok());
-  EXPECT_EQ((*b)->GetBucket("only-in-a").status().code(), ErrorCode::kNoSuchBucket);
+  ASSERT_TRUE(Sync((*a)->InsertBucket({"only-in-a", "alice", "us-east-1", 1, "private"})).ok());
+  EXPECT_TRUE(Sync((*a)->GetBucket("only-in-a")).ok());
+  EXPECT_EQ(Sync((*b)->GetBucket("only-in-a")).status().code(), ErrorCode::kNoSuchBucket);
 }
 
 TEST(SqliteRegistryTest, PlannerErrorLeavesUploadUntouched) {
   Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(":memory:", false);
   ASSERT_TRUE(registry.ok());
   Registry& r = **registry;
-  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  ASSERT_TRUE(r.InsertUpload(Upload("u1", "k", 5)).ok());
-  ASSERT_TRUE(r.PutPart("u1", Part(1, kBlobId, 3, "00")).ok());
+  ASSERT_TRUE(Sync(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"})).ok());
+  ASSERT_TRUE(Sync(r.InsertUpload(Upload("u1", "k", 5))).ok());
+  ASSERT_TRUE(Sync(r.PutPart("u1", Part(1, kBlobId, 3, "00"))).ok());
 
-  Result<FreedBlobs> freed = r.CompleteUpload(
+  Result<FreedBlobs> freed = Sync(r.CompleteUpload(
       "u1", {{1, "00"}}, [](const UploadInfo&, const std::vector<PartInfo>& parts) {
         EXPECT_EQ(parts.size(), 1u);
         return Result<ObjectInfo>(ErrorCode::kInvalidPart);
-      });
+      }));
   EXPECT_EQ(freed.status().code(), ErrorCode::kInvalidPart);
-  EXPECT_TRUE(r.GetUpload("u1").ok());
+  EXPECT_TRUE(Sync(r.GetUpload("u1")).ok());
   bool truncated = true;
-  Result<std::vector<PartInfo>> parts = r.ListParts("u1", 0, 10, &truncated);
+  Result<std::vector<PartInfo>> parts = Sync(r.ListParts("u1", 0, 10, &truncated));
   ASSERT_TRUE(parts.ok());
   EXPECT_EQ(parts->size(), 1u);
   EXPECT_FALSE(truncated);
-  EXPECT_EQ(r.GetObject("b", "k").status().code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(Sync(r.GetObject("b", "k")).status().code(), ErrorCode::kNoSuchKey);
 }
 
 TEST(SqliteRegistryTest, ReferencedBlobsCoversPartsAndObjects) {
   Result<std::unique_ptr<Registry>> registry = OpenSqliteRegistry(":memory:", false);
   ASSERT_TRUE(registry.ok());
   Registry& r = **registry;
-  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  ASSERT_TRUE(r.InsertUpload(Upload("u1", "k")).ok());
-  ASSERT_TRUE(r.PutPart("u1", Part(1, "part-blob", 1)).ok());
+  ASSERT_TRUE(Sync(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"})).ok());
+  ASSERT_TRUE(Sync(r.InsertUpload(Upload("u1", "k"))).ok());
+  ASSERT_TRUE(Sync(r.PutPart("u1", Part(1, "part-blob", 1))).ok());
   ObjectInfo object;
   object.bucket = "b";
   object.key = "o";
   object.manifest = {{"object-blob", 1}};
-  ASSERT_TRUE(r.PutObject(object).ok());
+  ASSERT_TRUE(Sync(r.PutObject(object)).ok());
 
-  Result<std::vector<std::string>> ids = r.ReferencedBlobs();
+  Result<std::vector<std::string>> ids = Sync(r.ReferencedBlobs());
   ASSERT_TRUE(ids.ok());
   std::sort(ids->begin(), ids->end());
   EXPECT_EQ(*ids, (std::vector<std::string>{"object-blob", "part-blob"}));
 }
 
-// Group commit: writes share one open transaction; nothing is visible to
-// another connection (or survives a crash) until CommitGroup.
+// Group commit: concurrent writes share one transaction, but a call still
+// completes only once what it wrote (or read) is committed.
 class SqliteRegistryGroupCommitTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(Open(/*fsync=*/false)); }
@@ -171,112 +158,73 @@ class SqliteRegistryGroupCommitTest : public ::testing::Test {
   std::unique_ptr<Registry> registry_;
 };
 
-TEST_F(SqliteRegistryGroupCommitTest, WritesAreCommittedTogetherByCommitGroup) {
-  Registry& r = this->r();
-  EXPECT_EQ(r.PendingGroup(), 0u);
-  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  ASSERT_TRUE(r.InsertUpload(Upload("u1", "k")).ok());
-  uint64_t group = r.PendingGroup();
-  EXPECT_NE(group, 0u);
-  // Visible to this registry, not to an outside reader yet.
-  EXPECT_TRUE(r.GetUpload("u1").ok());
-  EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM uploads"), "0");
-
-  ASSERT_TRUE(r.CommitGroup().ok());
-  ASSERT_TRUE(r.GroupStatus(group).has_value());
-  EXPECT_TRUE(r.GroupStatus(group)->ok());
-  EXPECT_EQ(r.PendingGroup(), 0u);
-  EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM uploads"), "1");
-  EXPECT_EQ(QueryText(path_, "SELECT name FROM buckets"), "b");
-  // Reads open no group.
-  EXPECT_TRUE(r.GetUpload("u1").ok());
-  EXPECT_EQ(r.PendingGroup(), 0u);
-  // The next write starts the next group.
-  ASSERT_TRUE(r.DeleteUpload("u1").ok());
-  EXPECT_GT(r.PendingGroup(), group);
+TEST_F(SqliteRegistryGroupCommitTest, AWriteIsCommittedWhenItReturns) {
+  for (bool fsync : {false, true}) {
+    SCOPED_TRACE(fsync ? "fsync" : "no fsync");
+    ASSERT_NO_FATAL_FAILURE(Open(fsync));
+    Registry& r = this->r();
+    const std::string bucket = fsync ? "b2" : "b1";
+    ASSERT_TRUE(Sync(r.InsertBucket({bucket, "alice", "us-east-1", 1, "private"})).ok());
+    // Seen by another connection: committed, not just applied.
+    EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM buckets WHERE name = '" + bucket + "'"), "1");
+    UploadInfo upload = Upload("u-" + bucket, "k");
+    upload.bucket = bucket;
+    ASSERT_TRUE(Sync(r.InsertUpload(upload)).ok());
+    EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM uploads WHERE upload_id = 'u-" + bucket + "'"),
+              "1");
+  }
 }
 
-// What a request must see committed before answering: the group its writes
-// joined, or one that was open while it read (it may have seen those rows).
-TEST_F(SqliteRegistryGroupCommitTest, TakeTouchedGroupNamesTheGroupACallerWroteOrReadIn) {
+// Many callers at once, each on its own event loop: every write that
+// returns is committed, whichever group it landed in.
+TEST_F(SqliteRegistryGroupCommitTest, ConcurrentWritesAreEachCommittedWhenTheyReturn) {
   Registry& r = this->r();
-  EXPECT_EQ(r.TakeTouchedGroup(), 0u);
-  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  const uint64_t g1 = r.PendingGroup();
-  ASSERT_NE(g1, 0u);
-  EXPECT_FALSE(r.GroupStatus(g1).has_value());
-  EXPECT_EQ(r.TakeTouchedGroup(), g1);
-  EXPECT_EQ(r.TakeTouchedGroup(), 0u);  // taken
-
-  // Another thread writes; this one only reads while that group is open.
-  std::thread writer([&] {
-    ASSERT_TRUE(r.InsertUpload(Upload("u1", "k")).ok());
-    EXPECT_EQ(r.TakeTouchedGroup(), g1);  // still the open group
-  });
-  writer.join();
-  EXPECT_TRUE(r.GetUpload("u1").ok());
-  EXPECT_EQ(r.TakeTouchedGroup(), g1);
-
-  ASSERT_TRUE(r.CommitGroup().ok());
-  ASSERT_TRUE(r.GroupStatus(g1).has_value());
-  EXPECT_TRUE(r.GroupStatus(g1)->ok());
-  // Reads with no group open touch none.
-  EXPECT_TRUE(r.GetUpload("u1").ok());
-  EXPECT_EQ(r.TakeTouchedGroup(), 0u);
-  // The next write joins the next group.
-  ASSERT_TRUE(r.DeleteUpload("u1").ok());
-  const uint64_t g2 = r.TakeTouchedGroup();
-  EXPECT_GT(g2, g1);
-  EXPECT_FALSE(r.GroupStatus(g2).has_value());
+  ASSERT_TRUE(Sync(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"})).ok());
+  constexpr int kThreads = 8, kEach = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = "u" + std::to_string(t) + "-" + std::to_string(i);
+        if (!Sync(r.InsertUpload(Upload(id, "k"))).ok()) ++failures;
+        if (QueryText(path_, "SELECT count(*) FROM uploads WHERE upload_id = '" + id + "'") != "1")
+          ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM uploads"), std::to_string(kThreads * kEach));
 }
 
 TEST_F(SqliteRegistryGroupCommitTest, FailedWriteRollsBackOnlyItselfInsideTheGroup) {
   Registry& r = this->r();
-  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  ASSERT_TRUE(r.InsertUpload(Upload("u1", "k")).ok());
-  ASSERT_TRUE(r.PutPart("u1", Part(1, kBlobId, 3, "00")).ok());
+  ASSERT_TRUE(Sync(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"})).ok());
+  ASSERT_TRUE(Sync(r.InsertUpload(Upload("u1", "k"))).ok());
+  ASSERT_TRUE(Sync(r.PutPart("u1", Part(1, kBlobId, 3, "00"))).ok());
   // A Complete whose planner refuses rolls back to its savepoint...
-  Result<FreedBlobs> freed = r.CompleteUpload(
-      "u1", {{1, "00"}},
-      [](const UploadInfo&, const std::vector<PartInfo>&) {
+  Result<FreedBlobs> freed =
+      Sync(r.CompleteUpload("u1", {{1, "00"}}, [](const UploadInfo&, const std::vector<PartInfo>&) {
         return Result<ObjectInfo>(ErrorCode::kInvalidPart);
-      });
+      }));
   EXPECT_EQ(freed.status().code(), ErrorCode::kInvalidPart);
-  // ...and the writes before it in the same group still commit.
-  ASSERT_TRUE(r.CommitGroup().ok());
+  // ...and the writes before it stay committed.
   EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM parts WHERE upload_id = 'u1'"), "1");
   EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM objects"), "0");
   EXPECT_EQ(QueryText(path_, "SELECT count(*) FROM uploads WHERE completed_ms IS NULL"), "1");
 }
 
-TEST_F(SqliteRegistryGroupCommitTest, AfterCommitWaitsForTheGroup) {
-  ASSERT_NO_FATAL_FAILURE(Open(/*fsync=*/true));
-  Registry& r = this->r();
-  int ran = 0;
-  r.AfterCommit([&] { ++ran; });
-  EXPECT_EQ(ran, 1);  // nothing pending: at once
-  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  r.AfterCommit([&] { ++ran; });
-  EXPECT_EQ(ran, 1);
-  ASSERT_TRUE(r.CommitGroup().ok());  // fsync mode: the WAL is synced here
-  EXPECT_EQ(ran, 2);
-}
-
-TEST_F(SqliteRegistryGroupCommitTest, DestructionCommitsTheOpenGroup) {
-  ASSERT_TRUE(r().InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
-  registry_.reset();
-  EXPECT_EQ(QueryText(path_, "SELECT name FROM buckets"), "b");
-}
-
 TEST_F(SqliteRegistryGroupCommitTest, CheckpointsKeepTheWalBounded) {
   Registry& r = this->r();
-  ASSERT_TRUE(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"}).ok());
+  ASSERT_TRUE(Sync(r.InsertBucket({"b", "alice", "us-east-1", 1, "private"})).ok());
   // Each commit appends a few pages; without checkpoints (auto-checkpoint is
   // off on the writing connection), or if the WAL never rewound, 8,000
   // commits would grow it to about 150 MB.
   for (int i = 0; i < 8000; ++i) {
-    ASSERT_TRUE(r.InsertUpload(Upload("u" + std::to_string(i), "k" + std::to_string(i % 97), i)).ok());
-    ASSERT_TRUE(r.CommitGroup().ok());
+    ASSERT_TRUE(
+        Sync(r.InsertUpload(Upload("u" + std::to_string(i), "k" + std::to_string(i % 97), i)))
+            .ok());
   }
   std::error_code ec;
   auto wal = std::filesystem::file_size(path_ + "-wal", ec);

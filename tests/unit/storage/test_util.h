@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -36,6 +37,25 @@ class TempDir {
   std::string path_;
 };
 
+// The first column of the first row `sql` yields, read by a connection of
+// its own ("<error>" on failure): with SQLite's WAL, only what is committed.
+inline std::string QueryText(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string out = "<error>";
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);  // a checkpoint may hold the WAL for a moment
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      out = text != nullptr ? reinterpret_cast<const char*>(text) : "";
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
 inline std::string Md5Hex(std::string_view bytes) { return common::HexEncode(common::Md5(bytes)); }
 
 // Writes `bytes` to a new committed blob.
@@ -47,7 +67,9 @@ inline Result<BlobRef> WriteBlob(BlobStore& store, std::string_view bytes) {
   return (*writer)->Commit();
 }
 
-inline Result<BlobRef> WriteBlob(ObjectStore& store, std::string_view bytes) {
+// Store: ObjectStore or SyncStore (their NewBlob / OpenBlob are the same).
+template <class Store>
+Result<BlobRef> WriteBlob(Store& store, std::string_view bytes) {
   Result<std::unique_ptr<BlobWriter>> writer = store.NewBlob();
   if (!writer.ok()) return writer.status();
   Status s = (*writer)->Write(bytes.data(), bytes.size());
@@ -66,19 +88,22 @@ inline std::string ReadAll(BlobReader& reader) {
 }
 
 // The blob's bytes, or nullopt-like "<missing>" when it cannot be opened.
-inline std::string ReadBlob(ObjectStore& store, const std::string& blob_id) {
+template <class Store>
+std::string ReadBlob(Store& store, const std::string& blob_id) {
   Result<std::unique_ptr<BlobReader>> reader = store.OpenBlob(blob_id);
   if (!reader.ok()) return "<missing>";
   return ReadAll(**reader);
 }
 
-inline std::string ReadObjectBytes(ObjectStore& store, const ObjectInfo& object) {
+template <class Store>
+std::string ReadObjectBytes(Store& store, const ObjectInfo& object) {
   std::string out;
   for (const BlobRef& blob : object.manifest) out += ReadBlob(store, blob.blob_id);
   return out;
 }
 
-inline bool BlobExists(ObjectStore& store, const std::string& blob_id) {
+template <class Store>
+bool BlobExists(Store& store, const std::string& blob_id) {
   return store.OpenBlob(blob_id).ok();
 }
 
