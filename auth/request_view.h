@@ -15,8 +15,8 @@ using common::QueryParam;
 // the wire request; no Beast types. Header names are lower-case, values are
 // as received (not trimmed); a header that appears twice appears twice.
 struct RequestView {
-  std::string method;    // "GET", "POST", ...
-  std::string raw_path;  // request-target path exactly as sent, still %-encoded, no query
+  std::string method;             // "GET", "POST", ...
+  std::string raw_path;           // request-target path exactly as sent, still %-encoded, no query
   std::vector<QueryParam> query;  // in the order sent
   std::vector<std::pair<std::string, std::string>> headers;
 

@@ -101,8 +101,7 @@ std::string CanonicalizedResource(const RequestView& req, std::string_view bucke
   out += req.raw_path.empty() ? std::string_view("/") : std::string_view(req.raw_path);
   // A path-style request for the bucket itself ("/bucket") is signed as
   // "/bucket/", as S3 canonicalizes it (botocore signs that form).
-  if (!virtual_host && !bucket.empty() && out.size() > 1 &&
-      out.find('/', 1) == std::string::npos)
+  if (!virtual_host && !bucket.empty() && out.size() > 1 && out.find('/', 1) == std::string::npos)
     out += '/';
 
   std::vector<const QueryParam*> subresources;

@@ -27,9 +27,9 @@ inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 // The parsed `Credential=AK/20150830/us-east-1/s3/aws4_request` scope.
 struct CredentialScope {
   std::string access_key;
-  std::string date;     // YYYYMMDD
+  std::string date;  // YYYYMMDD
   std::string region;
-  std::string service;  // "s3"
+  std::string service;     // "s3"
   std::string terminator;  // "aws4_request"
   // "20150830/us-east-1/s3/aws4_request"
   std::string Scope() const;

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v clang-format >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends clang-format >/dev/null
 fi
 mapfile -t files < <(git ls-files '*.cc' '*.h' '*.cpp' '*.hpp')

@@ -31,7 +31,7 @@ class FaultSet {
   struct Entry {
     int id;
     FaultRule rule;
-    int remaining;  // -1 = unlimited
+    int remaining;       // -1 = unlimited
     uint64_t fired = 0;  // times this rule fired
   };
   mutable std::mutex mu_;

@@ -29,13 +29,19 @@ class CallbackSink final : public spdlog::sinks::base_sink<std::mutex> {
  private:
   static LogLevel FromSpd(spdlog::level::level_enum l) {
     switch (l) {
-      case spdlog::level::trace: return LogLevel::kTrace;
-      case spdlog::level::debug: return LogLevel::kDebug;
-      case spdlog::level::info: return LogLevel::kInfo;
-      case spdlog::level::warn: return LogLevel::kWarn;
+      case spdlog::level::trace:
+        return LogLevel::kTrace;
+      case spdlog::level::debug:
+        return LogLevel::kDebug;
+      case spdlog::level::info:
+        return LogLevel::kInfo;
+      case spdlog::level::warn:
+        return LogLevel::kWarn;
       case spdlog::level::err:
-      case spdlog::level::critical: return LogLevel::kError;
-      default: return LogLevel::kOff;
+      case spdlog::level::critical:
+        return LogLevel::kError;
+      default:
+        return LogLevel::kOff;
     }
   }
   std::function<void(LogLevel, std::string_view)> fn_;
@@ -71,12 +77,18 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
 
 spdlog::level::level_enum ToSpd(LogLevel l) {
   switch (l) {
-    case LogLevel::kTrace: return spdlog::level::trace;
-    case LogLevel::kDebug: return spdlog::level::debug;
-    case LogLevel::kInfo: return spdlog::level::info;
-    case LogLevel::kWarn: return spdlog::level::warn;
-    case LogLevel::kError: return spdlog::level::err;
-    case LogLevel::kOff: return spdlog::level::off;
+    case LogLevel::kTrace:
+      return spdlog::level::trace;
+    case LogLevel::kDebug:
+      return spdlog::level::debug;
+    case LogLevel::kInfo:
+      return spdlog::level::info;
+    case LogLevel::kWarn:
+      return spdlog::level::warn;
+    case LogLevel::kError:
+      return spdlog::level::err;
+    case LogLevel::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }

@@ -46,12 +46,16 @@ std::string Metrics::Render(const StoreGauges& g) const {
                   name.c_str(), static_cast<unsigned long long>(l.count));
     out += line;
   }
-  out += "# HELP s2lite_received_bytes_total Request body bytes received.\n"
-         "# TYPE s2lite_received_bytes_total counter\n"
-         "s2lite_received_bytes_total " + std::to_string(bytes_in_) + "\n";
-  out += "# HELP s2lite_sent_bytes_total Response body bytes sent.\n"
-         "# TYPE s2lite_sent_bytes_total counter\n"
-         "s2lite_sent_bytes_total " + std::to_string(bytes_out_) + "\n";
+  out +=
+      "# HELP s2lite_received_bytes_total Request body bytes received.\n"
+      "# TYPE s2lite_received_bytes_total counter\n"
+      "s2lite_received_bytes_total " +
+      std::to_string(bytes_in_) + "\n";
+  out +=
+      "# HELP s2lite_sent_bytes_total Response body bytes sent.\n"
+      "# TYPE s2lite_sent_bytes_total counter\n"
+      "s2lite_sent_bytes_total " +
+      std::to_string(bytes_out_) + "\n";
   auto gauge = [&](const char* name, const char* help, int64_t v) {
     if (v < 0) return;
     std::snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help, name,

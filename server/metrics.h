@@ -21,9 +21,8 @@ struct StoreGauges {
 
 class Metrics {
  public:
-  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                      0.025,  0.05,  0.1,    0.25,  0.5,
-                                                      1,      2.5,   5,      10};
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   void Observe(Op op, int status, uint64_t bytes_in, uint64_t bytes_out, double seconds);
   // Prometheus text exposition format 0.0.4.
   std::string Render(const StoreGauges& gauges) const;

@@ -26,8 +26,8 @@ struct ServerState {
   std::unique_ptr<storage::ObjectStore> store;
   std::unordered_map<std::string, UserCredentials> users_by_access_key;
   std::shared_ptr<spdlog::logger> logger;
-  std::string host_id;           // x-amz-id-2
-  std::string request_id_prefix; // random per server
+  std::string host_id;            // x-amz-id-2
+  std::string request_id_prefix;  // random per server
   std::atomic<uint64_t> request_counter{0};
   Metrics metrics;
   FaultSet faults;

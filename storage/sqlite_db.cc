@@ -110,7 +110,11 @@ bool Query::IsNull(int column) const { return sqlite3_column_type(stmt_, column)
 
 Transaction::Transaction(sqlite3* db, Statement& begin, Statement& commit, Statement& rollback,
                          Statement* after_rollback)
-    : db_(db), begin_(begin), commit_(commit), rollback_(rollback), after_rollback_(after_rollback) {}
+    : db_(db),
+      begin_(begin),
+      commit_(commit),
+      rollback_(rollback),
+      after_rollback_(after_rollback) {}
 
 Transaction::~Transaction() {
   // Some errors (I/O, full disk) already rolled back; ROLLBACK would then fail.

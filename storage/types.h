@@ -13,10 +13,10 @@ using TimeMs = int64_t;
 
 struct BucketInfo {
   std::string name;
-  std::string owner;   // user name
+  std::string owner;  // user name
   std::string region;
   TimeMs created = 0;
-  std::string acl;     // canned ACL, "private" by default
+  std::string acl;  // canned ACL, "private" by default
   // Which creation of this name the bucket is: a bucket deleted and created
   // again (by anyone) has another generation. Set by ObjectStore::CreateBucket.
   uint64_t generation = 0;
@@ -74,7 +74,7 @@ struct BlobRef {
 struct PartInfo {
   int part_number = 0;
   BlobRef blob;
-  std::string etag;  // quoted hex MD5: "\"...\""
+  std::string etag;     // quoted hex MD5: "\"...\""
   std::string md5_hex;  // unquoted lower-case hex MD5 of the part
   TimeMs last_modified = 0;
   // Flexible checksum of this part (algorithm name upper-case, base64 value), if any.

@@ -64,8 +64,10 @@ Reply Send(const std::string& method, const std::string& url, const std::string&
 
 Uploader::Uploader(std::string endpoint, std::string access_key, std::string secret_key,
                    std::string region)
-    : endpoint_(std::move(endpoint)), access_key_(std::move(access_key)),
-      secret_key_(std::move(secret_key)), region_(std::move(region)) {}
+    : endpoint_(std::move(endpoint)),
+      access_key_(std::move(access_key)),
+      secret_key_(std::move(secret_key)),
+      region_(std::move(region)) {}
 
 UploadResult Uploader::Upload(const std::string& bucket, const std::string& key,
                               const std::string& data, size_t part_size) {
@@ -82,8 +84,7 @@ UploadResult Uploader::Upload(const std::string& bucket, const std::string& key,
   int part = 1;
   for (size_t off = 0; off < data.size() || part == 1; off += part_size, ++part) {
     std::string chunk = data.substr(off, part_size);
-    Reply r = Send("PUT",
-                   base + "?partNumber=" + std::to_string(part) + "&uploadId=" + upload_id,
+    Reply r = Send("PUT", base + "?partNumber=" + std::to_string(part) + "&uploadId=" + upload_id,
                    chunk, user, region_);
     if (r.status != 200) {
       out.error = Between(r.body, "Code");

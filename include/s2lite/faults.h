@@ -28,9 +28,9 @@ struct FaultRule {
   double probability = 1.0;     // chance of firing for each matching request
   FaultAction action = FaultAction::kError;
   std::string error_code = "InternalError";  // kError
-  int http_status = 500;                      // kError
-  std::string message;                         // kError; "" = a generic message
-  int delay_ms = 0;                            // kDelay
+  int http_status = 500;                     // kError
+  std::string message;                       // kError; "" = a generic message
+  int delay_ms = 0;                          // kDelay
 };
 
 // Parses "operation=UploadPart,action=error,code=SlowDown,status=503,times=1"

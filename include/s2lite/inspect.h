@@ -31,19 +31,19 @@ struct UploadSnapshot {
   std::string upload_id;
   std::string bucket;
   std::string key;
-  std::string initiator;       // user name
-  int64_t created_ms = 0;      // since the Unix epoch
+  std::string initiator;   // user name
+  int64_t created_ms = 0;  // since the Unix epoch
   ObjectMetadata metadata;
-  int parts = 0;               // parts uploaded so far
+  int parts = 0;  // parts uploaded so far
 };
 
 struct ObjectSnapshot {
   std::string bucket;
   std::string key;
   uint64_t size = 0;
-  std::string etag;            // quoted, as S3 returns it
+  std::string etag;  // quoted, as S3 returns it
   int64_t last_modified_ms = 0;
-  int parts_count = 0;         // 0 for a single PUT
+  int parts_count = 0;  // 0 for a single PUT
   ObjectMetadata metadata;
 };
 

@@ -47,10 +47,10 @@ class AuthAttackTest : public ServerTest {
     std::string authorization;
     std::string signature;
   };
-  Signed SignManually(std::string method, std::string target, std::string region = "us-east-1",
-                      std::string service = "s3", bool sign_host = true,
-                      std::string secret = "alice-secret",
-                      std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
+  Signed SignManually(
+      std::string method, std::string target, std::string region = "us-east-1",
+      std::string service = "s3", bool sign_host = true, std::string secret = "alice-secret",
+      std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
     Signed out;
     std::string host = "127.0.0.1:" + std::to_string(server_->port());
     std::string amz_date = AmzDate(now);
@@ -66,8 +66,8 @@ class AuthAttackTest : public ServerTest {
     std::string scope = amz_date.substr(0, 8) + "/" + region + "/" + service + "/aws4_request";
     std::string sts =
         auth::StringToSign(amz_date, scope, auth::CanonicalRequest(v, signed_headers, payload));
-    out.signature = auth::SignatureHex(
-        auth::SigningKey(secret, amz_date.substr(0, 8), region, service), sts);
+    out.signature =
+        auth::SignatureHex(auth::SigningKey(secret, amz_date.substr(0, 8), region, service), sts);
     std::string list;
     for (const auto& h : signed_headers) list += (list.empty() ? "" : ";") + h;
     out.authorization = "AWS4-HMAC-SHA256 Credential=AKIAALICE/" + scope +
@@ -164,7 +164,8 @@ TEST_F(AuthAttackTest, PresignedUrlIsRefusedAfterExpiry) {
   EXPECT_EQ(expired.Xml("Code"), "AccessDenied");
   EXPECT_EQ(expired.Xml("Message"), "Request has expired");
   // Stretching X-Amz-Expires after signing breaks the signature.
-  std::string stretched = Presign("/alice-bucket/shared", std::chrono::system_clock::now() - 120s, 60);
+  std::string stretched =
+      Presign("/alice-bucket/shared", std::chrono::system_clock::now() - 120s, 60);
   stretched.replace(stretched.find("X-Amz-Expires=60"), 16, "X-Amz-Expires=600");
   get.target = stretched;
   EXPECT_EQ(alice_->Send(get).Xml("Code"), "SignatureDoesNotMatch");
@@ -218,8 +219,8 @@ TEST_F(AuthAttackTest, OversizedAuthorizationHeaderIsRefused) {
   Signed s = SignManually("GET", "/alice-bucket?list-type=2");
   // 64 KiB: over the header section limit, refused before parsing.
   RawSocket big(server_->port());
-  big.Send("GET /alice-bucket HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " +
-           s.authorization + std::string(64 * 1024, 'f') + "\r\n\r\n");
+  big.Send("GET /alice-bucket HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + s.authorization +
+           std::string(64 * 1024, 'f') + "\r\n\r\n");
   std::string got;
   EXPECT_TRUE(big.WaitClosed(5s, &got));
   EXPECT_NE(got.find("RequestHeaderSectionTooLarge"), std::string::npos) << got.substr(0, 200);
@@ -291,7 +292,8 @@ TEST_F(AuthAttackTest, LogsNeverContainSecretsOrSignatures) {
   std::string presigned_sig;
   HttpRequest get;
   get.sign = Sign::kNone;
-  get.target = Presign("/alice-bucket/logged", std::chrono::system_clock::now(), 60, &presigned_sig);
+  get.target =
+      Presign("/alice-bucket/logged", std::chrono::system_clock::now(), 60, &presigned_sig);
   signatures.push_back(presigned_sig);
   EXPECT_EQ(alice_->Send(get).status, 200);
   HttpRequest v2;

@@ -41,8 +41,8 @@ TEST_F(BucketTest, SomeoneElsesBucketAlreadyExists) {
 }
 
 TEST_F(BucketTest, InvalidNamesAreRefused) {
-  for (std::string name : std::vector<std::string>{"ab", "Upper-Case", "under_score", "-dash", "192.168.1.1", "a..b",
-                           std::string(64, 'a')}) {
+  for (std::string name : std::vector<std::string>{"ab", "Upper-Case", "under_score", "-dash",
+                                                   "192.168.1.1", "a..b", std::string(64, 'a')}) {
     SCOPED_TRACE(name);
     HttpResponse r = Do(*alice_, "PUT", "/" + name);
     EXPECT_EQ(r.status, 400);

@@ -3,11 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 #include <filesystem>
 #include <regex>
 #include <thread>
-
-#include <boost/asio/ip/tcp.hpp>
 
 #include "s2lite/testing/gtest.h"
 #include "test_client.h"
@@ -158,11 +157,13 @@ TEST_F(OperationalTest, MetricsParseAndCountRequests) {
   HttpResponse r = c.Send(m);
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.Header("content-type").find("text/plain; version=0.0.4"), std::string::npos);
-  EXPECT_NE(r.body.find("s2lite_requests_total{operation=\"CreateMultipartUpload\",status=\"200\"} 3"),
-            std::string::npos)
+  EXPECT_NE(
+      r.body.find("s2lite_requests_total{operation=\"CreateMultipartUpload\",status=\"200\"} 3"),
+      std::string::npos)
       << r.body;
   // Every non-comment line is `name{labels} value` (Prometheus text format).
-  std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? [-+0-9.eE]+(Inf)?$)");
+  std::regex sample(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? [-+0-9.eE]+(Inf)?$)");
   size_t start = 0;
   while (start < r.body.size()) {
     size_t end = r.body.find('\n', start);

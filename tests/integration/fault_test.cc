@@ -78,7 +78,8 @@ TEST_F(FaultTest, AdminEndpointAddsListsAndClearsRules) {
   HttpRequest add;
   add.method = "POST";
   add.target = "/_s2lite/faults";
-  add.body = R"({"operation":"CreateMultipartUpload","action":"error","code":"InternalError","status":500,"times":1})";
+  add.body =
+      R"({"operation":"CreateMultipartUpload","action":"error","code":"InternalError","status":500,"times":1})";
   HttpResponse r = c.Send(add);
   ASSERT_EQ(r.status, 200) << r.body;
   HttpRequest list;
@@ -100,7 +101,8 @@ TEST_F(FaultTest, AdminEndpointAddsListsAndClearsRules) {
 }
 
 TEST(FaultRuleTest, ParsesFlagSpecs) {
-  auto r = ParseFaultRule("operation=UploadPart,action=error,code=SlowDown,status=503,times=1,part=2");
+  auto r =
+      ParseFaultRule("operation=UploadPart,action=error,code=SlowDown,status=503,times=1,part=2");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->operation, "UploadPart");
   EXPECT_EQ(r->error_code, "SlowDown");

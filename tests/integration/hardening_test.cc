@@ -527,8 +527,8 @@ TEST_F(HardeningTest, SigV2ExpiresOutOfRangeIsRefusedBeforeAnyDateArithmetic) {
 // The scenario runs in a fresh process (this binary, exec'd with a filter and
 // S2LITE_SIGPIPE_CHILD set) whose SIGPIPE keeps its default action,
 // termination: clients reset their connections in the middle of large GETs
-// (sendfile) many times, half of them after half-closing. A fresh process rather than a bare fork: the test
-// binary may be multi-threaded (TSan refuses threads after such a fork).
+// (sendfile) many times, half of them after half-closing. A fresh process rather than a bare fork:
+// the test binary may be multi-threaded (TSan refuses threads after such a fork).
 TEST(SigpipeTest, AnEmbeddingProcessSurvivesClientsResettingMidDownload) {
   std::string self = std::filesystem::read_symlink("/proc/self/exe");
   std::string filter = "--gtest_filter=SigpipeChild.ServesThroughResets";

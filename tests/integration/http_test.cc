@@ -68,8 +68,9 @@ TEST_F(HttpTest, AnswersExpectContinueBeforeTheBody) {
   r.method = "PUT";
   r.target = "/continue-bucket";
   r.headers.emplace_back("Expect", "100-continue");
-  r.body = "<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint>"
-           "</CreateBucketConfiguration>";
+  r.body =
+      "<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint>"
+      "</CreateBucketConfiguration>";
   std::string bytes = alice_->Serialize(r);
   size_t header_end = bytes.find("\r\n\r\n") + 4;
   asio::io_context ioc;

@@ -5,9 +5,9 @@
 #include <chrono>
 #include <ctime>
 
-#include "common/crypto.h"
 #include "auth/sigv2.h"
 #include "auth/sigv4.h"
+#include "common/crypto.h"
 #include "server_fixture.h"
 
 namespace s2lite::testing {

@@ -17,8 +17,7 @@ class StreamingTest : public S3Test {
  protected:
   // Encodes `data` as signed aws-chunked, chaining from `seed`.
   static std::string Chunked(const std::string& data, const std::string& seed,
-                             const std::string& secret, const std::string& amz_date,
-                             bool tamper) {
+                             const std::string& secret, const std::string& amz_date, bool tamper) {
     std::string date = amz_date.substr(0, 8);
     std::string scope = date + "/us-east-1/s3/aws4_request";
     auto key = auth::SigningKey(secret, date, "us-east-1", "s3");
@@ -33,7 +32,8 @@ class StreamingTest : public S3Test {
       if (tamper && !body.empty()) body[body.size() / 2] ^= 1;  // after signing
       out += std::string(size) + ";chunk-signature=" + prev + "\r\n" + body + "\r\n";
     };
-    for (size_t off = 0; off < data.size(); off += kChunk) chunk(std::string_view(data).substr(off, kChunk));
+    for (size_t off = 0; off < data.size(); off += kChunk)
+      chunk(std::string_view(data).substr(off, kChunk));
     chunk("");
     return out;
   }

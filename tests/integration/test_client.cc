@@ -57,7 +57,10 @@ struct TestClient::Conn {
 };
 
 TestClient::TestClient(uint16_t port, std::string ak, std::string sk, std::string region)
-    : port_(port), access_key_(std::move(ak)), secret_key_(std::move(sk)), region_(std::move(region)) {}
+    : port_(port),
+      access_key_(std::move(ak)),
+      secret_key_(std::move(sk)),
+      region_(std::move(region)) {}
 TestClient::~TestClient() = default;
 
 std::string AmzDate(std::chrono::system_clock::time_point t) {
@@ -70,7 +73,6 @@ std::string AmzDate(std::chrono::system_clock::time_point t) {
 }
 
 namespace {
-
 
 std::string HttpDate(std::chrono::system_clock::time_point t) {
   std::time_t s = std::chrono::system_clock::to_time_t(t);

@@ -36,7 +36,7 @@ struct HttpRequest {
   Sign sign = Sign::kV4;
   std::string host;  // Host header; default 127.0.0.1:<port>
   std::optional<std::chrono::system_clock::time_point> time;  // signing time
-  std::string access_key;  // default: the client's
+  std::string access_key;                                     // default: the client's
   std::string secret_key;
   bool unsigned_payload = false;
   // When set, signed and sent as x-amz-content-sha256 instead of the body's

@@ -84,8 +84,8 @@ asio::awaitable<void> Client(uint16_t port, TestClient& signer, int id, int budg
       co_await http::async_read(socket, buffer, p, asio::use_awaitable);
       ++st.requests;
       if (p.get().result_int() != static_cast<unsigned>(expect) || !p.get().keep_alive()) {
-        st.Error("conn " + std::to_string(id) + ": status " +
-                 std::to_string(p.get().result_int()) + ": " + p.get().body().substr(0, 300));
+        st.Error("conn " + std::to_string(id) + ": status " + std::to_string(p.get().result_int()) +
+                 ": " + p.get().body().substr(0, 300));
       }
       co_return p.release().body();
     };
@@ -104,8 +104,8 @@ asio::awaitable<void> Client(uint16_t port, TestClient& signer, int id, int budg
       for (int n = 1; n <= 2 && budget > 0; ++n, --budget) {
         HttpRequest part;
         part.method = "PUT";
-        part.target = "/load-bucket/" + key + "?partNumber=" + std::to_string(n) +
-                      "&uploadId=" + upload;
+        part.target =
+            "/load-bucket/" + key + "?partNumber=" + std::to_string(n) + "&uploadId=" + upload;
         part.body = n == 1 ? part1 : part2;
         co_await send(part, 200);
       }
@@ -146,9 +146,12 @@ int Main(int argc, char** argv) {
   int connections = 1000, requests = 100000;
   long max_rss_mib = 1024;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--connections")) connections = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--requests")) requests = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--max-rss-mib")) max_rss_mib = std::atol(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--connections"))
+      connections = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--requests"))
+      requests = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--max-rss-mib"))
+      max_rss_mib = std::atol(argv[i + 1]);
   }
   // Both ends of every connection live in this process.
   rlimit rl{};

@@ -33,10 +33,12 @@ TEST(ConfigTest, DefaultsToLoopbackWithDevCredentials) {
 }
 
 TEST(ConfigTest, ParsesFlags) {
-  auto r = ParseArgs({"--listen", "127.0.0.1:0", "--data-dir", "/tmp/x", "--domain", "a.test",
-                "--domain", "b.test", "--region", "eu-west-1", "--bucket", "one", "--bucket",
-                "two", "--user", "ann:AK1:SK:with:colons", "--ready-file", "/tmp/ready",
-                "--log-level", "debug", "--log-format", "json"});
+  auto r = ParseArgs({"--listen",     "127.0.0.1:0", "--data-dir",  "/tmp/x",
+                      "--domain",     "a.test",      "--domain",    "b.test",
+                      "--region",     "eu-west-1",   "--bucket",    "one",
+                      "--bucket",     "two",         "--user",      "ann:AK1:SK:with:colons",
+                      "--ready-file", "/tmp/ready",  "--log-level", "debug",
+                      "--log-format", "json"});
   ASSERT_TRUE(r.config) << r.error;
   const Options& o = r.config->options;
   EXPECT_EQ(o.listen_port, 0);
@@ -101,10 +103,12 @@ TEST(ConfigTest, FlagsBeatEnvironmentWhichBeatsFile) {
     std::ofstream f(path);
     f << "region = from-file\ndata-dir = /file\nbucket = filebucket\nlisten = 127.0.0.1:1\n";
   }
-  auto r = ParseArgs({"--config", path, "--listen", "127.0.0.1:3"},
-               {{"S2LITE_REGION", "from-env"}, {"S2LITE_LISTEN", "127.0.0.1:2"},
-                {"S2LITE_ACCESS_KEY", "EAK"}, {"S2LITE_SECRET_KEY", "ESK"},
-                {"S2LITE_USER", "envuser"}});
+  auto r =
+      ParseArgs({"--config", path, "--listen", "127.0.0.1:3"}, {{"S2LITE_REGION", "from-env"},
+                                                                {"S2LITE_LISTEN", "127.0.0.1:2"},
+                                                                {"S2LITE_ACCESS_KEY", "EAK"},
+                                                                {"S2LITE_SECRET_KEY", "ESK"},
+                                                                {"S2LITE_USER", "envuser"}});
   std::remove(path);
   ASSERT_TRUE(r.config) << r.error;
   EXPECT_EQ(r.config->options.region, "from-env");
@@ -125,12 +129,18 @@ TEST(ConfigTest, RefusesNonLoopbackWithoutCredentials) {
 }
 
 TEST(ConfigTest, RefusesInvalidValuesClearly) {
-  for (std::vector<std::string> args :
-       {std::vector<std::string>{"--listen", "nope"}, {"--listen", "1.2.3.4:99999"},
-        {"--user", "onlyname"}, {"--log-level", "loud"}, {"--log-format", "xml"},
-        {"--threads", "-1"}, {"--unknown-flag"}, {"--min-part-size", "big"},
-        {"--abort-incomplete-after", "-5"}, {"--abort-incomplete-after", "1h"},
-        {"--max-connections", "0"}, {"--max-connections", "many"}}) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"--listen", "nope"},
+                                        {"--listen", "1.2.3.4:99999"},
+                                        {"--user", "onlyname"},
+                                        {"--log-level", "loud"},
+                                        {"--log-format", "xml"},
+                                        {"--threads", "-1"},
+                                        {"--unknown-flag"},
+                                        {"--min-part-size", "big"},
+                                        {"--abort-incomplete-after", "-5"},
+                                        {"--abort-incomplete-after", "1h"},
+                                        {"--max-connections", "0"},
+                                        {"--max-connections", "many"}}) {
     SCOPED_TRACE(args[0]);
     auto r = ParseArgs(args);
     EXPECT_FALSE(r.config);

@@ -100,8 +100,8 @@ TEST(RouterTest, RefusesKeysThatAreNotUtf8AndKeepsOddButValidOnes) {
     EXPECT_EQ(ParseRoute(View("GET", "/b1/" + bad), "localhost", {}).status().code(),
               ErrorCode::kInvalidURI);
   }
-  for (std::string good : {"..", "a/../../etc/passwd", "a//b///c", "a%00b", "%F0%9F%98%80",
-                           "%C3%A9", "%EF%BF%BD"}) {
+  for (std::string good :
+       {"..", "a/../../etc/passwd", "a//b///c", "a%00b", "%F0%9F%98%80", "%C3%A9", "%EF%BF%BD"}) {
     SCOPED_TRACE(good);
     EXPECT_TRUE(ParseRoute(View("GET", "/b1/" + good), "localhost", {}).ok());
   }
@@ -148,12 +148,14 @@ TEST(RouterTest, BucketAndObjectSubresourcesMapToTheirOperations) {
 }
 
 TEST(BucketNameTest, FollowsS3Rules) {
-  for (std::string ok : std::vector<std::string>{"abc", "my-bucket", "my.bucket.1", std::string(63, 'a')}) {
+  for (std::string ok :
+       std::vector<std::string>{"abc", "my-bucket", "my.bucket.1", std::string(63, 'a')}) {
     SCOPED_TRACE(ok);
     EXPECT_TRUE(IsValidBucketName(ok));
   }
-  for (std::string bad : std::vector<std::string>{"ab", "ABC", "a_b", "-ab", "ab-", "a..b", "a.-b", "10.0.0.1",
-                          "xn--abc", "abc-s3alias", std::string(64, 'a')}) {
+  for (std::string bad :
+       std::vector<std::string>{"ab", "ABC", "a_b", "-ab", "ab-", "a..b", "a.-b", "10.0.0.1",
+                                "xn--abc", "abc-s3alias", std::string(64, 'a')}) {
     SCOPED_TRACE(bad);
     EXPECT_FALSE(IsValidBucketName(bad));
   }

@@ -57,7 +57,8 @@ TEST(CompleteXmlTest, ParsesPartsAndUnquotesEtags) {
   auto parts = ParseCompleteMultipartUpload(
       "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
       "<Part><PartNumber>1</PartNumber><ETag>&quot;aa&quot;</ETag></Part>"
-      "<Part><ETag>\"bb\"</ETag><PartNumber>2</PartNumber><ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part>"
+      "<Part><ETag>\"bb\"</ETag><PartNumber>2</PartNumber><ChecksumCRC32>AAAAAA==</ChecksumCRC32></"
+      "Part>"
       "</CompleteMultipartUpload>");
   ASSERT_TRUE(parts.ok());
   ASSERT_EQ(parts->size(), 2u);
