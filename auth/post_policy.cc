@@ -17,7 +17,12 @@ struct Json {
   Type type = Type::kNull;
   std::string text;  // string value, or a number's literal
   std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> members;
+  struct Member;  // {name, value}: std::pair would need Json complete here
+  std::vector<Member> members;
+};
+struct Json::Member {
+  std::string name;
+  Json value;
 };
 
 class JsonParser {
@@ -150,7 +155,7 @@ class JsonParser {
         if (!Literal(":")) return false;
         Json v;
         if (!Value(v, depth + 1)) return false;
-        out.members.emplace_back(std::move(name), std::move(v));
+        out.members.push_back(Json::Member{std::move(name), std::move(v)});
         Space();
         if (Literal(",")) continue;
         return Literal("}");
@@ -374,7 +379,8 @@ Status CheckPostPolicy(const PostPolicy& policy, const FormFields& fields, std::
     if (!Holds(c, value)) return denied("Policy Condition failed: " + c.text);
   }
   std::string extra;
-  for (const auto& [name, value] : fields) {
+  for (const auto& field : fields) {
+    const std::string& name = field.first;
     if (ExemptField(name)) continue;
     bool named = std::any_of(policy.conditions.begin(), policy.conditions.end(),
                              [&](const PolicyCondition& c) { return c.field == name; });
