@@ -102,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (int i = 0; i < streams; ++i) {
       const size_t skip = std::min<size_t>(n, static_cast<size_t>(i));
       if (md5s[i]->Final() !=
-          common::Md5(std::string_view(reinterpret_cast<char*>(p) + skip, n - skip)))
+          s2lite::common::Md5(std::string_view(reinterpret_cast<char*>(p) + skip, n - skip)))
         __builtin_trap();
     }
   }
