@@ -8,26 +8,6 @@
 namespace s2lite::testing {
 namespace {
 
-// The text of <name> with XML's five entities decoded (TestClient's Xml() keeps them).
-std::string Text(const HttpResponse& r, const std::string& name) {
-  std::string s = r.Xml(name), out;
-  const std::pair<std::string, char> entities[] = {
-      {"&quot;", '"'}, {"&apos;", '\''}, {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}};
-  for (size_t i = 0; i < s.size();) {
-    bool matched = false;
-    for (const auto& [e, c] : entities) {
-      if (s.compare(i, e.size(), e) == 0) {
-        out += c;
-        i += e.size();
-        matched = true;
-        break;
-      }
-    }
-    if (!matched) out += s[i++];
-  }
-  return out;
-}
-
 constexpr char kRules[] = R"(<CORSConfiguration>
   <CORSRule>
     <ID>app</ID>
@@ -98,14 +78,14 @@ TEST_F(CorsTest, PutValidatesLikeS3) {
   HttpResponse r = PutCors(*alice_, kRules, /*md5=*/false);
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.Xml("Code"), "InvalidRequest");
-  EXPECT_EQ(Text(r, "Message"), "Missing required header for this request: Content-MD5");
+  EXPECT_EQ(r.XmlText("Message"), "Missing required header for this request: Content-MD5");
 
   r = PutCors(*alice_,
               "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>"
               "<AllowedMethod>PATCH</AllowedMethod></CORSRule></CORSConfiguration>");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.Xml("Code"), "InvalidRequest");
-  EXPECT_EQ(Text(r, "Message"),
+  EXPECT_EQ(r.XmlText("Message"),
             "Found unsupported HTTP method in CORS config. Unsupported method is PATCH");
 
   r = PutCors(*alice_,
@@ -131,7 +111,7 @@ TEST_F(CorsTest, PreflightWithoutAConfigurationIsForbidden) {
                                                  {"Access-Control-Request-Method", "PUT"}});
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(r.Xml("Code"), "AccessForbidden");
-  EXPECT_EQ(Text(r, "Message"), "CORSResponse: CORS is not enabled for this bucket.");
+  EXPECT_EQ(r.XmlText("Message"), "CORSResponse: CORS is not enabled for this bucket.");
   EXPECT_EQ(r.Xml("Method"), "PUT");
   EXPECT_EQ(r.Xml("ResourceType"), "OBJECT");
 }
@@ -179,7 +159,7 @@ TEST_F(CorsTest, PreflightThatNoRuleAllowsIsForbidden) {
     HttpResponse r = Preflight("/alice-bucket/k", h);
     EXPECT_EQ(r.status, 403);
     EXPECT_EQ(r.Xml("Code"), "AccessForbidden");
-    EXPECT_EQ(Text(r, "Message"), msg);
+    EXPECT_EQ(r.XmlText("Message"), msg);
     EXPECT_EQ(r.Header("access-control-allow-origin"), "");
   }
 }
@@ -189,7 +169,7 @@ TEST_F(CorsTest, PreflightNeedsOriginAndMethod) {
   HttpResponse r = Preflight("/alice-bucket/k", {{"Access-Control-Request-Method", "PUT"}});
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.Xml("Code"), "BadRequest");
-  EXPECT_EQ(Text(r, "Message"), "Insufficient information. Origin request header needed.");
+  EXPECT_EQ(r.XmlText("Message"), "Insufficient information. Origin request header needed.");
   r = Preflight("/alice-bucket/k", {{"Origin", "http://www.app.test"}});
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.Xml("Code"), "BadRequest");

@@ -3,45 +3,22 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <ctime>
 
 #include "auth/sigv2.h"
 #include "auth/sigv4.h"
 #include "common/crypto.h"
+#include "common/time.h"
 #include "server_fixture.h"
 
 namespace s2lite::testing {
 namespace {
 
-// The text of <name> with XML's five entities decoded (TestClient's Xml() keeps them).
-std::string Text(const HttpResponse& r, const std::string& name) {
-  std::string s = r.Xml(name), out;
-  const std::pair<std::string, char> entities[] = {
-      {"&quot;", '"'}, {"&apos;", '\''}, {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}};
-  for (size_t i = 0; i < s.size();) {
-    bool matched = false;
-    for (const auto& [e, c] : entities) {
-      if (s.compare(i, e.size(), e) == 0) {
-        out += c;
-        i += e.size();
-        matched = true;
-        break;
-      }
-    }
-    if (!matched) out += s[i++];
-  }
-  return out;
-}
-
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
+// A policy's expiration, as S3's examples write it ("2026-12-06T15:00:00Z").
 std::string Iso(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return common::FormatIso8601(
+      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
 }
 
 class PostObjectTest : public ServerTest {
@@ -148,7 +125,8 @@ TEST_F(PostObjectTest, SuccessActionStatusAndRedirect) {
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.Xml("Bucket"), "alice-bucket");
   EXPECT_EQ(r.Xml("Key"), "s.txt");
-  EXPECT_EQ(Text(r, "ETag"), "\"" + common::HexEncode(common::Md5(std::string("created"))) + "\"");
+  EXPECT_EQ(r.XmlText("ETag"),
+            "\"" + common::HexEncode(common::Md5(std::string("created"))) + "\"");
   EXPECT_NE(r.Xml("Location").find("/alice-bucket/s.txt"), std::string::npos);
 
   f = With(SignedV4(R"({"bucket": "alice-bucket"}, {"key": "s.txt"},
@@ -216,7 +194,7 @@ TEST_F(PostObjectTest, EachViolationGetsS3sError) {
     EXPECT_EQ(r.status, c.status) << r.body;
     EXPECT_EQ(r.Xml("Code"), c.code);
     if (!c.message.empty()) {
-      EXPECT_EQ(Text(r, "Message"), c.message);
+      EXPECT_EQ(r.XmlText("Message"), c.message);
     }
   }
   EXPECT_EQ(Head("up/a").status, 404) << "nothing stored by a refused form";
@@ -248,7 +226,7 @@ TEST_F(PostObjectTest, RefusesNonFormBodiesAndFormsWithoutAFile) {
   resp = alice_->Send(r);
   EXPECT_EQ(resp.status, 400);
   EXPECT_EQ(resp.Xml("Code"), "InvalidArgument");
-  EXPECT_EQ(Text(resp, "Message"), "POST requires exactly one file upload per request.");
+  EXPECT_EQ(resp.XmlText("Message"), "POST requires exactly one file upload per request.");
 
   r.body = "--b\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk\r\n--b";
   resp = alice_->Send(r);

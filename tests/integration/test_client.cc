@@ -1,5 +1,6 @@
 #include "test_client.h"
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -35,6 +36,25 @@ std::string HttpResponse::Xml(const std::string& name) const {
   a += open.size();
   auto b = body.find(close, a);
   return b == std::string::npos ? "" : body.substr(a, b - a);
+}
+
+std::string HttpResponse::XmlText(const std::string& name) const {
+  const std::string s = Xml(name);
+  const std::pair<std::string_view, char> entities[] = {
+      {"&quot;", '"'}, {"&apos;", '\''}, {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}};
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    auto it = std::find_if(std::begin(entities), std::end(entities), [&](const auto& e) {
+      return s.compare(i, e.first.size(), e.first) == 0;
+    });
+    if (it == std::end(entities)) {
+      out += s[i++];
+    } else {
+      out += it->second;
+      i += it->first.size();
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> HttpResponse::XmlAll(const std::string& name) const {

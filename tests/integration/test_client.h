@@ -24,6 +24,8 @@ struct HttpResponse {
   std::string Header(const std::string& lower_name) const;
   // Text of the first <name>...</name> in the body ("" if absent).
   std::string Xml(const std::string& name) const;
+  // The same with XML's five predefined entities decoded.
+  std::string XmlText(const std::string& name) const;
   // Texts of every <name>...</name> in the body, in order.
   std::vector<std::string> XmlAll(const std::string& name) const;
 };
