@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/crypto.h"
+#include "common/time.h"
 
 namespace s2lite::auth {
 namespace {
@@ -287,32 +288,9 @@ bool Holds(const PolicyCondition& c, std::string_view value) {
 }  // namespace
 
 std::optional<std::chrono::system_clock::time_point> ParseIso8601Utc(std::string_view s) {
-  // YYYY-MM-DDTHH:MM:SS[.fff]Z
-  if (s.size() < 20 || s.back() != 'Z') return std::nullopt;
-  auto num = [&](size_t at, size_t len, int& out) {
-    auto [p, ec] = std::from_chars(s.data() + at, s.data() + at + len, out);
-    return ec == std::errc() && p == s.data() + at + len;
-  };
-  int y, mo, d, h, mi, se;
-  if (!num(0, 4, y) || s[4] != '-' || !num(5, 2, mo) || s[7] != '-' || !num(8, 2, d) ||
-      s[10] != 'T' || !num(11, 2, h) || s[13] != ':' || !num(14, 2, mi) || s[16] != ':' ||
-      !num(17, 2, se))
-    return std::nullopt;
-  std::string_view frac = s.substr(19, s.size() - 20);
-  if (!frac.empty()) {
-    if (frac[0] != '.' || frac.size() < 2) return std::nullopt;
-    for (char c : frac.substr(1))
-      if (c < '0' || c > '9') return std::nullopt;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = se;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  std::optional<int64_t> ms = common::ParseIso8601Millis(s);
+  if (!ms) return std::nullopt;
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(*ms));
 }
 
 Result<PostPolicy> ParsePostPolicy(std::string_view base64_policy) {

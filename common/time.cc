@@ -153,6 +153,29 @@ std::optional<int64_t> ParseHttpDate(std::string_view text, HttpDateZones zones)
   return *t - c.offset;
 }
 
+std::optional<int64_t> ParseIso8601Millis(std::string_view text) {
+  Civil c;
+  Cursor in(text);
+  if (!(in.Digits(4, &c.year) && in.Lit("-") && in.Digits(2, &c.month) && in.Lit("-") &&
+        in.Digits(2, &c.day) && in.Lit("T") && in.TimeOfDay(&c))) {
+    return std::nullopt;
+  }
+  int64_t millis = 0;
+  if (in.Lit(".")) {
+    int digit = 0, count = 0;
+    while (in.Digits(1, &digit)) {
+      if (count < 3) millis = millis * 10 + digit;
+      ++count;
+    }
+    if (count == 0) return std::nullopt;
+    for (; count < 3; ++count) millis *= 10;
+  }
+  if (!in.Lit("Z") || !in.Done()) return std::nullopt;
+  std::optional<int64_t> t = EpochFromCivil(c.year, c.month, c.day, c.hour, c.minute, c.second);
+  if (!t) return std::nullopt;
+  return *t * 1000 + millis;
+}
+
 std::string FormatHttpDate(int64_t seconds) {
   Broken b = Break(seconds);
   char buf[40];

@@ -29,6 +29,11 @@ enum class HttpDateZones {
 std::optional<int64_t> ParseHttpDate(std::string_view text,
                                      HttpDateZones zones = HttpDateZones::kGmtOnly);
 
+// "2026-11-25T17:30:00Z" or with a fraction ("...:00.123Z"), UTC only: the
+// form of S3's policy expirations and lifecycle dates. Milliseconds since the
+// epoch (digits past the third are dropped); nullopt for anything else.
+std::optional<int64_t> ParseIso8601Millis(std::string_view text);
+
 // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" (Last-Modified, Date, ...).
 std::string FormatHttpDate(int64_t seconds);
 // "2026-11-25T17:30:00Z": S3's ServerTime and Expires in error documents.

@@ -27,24 +27,6 @@ std::optional<int64_t> ParseInt(std::string_view s) {
   return v;
 }
 
-// "2026-01-01T00:00:00Z" or "...:00.000Z": ms since the epoch, UTC.
-std::optional<storage::TimeMs> ParseIsoDate(std::string_view s) {
-  std::tm tm{};
-  int y, mo, d, h = 0, mi = 0, sec = 0;
-  std::string text(s);
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6)
-    return std::nullopt;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  time_t t = timegm(&tm);
-  if (t == static_cast<time_t>(-1)) return std::nullopt;
-  return static_cast<storage::TimeMs>(t) * 1000;
-}
-
 // `element` of `action`, a positive number of days.
 Result<int> PositiveDays(const XmlNode* n, std::string_view element, std::string_view action) {
   auto v = n ? ParseInt(n->text) : std::nullopt;
@@ -111,7 +93,7 @@ Status ParseExpiration(const XmlNode& e, LifecycleRule& rule) {
     if (!d.ok()) return d.status();
     rule.expiration_days = *d;
   } else if (date) {
-    auto when = ParseIsoDate(date->text);
+    auto when = common::ParseIso8601Millis(date->text);
     if (!when) return Status(ErrorCode::kInvalidArgument, "Invalid Date value");
     if (*when % kDayMs != 0)
       return Status(ErrorCode::kInvalidArgument, "'Date' must be at midnight GMT");

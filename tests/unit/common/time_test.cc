@@ -71,6 +71,18 @@ TEST(Iso8601Test, FormatsSecondsMillisAndAmzDate) {
   EXPECT_EQ(FormatAmzDate(kRfcExample), "19941106T084937Z");
 }
 
+TEST(Iso8601Test, ParsesUtcWithOrWithoutAFraction) {
+  EXPECT_EQ(ParseIso8601Millis("1994-11-06T08:49:37Z"), kRfcExample * 1000);
+  EXPECT_EQ(ParseIso8601Millis("1994-11-06T08:49:37.5Z"), kRfcExample * 1000 + 500);
+  EXPECT_EQ(ParseIso8601Millis("1994-11-06T08:49:37.123456Z"), kRfcExample * 1000 + 123);
+  for (const char* bad :
+       {"", "1994-11-06T08:49:37", "1994-11-06 08:49:37Z", "1994-11-6T08:49:37Z",
+        "1994-11-06T08:49:37.Z", "1994-11-06T08:49:37+00:00", "1994-02-30T00:00:00Z",
+        "1994-11-06T24:00:00Z", "1994-11-06T08:49:37Zx"}) {
+    EXPECT_FALSE(ParseIso8601Millis(bad)) << bad;
+  }
+}
+
 TEST(CivilTest, ValidatesFields) {
   EXPECT_EQ(EpochFromCivil(1994, 11, 6, 8, 49, 37), kRfcExample);
   EXPECT_EQ(EpochFromCivil(2024, 2, 29, 0, 0, 0), 1709164800);
