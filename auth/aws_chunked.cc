@@ -30,12 +30,6 @@ Status SignatureMismatch() { return Status(ErrorCode::kSignatureDoesNotMatch); }
 
 bool IsOws(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsOws(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 struct ChunkExtension {
   std::string_view name;
   std::string_view value;
@@ -49,7 +43,7 @@ bool ParseExtensions(std::string_view s, std::vector<ChunkExtension>& out) {
     s.remove_prefix(1);
     size_t name_end = s.find_first_of("=;");
     ChunkExtension ext;
-    ext.name = TrimOws(s.substr(0, name_end));
+    ext.name = common::TrimOws(s.substr(0, name_end));
     if (ext.name.empty()) return false;
     s = name_end == std::string_view::npos ? std::string_view() : s.substr(name_end);
     if (!s.empty() && s.front() == '=') {
@@ -66,7 +60,7 @@ bool ParseExtensions(std::string_view s, std::vector<ChunkExtension>& out) {
         ext.value = s.substr(start, end - start);
       } else {
         end = std::min(s.find(';', start), s.size());
-        ext.value = TrimOws(s.substr(start, end - start));
+        ext.value = common::TrimOws(s.substr(start, end - start));
       }
       s.remove_prefix(end);
       while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
@@ -211,8 +205,8 @@ Status AwsChunkedDecoder::OnTrailerLine(std::string_view line) {
   if (!trailer_expected_) return Malformed("trailer without x-amz-trailer");
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return Malformed("trailer line without ':'");
-  std::string name = common::AsciiLower(TrimOws(line.substr(0, colon)));
-  std::string_view value = TrimOws(line.substr(colon + 1));
+  std::string name = common::AsciiLower(common::TrimOws(line.substr(0, colon)));
+  std::string_view value = common::TrimOws(line.substr(colon + 1));
   if (name.empty()) return Malformed("trailer without a name");
   if (name == kTrailerSignatureName) {
     // Unsigned payloads have nothing to check it against; it is dropped.

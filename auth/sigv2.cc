@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "common/ascii.h"
 #include "common/crypto.h"
 
 namespace s2lite::auth {
@@ -59,26 +60,19 @@ const std::set<std::string, std::less<>>& SubResources() {
   return kSet;
 }
 
-std::string_view Trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 std::string_view HeaderOrEmpty(const RequestView& req, std::string_view name) {
   const std::string* v = req.Header(name);
-  return v ? Trim(*v) : std::string_view();
+  return v ? common::TrimWhitespace(*v) : std::string_view();
 }
 
 std::string CanonicalizedAmzHeaders(const RequestView& req) {
   std::map<std::string, std::string> merged;
   for (const auto& [name, value] : req.headers) {
     if (name.size() < 6 || name.compare(0, 6, "x-amz-") != 0) continue;
-    auto [it, inserted] = merged.try_emplace(name, std::string(Trim(value)));
+    auto [it, inserted] = merged.try_emplace(name, std::string(common::TrimWhitespace(value)));
     if (!inserted) {
       it->second += ',';
-      it->second += Trim(value);
+      it->second += common::TrimWhitespace(value);
     }
   }
   std::string out;
@@ -131,19 +125,19 @@ Result<SigV2Header> ParseSigV2Authorization(std::string_view header) {
         .With("ArgumentName", "Authorization")
         .With("ArgumentValue", std::string(header));
   };
-  std::string_view rest = Trim(header);
+  std::string_view rest = common::TrimWhitespace(header);
   if (rest == "AWS") return invalid();
   if (rest.substr(0, 4) != "AWS ") {
     return Status(ErrorCode::kInvalidArgument, "Unsupported Authorization Type")
         .With("ArgumentName", "Authorization")
         .With("ArgumentValue", std::string(header));
   }
-  rest = Trim(rest.substr(4));
+  rest = common::TrimWhitespace(rest.substr(4));
   size_t colon = rest.find(':');
   if (colon == std::string_view::npos) return invalid();
   SigV2Header out;
-  out.access_key = std::string(Trim(rest.substr(0, colon)));
-  out.signature = std::string(Trim(rest.substr(colon + 1)));
+  out.access_key = std::string(common::TrimWhitespace(rest.substr(0, colon)));
+  out.signature = std::string(common::TrimWhitespace(rest.substr(colon + 1)));
   if (out.access_key.empty() || out.signature.empty()) return invalid();
   return out;
 }

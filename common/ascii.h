@@ -38,6 +38,23 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
+// `s` without leading and trailing optional whitespace (RFC 9110 OWS: space
+// and horizontal tab), as header and form field values are trimmed.
+inline std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// `s` without leading and trailing spaces, tabs, CRs and LFs (XML text,
+// values split out of a multi-line string).
+inline std::string_view TrimWhitespace(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 // Whether `v` holds a byte that must never reach a response header: CR, LF,
 // NUL and every other C0 control but HTAB, and DEL (RFC 9110 field-value).
 inline bool HasControlChars(std::string_view v) {

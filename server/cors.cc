@@ -16,13 +16,6 @@ Status Malformed(std::string message = {}) {
   return Status(ErrorCode::kMalformedXML, std::move(message));
 }
 
-std::string_view Trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 bool MoreThanOneWildcard(std::string_view s) { return std::count(s.begin(), s.end(), '*') > 1; }
 
 Result<CorsRule> ParseRule(const pugi::xml_node& node) {
@@ -31,7 +24,7 @@ Result<CorsRule> ParseRule(const pugi::xml_node& node) {
   for (pugi::xml_node f : node.children()) {
     if (f.type() != pugi::node_element) continue;
     std::string_view name = f.name();
-    std::string value(Trim(f.child_value()));
+    std::string value(common::TrimWhitespace(f.child_value()));
     // Origins and headers come back as response header values.
     if (common::HasControlChars(value)) return Malformed();
     if (name == "ID") {
@@ -162,7 +155,7 @@ std::vector<std::string> SplitCorsHeaderList(std::string_view list) {
   std::vector<std::string> out;
   while (!list.empty()) {
     auto comma = list.find(',');
-    std::string_view item = Trim(list.substr(0, comma));
+    std::string_view item = common::TrimWhitespace(list.substr(0, comma));
     if (!item.empty()) out.push_back(common::AsciiLower(item));
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);

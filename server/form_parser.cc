@@ -7,12 +7,6 @@
 namespace s2lite::server {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 Status Malformed() { return Status(ErrorCode::kMalformedPOSTRequest); }
 
 // `; name=value` parameters of a header value (values may be quoted, with
@@ -24,7 +18,7 @@ std::optional<std::string> Param(std::string_view value, std::string_view wanted
     while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
     size_t eq = value.find('=', i);
     if (eq == std::string_view::npos) return std::nullopt;
-    std::string name = common::AsciiLower(Trim(value.substr(i, eq - i)));
+    std::string name = common::AsciiLower(common::TrimOws(value.substr(i, eq - i)));
     size_t j = eq + 1;
     std::string v;
     if (j < value.size() && value[j] == '"') {
@@ -38,7 +32,8 @@ std::optional<std::string> Param(std::string_view value, std::string_view wanted
       i = value.find(';', j);
     } else {
       size_t end = value.find(';', j);
-      v = std::string(Trim(value.substr(j, end == std::string_view::npos ? end : end - j)));
+      v = std::string(
+          common::TrimOws(value.substr(j, end == std::string_view::npos ? end : end - j)));
       i = end;
     }
     if (name == wanted) return v;
@@ -49,7 +44,7 @@ std::optional<std::string> Param(std::string_view value, std::string_view wanted
 }  // namespace
 
 std::optional<std::string> FormDataBoundary(std::string_view content_type) {
-  std::string_view type = Trim(content_type.substr(0, content_type.find(';')));
+  std::string_view type = common::TrimOws(content_type.substr(0, content_type.find(';')));
   if (!common::EqualsIgnoreCase(type, "multipart/form-data")) return std::nullopt;
   auto boundary = Param(content_type, "boundary");
   if (!boundary || boundary->empty() || boundary->size() > 70) return std::nullopt;
@@ -75,9 +70,9 @@ Status FormParser::StartPart(std::string_view headers) {
     std::string_view line = headers.substr(0, eol);
     auto colon = line.find(':');
     if (colon != std::string_view::npos &&
-        common::EqualsIgnoreCase(Trim(line.substr(0, colon)), "content-disposition")) {
-      std::string_view value = Trim(line.substr(colon + 1));
-      if (!common::EqualsIgnoreCase(Trim(value.substr(0, value.find(';'))), "form-data"))
+        common::EqualsIgnoreCase(common::TrimOws(line.substr(0, colon)), "content-disposition")) {
+      std::string_view value = common::TrimOws(line.substr(colon + 1));
+      if (!common::EqualsIgnoreCase(common::TrimOws(value.substr(0, value.find(';'))), "form-data"))
         return Malformed();
       name = Param(value, "name");
       filename = Param(value, "filename");

@@ -14,12 +14,6 @@ namespace {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-std::string_view Trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
 // RFC 9112 §6: a body's length comes from Transfer-Encoding or Content-Length,
 // never both, and chunked must be the final (here: the only) coding. Anything
 // else would let a proxy in front of us and us disagree on where this request
@@ -34,12 +28,12 @@ Status CheckFraming(const Headers& headers) {
       std::string_view rest = value;
       while (!rest.empty()) {
         size_t comma = rest.find(',');
-        std::string_view item = Trim(rest.substr(0, comma));
+        std::string_view item = common::TrimOws(rest.substr(0, comma));
         if (!item.empty()) codings.push_back(item);
         rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
       }
     } else if (name == "content-length") {
-      std::string_view v = Trim(value);
+      std::string_view v = common::TrimOws(value);
       if (length && *length != v) {
         return Status(ErrorCode::kInvalidRequest, "Conflicting Content-Length header values");
       }

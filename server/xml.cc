@@ -3,6 +3,8 @@
 #include <charconv>
 #include <pugixml.hpp>
 
+#include "common/ascii.h"
+
 namespace s2lite::server {
 
 std::string XmlEscape(std::string_view s) {
@@ -78,16 +80,6 @@ bool Load(pugi::xml_document& doc, std::string_view body) {
   return static_cast<bool>(r);
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 Result<std::vector<CompletePartXml>> ParseCompleteMultipartUpload(std::string_view body) {
@@ -104,7 +96,7 @@ Result<std::vector<CompletePartXml>> ParseCompleteMultipartUpload(std::string_vi
     for (pugi::xml_node f : p.children()) {
       if (f.type() != pugi::node_element) continue;
       std::string_view name = f.name();
-      std::string_view text = Trim(f.child_value());
+      std::string_view text = common::TrimWhitespace(f.child_value());
       if (name == "PartNumber") {
         auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), part.part_number);
         if (ec != std::errc() || ptr != text.data() + text.size()) return Malformed();
@@ -126,12 +118,12 @@ Result<std::vector<CompletePartXml>> ParseCompleteMultipartUpload(std::string_vi
 }
 
 Result<std::string> ParseCreateBucketConfiguration(std::string_view body) {
-  if (Trim(body).empty()) return std::string();
+  if (common::TrimWhitespace(body).empty()) return std::string();
   pugi::xml_document doc;
   if (!Load(doc, body)) return Malformed();
   pugi::xml_node root = doc.document_element();
   if (std::string_view(root.name()) != "CreateBucketConfiguration") return Malformed();
-  return std::string(Trim(root.child("LocationConstraint").child_value()));
+  return std::string(common::TrimWhitespace(root.child("LocationConstraint").child_value()));
 }
 
 Result<DeleteRequestXml> ParseDelete(std::string_view body) {
@@ -144,7 +136,7 @@ Result<DeleteRequestXml> ParseDelete(std::string_view body) {
     if (n.type() != pugi::node_element) continue;
     std::string_view name = n.name();
     if (name == "Quiet") {
-      req.quiet = Trim(n.child_value()) == "true";
+      req.quiet = common::TrimWhitespace(n.child_value()) == "true";
     } else if (name == "Object") {
       pugi::xml_node key = n.child("Key");
       if (!key) return Malformed();

@@ -17,12 +17,6 @@ namespace {
 
 constexpr size_t kCopyBuffer = 1 << 20;
 
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 Status InvalidCopySource(std::string_view header) {
   return Status(ErrorCode::kInvalidArgument,
                 "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
@@ -50,7 +44,7 @@ std::string StripAwsChunked(std::string_view content_encoding) {
   std::string out;
   while (!content_encoding.empty()) {
     size_t comma = content_encoding.find(',');
-    std::string_view item = TrimSpaces(content_encoding.substr(0, comma));
+    std::string_view item = common::TrimOws(content_encoding.substr(0, comma));
     content_encoding =
         comma == std::string_view::npos ? std::string_view() : content_encoding.substr(comma + 1);
     if (item.empty() || common::EqualsIgnoreCase(item, "aws-chunked")) continue;

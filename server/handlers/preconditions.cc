@@ -1,18 +1,13 @@
 #include "server/handlers/preconditions.h"
 
+#include "common/ascii.h"
 #include "common/time.h"
 
 namespace s2lite::server {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::string_view Unquote(std::string_view tag) {
-  tag = Trim(tag);
+  tag = common::TrimOws(tag);
   if (tag.size() >= 2 && tag[0] == 'W' && tag[1] == '/') tag.remove_prefix(2);
   if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"')
     tag = tag.substr(1, tag.size() - 2);
@@ -22,7 +17,7 @@ std::string_view Unquote(std::string_view tag) {
 }  // namespace
 
 bool EtagListMatches(std::string_view list, std::string_view etag) {
-  if (Trim(list) == "*") return true;
+  if (common::TrimOws(list) == "*") return true;
   std::string_view want = Unquote(etag);
   while (!list.empty()) {
     size_t comma = list.find(',');
@@ -44,13 +39,13 @@ PreconditionResult EvaluatePreconditions(const RequestContext& ctx, std::string_
   if (const std::string* v = header("if-match")) {
     if (!EtagListMatches(*v, etag)) return {Precondition::kFailed, label("If-Match")};
   } else if (const std::string* v = header("if-unmodified-since")) {
-    auto t = common::ParseHttpDate(Trim(*v));
+    auto t = common::ParseHttpDate(common::TrimOws(*v));
     if (t && modified > *t) return {Precondition::kFailed, label("If-Unmodified-Since")};
   }
   if (const std::string* v = header("if-none-match")) {
     if (EtagListMatches(*v, etag)) return {Precondition::kNotModified, label("If-None-Match")};
   } else if (const std::string* v = header("if-modified-since")) {
-    auto t = common::ParseHttpDate(Trim(*v));
+    auto t = common::ParseHttpDate(common::TrimOws(*v));
     if (t && modified <= *t) return {Precondition::kNotModified, label("If-Modified-Since")};
   }
   return {};

@@ -34,6 +34,14 @@ TEST(AsciiTest, MapsOnlyAsciiLettersWhateverTheLocale) {
   std::setlocale(LC_CTYPE, "C");
 }
 
+TEST(AsciiTest, TrimsOwsOrAllWhitespace) {
+  EXPECT_EQ(TrimOws(" \t a b \t"), "a b");
+  EXPECT_EQ(TrimOws("\r\nx\r\n"), "\r\nx\r\n");
+  EXPECT_EQ(TrimWhitespace("\r\n\t x y \n"), "x y");
+  EXPECT_EQ(TrimOws("   "), "");
+  EXPECT_EQ(TrimWhitespace(""), "");
+}
+
 TEST(AsciiTest, ControlCharactersAreFoundButTabIsAllowed) {
   EXPECT_FALSE(HasControlChars("a\tb c"));
   EXPECT_TRUE(HasControlChars("a\r\nSet-Cookie: x"));
