@@ -148,6 +148,42 @@ class Registry {
   // Deletes every row.
   virtual Task<Status> Reset() = 0;
 
+  // --- several daemons on one registry (a network database)
+  // Whether other processes share this registry and the blob directory. A
+  // shared registry never returns freed blobs: each mutation records the blobs
+  // it frees as tombstones in its own transaction (a crash cannot orphan
+  // them), and one daemon's sweeper removes their bytes once a grace period
+  // has passed (ListTombstones, ForgetTombstones), so that a GET streaming
+  // them on another daemon ends first. A single-process registry returns the
+  // freed blobs (its caller removes them once no reader holds them) and has no
+  // tombstones.
+  virtual bool shared() const { return false; }
+  // Up to `limit` tombstoned blob ids freed at least `min_age_ms` ago by the
+  // registry's own clock (one clock for every daemon), oldest first.
+  virtual Task<Result<std::vector<std::string>>> ListTombstones(TimeMs /*min_age_ms*/,
+                                                                int /*limit*/) {
+    co_return std::vector<std::string>{};
+  }
+  // Forgets the tombstones of blobs whose bytes are gone; unknown ids are
+  // ignored.
+  virtual Task<Status> ForgetTombstones(const std::vector<std::string>& /*blob_ids*/) {
+    co_return Status::Ok();
+  }
+  // The lease `name` that elects the one daemon running background work
+  // (reaper, tombstone sweeper): taken for `holder` when free or expired,
+  // renewed when `holder` holds it, until `ttl_ms` from now by the registry's
+  // clock. Returns whether `holder` holds it now. In a single-process
+  // registry the caller is always the holder.
+  virtual Task<Result<bool>> AcquireLease(const std::string& /*name*/,
+                                          const std::string& /*holder*/, TimeMs /*ttl_ms*/) {
+    co_return true;
+  }
+  // Gives the lease up if `holder` holds it, so that a daemon stopping cleanly
+  // hands its work over at once rather than at expiry.
+  virtual Task<Status> ReleaseLease(const std::string& /*name*/, const std::string& /*holder*/) {
+    co_return Status::Ok();
+  }
+
   // Set once, before any write: called (outside the registry's locks) when a
   // commit failed, with the new blobs its PutPart/PutObject rows referred to
   // that no committed row refers to. Nothing can reach them, so their owner
