@@ -7,13 +7,12 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 
 #include "server/body_pipeline.h"
+#include "server/http_request.h"
 #include "server/net.h"
 #include "server/pipeline.h"
 
@@ -52,8 +51,6 @@ struct BodyChunks {
 template <class Stream>
 class BodyReader final : public RequestBody {
  public:
-  using HeaderParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
-
   // `hp` has read the request's header from `stream`; `buffer` holds what
   // arrived after it.
   BodyReader(Stream& stream, boost::beast::flat_buffer& buffer, HeaderParser& hp,

@@ -13,8 +13,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -25,6 +23,7 @@
 
 #include "auth/md5_batch.h"
 #include "s2lite/server.h"
+#include "server/http_request.h"
 #include "server/net.h"
 #include "server/state.h"
 
@@ -40,8 +39,6 @@ struct SessionTrack {
 };
 
 struct Server::Impl {
-  using HeaderParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
-
   Options options;
   std::unique_ptr<server::ServerState> state;
   // One single-threaded io_context per worker thread (the nginx model): a
@@ -92,7 +89,7 @@ struct Server::Impl {
   boost::asio::awaitable<void> Serve(Stream& stream, SessionTrack& track);
   template <class Stream>
   boost::asio::awaitable<bool> HandleOne(Stream& stream, boost::beast::flat_buffer& buffer,
-                                         HeaderParser& hp, auth::Md5Batch* md5_batch);
+                                         server::HeaderParser& hp, auth::Md5Batch* md5_batch);
   // Answers a request whose header could not be read with `error`.
   template <class Stream>
   boost::asio::awaitable<void> RefuseHeader(Stream& stream, Status error);

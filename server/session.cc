@@ -70,7 +70,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, SessionTrack& track) {
   for (;;) {
     track.busy = false;
     if (stopping) co_return;
-    HeaderParser hp;
+    server::HeaderParser hp;
     hp.header_limit(options.max_header_bytes);
     // Beast's default 1 MiB body limit would refuse a part at header time;
     // limits are per operation, applied once the route is known.
@@ -115,7 +115,7 @@ asio::awaitable<void> Server::Impl::RefuseHeader(Stream& stream, Status error) {
 
 template <class Stream>
 asio::awaitable<bool> Server::Impl::HandleOne(Stream& stream, beast::flat_buffer& buffer,
-                                              HeaderParser& hp, auth::Md5Batch* md5_batch) {
+                                              server::HeaderParser& hp, auth::Md5Batch* md5_batch) {
   const auto start = std::chrono::steady_clock::now();
   RequestContext ctx;
   BeginRequest(ctx);
