@@ -138,35 +138,40 @@ Status FormParser::Process() {
         state_ = State::kAfterDelimiter;
         continue;
       }
-      case State::kFile: {
-        auto i = v.find(delimiter_, pos_);
-        if (i != std::string_view::npos) {
-          if (i > pos_) {
-            if (Status s = handler_.OnFileData(b.data() + pos_, i - pos_); !s.ok()) return s;
-          }
-          state_ = State::kDone;
-          return handler_.OnFileEnd();
-        }
-        // Hand on all but a tail that may be the start of the delimiter; the
-        // tail moves to the other buffer, leaving these bytes untouched.
-        size_t keep = std::min(v.size() - pos_, delimiter_.size() - 1);
-        size_t end = v.size() - keep;
-        if (end > pos_) {
-          if (Status s = handler_.OnFileData(b.data() + pos_, end - pos_); !s.ok()) return s;
-          std::string& other = bufs_[1 - cur_];
-          other.assign(b, end, keep);
-          cur_ = 1 - cur_;
-          consumed_ += end;
-          pos_ = 0;
-        }
-        return Status::Ok();
-      }
+      case State::kFile:
+        return FileData();
     }
     // Waiting for more bytes before the file: bounded.
     if (consumed_ + v.size() > max_prefile_ + 2)
       return Status(ErrorCode::kMaxPostPreDataLengthExceededError);
     return Status::Ok();
   }
+}
+
+Status FormParser::FileData() {
+  std::string& b = bufs_[cur_];
+  std::string_view v(b);
+  auto i = v.find(delimiter_, pos_);
+  if (i != std::string_view::npos) {
+    if (i > pos_) {
+      if (Status s = handler_.OnFileData(b.data() + pos_, i - pos_); !s.ok()) return s;
+    }
+    state_ = State::kDone;
+    return handler_.OnFileEnd();
+  }
+  // Hand on all but a tail that may be the start of the delimiter; the
+  // tail moves to the other buffer, leaving these bytes untouched.
+  size_t keep = std::min(v.size() - pos_, delimiter_.size() - 1);
+  size_t end = v.size() - keep;
+  if (end > pos_) {
+    if (Status s = handler_.OnFileData(b.data() + pos_, end - pos_); !s.ok()) return s;
+    std::string& other = bufs_[1 - cur_];
+    other.assign(b, end, keep);
+    cur_ = 1 - cur_;
+    consumed_ += end;
+    pos_ = 0;
+  }
+  return Status::Ok();
 }
 
 Status FormParser::Finish() {

@@ -48,6 +48,8 @@ class FormParser {
   enum class State { kPreamble, kAfterDelimiter, kHeaders, kValue, kFile, kDone };
   Status Process();
   Status StartPart(std::string_view headers);
+  // State::kFile: hands the file's bytes in the current buffer on.
+  Status FileData();
 
   std::string delimiter_;  // "\r\n--" + boundary
   FormHandler& handler_;

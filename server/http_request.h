@@ -1,7 +1,7 @@
 #pragma once
 
 // The bridge from a parsed HTTP header (Beast) to the Beast-free request
-// context, shared by the session (server.cc) and the fuzz targets (fuzz/).
+// context, shared by the session (session.cc) and the fuzz targets (fuzz/).
 
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>

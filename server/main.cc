@@ -51,6 +51,31 @@ int RunHealthcheck(int argc, char** argv) {
   return s2lite::daemon::Healthcheck(url, std::chrono::seconds(2), std::cout, std::cerr);
 }
 
+// Parses the --fault rules into cfg.options.faults; false (reported) on a bad one.
+bool AddFaults(s2lite::config::DaemonConfig& cfg) {
+  for (const std::string& spec : cfg.faults) {
+    auto rule = s2lite::ParseFaultRule(spec);
+    if (!rule.ok()) {
+      std::cerr << "s2lite: invalid --fault '" << spec << "': " << rule.status().message() << "\n";
+      return false;
+    }
+    cfg.options.faults.push_back(std::move(*rule));
+  }
+  return true;
+}
+
+// Blocks SIGINT and SIGTERM in this thread (and the threads it starts), for
+// sigwait; ignores SIGPIPE. Returns the blocked set.
+sigset_t BlockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,24 +92,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   s2lite::config::DaemonConfig& cfg = *parsed.config;
-  for (const std::string& spec : cfg.faults) {
-    auto rule = s2lite::ParseFaultRule(spec);
-    if (!rule.ok()) {
-      std::cerr << "s2lite: invalid --fault '" << spec << "': " << rule.status().message() << "\n";
-      return 2;
-    }
-    cfg.options.faults.push_back(std::move(*rule));
-  }
+  if (!AddFaults(cfg)) return 2;
   pid_t parent = getppid();
   if (cfg.exit_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
 
   // Block the signals before the server's threads exist, so only sigwait sees them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t signals = BlockShutdownSignals();
 
   if (cfg.dev_credentials) {
     std::cerr << "s2lite: using development credentials: access key '"

@@ -98,7 +98,7 @@ struct Response {
   std::string body;  // used when `source` is null
   std::unique_ptr<BodySource> source;
   uint64_t source_length = 0;  // Content-Length when streaming
-  // Non-OK: the dispatcher renders S3's XML error for it (status from the table).
+  // Non-OK: Finalize (server/pipeline.h) renders S3's XML error for it (status from the table).
   Status error;
 
   static Response Error(Status s) {

@@ -18,6 +18,9 @@
 namespace spdlog {
 class logger;
 }
+namespace boost::asio {
+class thread_pool;
+}
 
 namespace s2lite::server {
 
@@ -33,6 +36,9 @@ struct ServerState {
   FaultSet faults;
   RequestRing recent_requests;     // GET /_s2lite/requests (the console's Activity page)
   std::atomic<bool> ready{false};  // false while starting and stopping
+  // Runs the handlers that would hold an I/O thread for long (copies);
+  // owned by Server::Impl, set while running.
+  boost::asio::thread_pool* workers = nullptr;
 
   // Options::clock, or the system clock.
   std::chrono::system_clock::time_point Now() const {

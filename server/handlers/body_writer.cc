@@ -30,14 +30,21 @@ Result<std::unique_ptr<BodyWriter>> BodyWriter::Start(RequestContext& ctx,
     if (!raw || raw->size() != 16) return Status(ErrorCode::kInvalidDigest);
     w->content_md5_raw_ = std::move(*raw);
   }
-  // Which flexible checksum: a value header, a promised trailer, the SDK's
-  // algorithm hint, or the upload's algorithm.
+  if (Status s = w->ChooseChecksum(ctx, default_algorithm); !s.ok()) return s;
+  if (w->algorithm_) w->checksummer_ = auth::NewChecksummer(*w->algorithm_);
+  auto blob = ctx.state->store->NewBlob();
+  if (!blob.ok()) return blob.status();
+  w->blob_ = std::move(*blob);
+  return w;
+}
+
+Status BodyWriter::ChooseChecksum(const RequestContext& ctx, const std::string& default_algorithm) {
   for (const auto& [name, value] : ctx.view.headers) {
     if (auto a = auth::ChecksumFromHeader(name)) {
-      if (w->algorithm_ && *w->algorithm_ != *a)
+      if (algorithm_ && *algorithm_ != *a)
         return Status(ErrorCode::kInvalidRequest, "Expecting a single x-amz-checksum- header");
-      w->algorithm_ = a;
-      w->expected_checksum_header_ = name;
+      algorithm_ = a;
+      expected_checksum_header_ = name;
     }
   }
   if (const std::string* trailer = ctx.Header("x-amz-trailer")) {
@@ -46,25 +53,21 @@ Result<std::unique_ptr<BodyWriter>> BodyWriter::Start(RequestContext& ctx,
     if (!a)
       return Status(ErrorCode::kInvalidRequest,
                     "The value specified in the x-amz-trailer header is not supported");
-    if (w->algorithm_ && *w->algorithm_ != *a)
+    if (algorithm_ && *algorithm_ != *a)
       return Status(ErrorCode::kInvalidRequest, "Expecting a single x-amz-checksum- header");
-    w->algorithm_ = a;
-    w->expected_checksum_header_ = name;
+    algorithm_ = a;
+    expected_checksum_header_ = name;
   }
-  if (!w->algorithm_) {
+  if (!algorithm_) {
     std::string hint = ctx.HeaderOr("x-amz-sdk-checksum-algorithm", default_algorithm);
     if (!hint.empty()) {
-      w->algorithm_ = auth::ParseChecksumAlgorithm(hint);
-      if (!w->algorithm_)
+      algorithm_ = auth::ParseChecksumAlgorithm(hint);
+      if (!algorithm_)
         return Status(ErrorCode::kInvalidRequest,
                       "Value for x-amz-sdk-checksum-algorithm header is invalid.");
     }
   }
-  if (w->algorithm_) w->checksummer_ = auth::NewChecksummer(*w->algorithm_);
-  auto blob = ctx.state->store->NewBlob();
-  if (!blob.ok()) return blob.status();
-  w->blob_ = std::move(*blob);
-  return w;
+  return Status::Ok();
 }
 
 Status BodyWriter::Write(const char* data, size_t n) {

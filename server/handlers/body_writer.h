@@ -47,6 +47,10 @@ class BodyWriter {
 
  private:
   BodyWriter() = default;
+  // Which flexible checksum: a value header, a promised trailer, the SDK's
+  // algorithm hint, or `default_algorithm` (the upload's). Sets algorithm_
+  // and expected_checksum_header_.
+  Status ChooseChecksum(const RequestContext& ctx, const std::string& default_algorithm);
   RequestContext* ctx_ = nullptr;
   std::unique_ptr<storage::BlobWriter> blob_;
   std::unique_ptr<auth::Md5Stream> md5_;

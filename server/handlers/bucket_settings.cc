@@ -442,74 +442,77 @@ Task<Response> PutLifecycle(RequestContext& ctx) {
   co_return co_await Put(ctx, "lifecycle", LifecycleXml(*rules), 200);
 }
 
+// The operations that answer from, or change, one stored setting through
+// a function of their own.
+constexpr std::pair<Op, Task<Response> (*)(RequestContext&)> kSettingHandlers[] = {
+    {Op::kGetBucketTagging, GetBucketTagging},
+    {Op::kPutBucketTagging, PutBucketTagging},
+    {Op::kPutBucketLifecycleConfiguration, PutLifecycle},
+    {Op::kGetBucketPolicy, GetPolicy},
+    {Op::kPutBucketPolicy, PutPolicy},
+    {Op::kGetBucketEncryption, GetEncryption},
+    {Op::kPutBucketEncryption, PutEncryption},
+    {Op::kPutBucketOwnershipControls, PutOwnershipControls},
+    {Op::kPutPublicAccessBlock, PutPublicAccessBlock},
+    {Op::kGetBucketVersioning, GetVersioning},
+    {Op::kPutBucketVersioning, PutVersioning},
+    {Op::kGetBucketAcl, GetAcl},
+    {Op::kPutBucketAcl, PutAcl},
+    {Op::kGetBucketAccelerateConfiguration, GetAccelerate},
+    {Op::kPutBucketAccelerateConfiguration, PutAccelerate},
+    {Op::kPutBucketRequestPayment, PutRequestPayment},
+    {Op::kPutBucketLogging, PutLogging},
+};
+
+// The Delete* operations: each removes its stored document (204).
+constexpr std::pair<Op, const char*> kDeletedSettings[] = {
+    {Op::kDeleteBucketTagging, "tagging"},
+    {Op::kDeleteBucketLifecycle, "lifecycle"},
+    {Op::kDeleteBucketPolicy, "policy"},
+    {Op::kDeleteBucketEncryption, "encryption"},
+    {Op::kDeleteBucketOwnershipControls, "ownershipControls"},
+    {Op::kDeletePublicAccessBlock, "publicAccessBlock"},
+};
+
+// The Get* operations that answer the stored document as it is, or
+// `missing` when it was never set.
+struct StoredGet {
+  Op op;
+  const char* name;
+  ErrorCode missing;
+};
+constexpr StoredGet kStoredGets[] = {
+    {Op::kGetBucketLifecycleConfiguration, "lifecycle", ErrorCode::kNoSuchLifecycleConfiguration},
+    {Op::kGetBucketOwnershipControls, "ownershipControls",
+     ErrorCode::kOwnershipControlsNotFoundError},
+    {Op::kGetPublicAccessBlock, "publicAccessBlock",
+     ErrorCode::kNoSuchPublicAccessBlockConfiguration},
+};
+
+// Settings s2lite never configures: S3's "not configured" error.
+constexpr std::pair<Op, ErrorCode> kNeverConfigured[] = {
+    {Op::kGetBucketWebsite, ErrorCode::kNoSuchWebsiteConfiguration},
+    {Op::kGetBucketReplication, ErrorCode::kReplicationConfigurationNotFoundError},
+    {Op::kGetObjectLockConfiguration, ErrorCode::kObjectLockConfigurationNotFoundError},
+};
+
 }  // namespace
 
 Task<Response> HandleBucketSetting(RequestContext& ctx) {
-  switch (ctx.route.op) {
-    case Op::kGetBucketTagging:
-      co_return co_await GetBucketTagging(ctx);
-    case Op::kPutBucketTagging:
-      co_return co_await PutBucketTagging(ctx);
-    case Op::kDeleteBucketTagging:
-      co_return co_await Put(ctx, "tagging", std::nullopt, 204);
-    case Op::kGetBucketLifecycleConfiguration:
-      co_return co_await GetStored(ctx, "lifecycle", ErrorCode::kNoSuchLifecycleConfiguration);
-    case Op::kPutBucketLifecycleConfiguration:
-      co_return co_await PutLifecycle(ctx);
-    case Op::kDeleteBucketLifecycle:
-      co_return co_await Put(ctx, "lifecycle", std::nullopt, 204);
-    case Op::kGetBucketPolicy:
-      co_return co_await GetPolicy(ctx);
-    case Op::kPutBucketPolicy:
-      co_return co_await PutPolicy(ctx);
-    case Op::kDeleteBucketPolicy:
-      co_return co_await Put(ctx, "policy", std::nullopt, 204);
-    case Op::kGetBucketEncryption:
-      co_return co_await GetEncryption(ctx);
-    case Op::kPutBucketEncryption:
-      co_return co_await PutEncryption(ctx);
-    case Op::kDeleteBucketEncryption:
-      co_return co_await Put(ctx, "encryption", std::nullopt, 204);
-    case Op::kGetBucketOwnershipControls:
-      co_return co_await GetStored(ctx, "ownershipControls",
-                                   ErrorCode::kOwnershipControlsNotFoundError);
-    case Op::kPutBucketOwnershipControls:
-      co_return co_await PutOwnershipControls(ctx);
-    case Op::kDeleteBucketOwnershipControls:
-      co_return co_await Put(ctx, "ownershipControls", std::nullopt, 204);
-    case Op::kGetPublicAccessBlock:
-      co_return co_await GetStored(ctx, "publicAccessBlock",
-                                   ErrorCode::kNoSuchPublicAccessBlockConfiguration);
-    case Op::kPutPublicAccessBlock:
-      co_return co_await PutPublicAccessBlock(ctx);
-    case Op::kDeletePublicAccessBlock:
-      co_return co_await Put(ctx, "publicAccessBlock", std::nullopt, 204);
-    case Op::kGetBucketVersioning:
-      co_return co_await GetVersioning(ctx);
-    case Op::kPutBucketVersioning:
-      co_return co_await PutVersioning(ctx);
-    case Op::kGetBucketAcl:
-      co_return co_await GetAcl(ctx);
-    case Op::kPutBucketAcl:
-      co_return co_await PutAcl(ctx);
-    case Op::kGetBucketWebsite:
-      co_return NotConfigured(ctx, ErrorCode::kNoSuchWebsiteConfiguration);
-    case Op::kGetBucketAccelerateConfiguration:
-      co_return co_await GetAccelerate(ctx);
-    case Op::kPutBucketAccelerateConfiguration:
-      co_return co_await PutAccelerate(ctx);
+  const Op op = ctx.route.op;
+  for (const auto& [o, handle] : kSettingHandlers)
+    if (o == op) co_return co_await handle(ctx);
+  for (const auto& [o, name] : kDeletedSettings)
+    if (o == op) co_return co_await Put(ctx, name, std::nullopt, 204);
+  for (const StoredGet& g : kStoredGets)
+    if (g.op == op) co_return co_await GetStored(ctx, g.name, g.missing);
+  for (const auto& [o, code] : kNeverConfigured)
+    if (o == op) co_return NotConfigured(ctx, code);
+  switch (op) {
     case Op::kGetBucketRequestPayment:
       co_return Response::Xml(SimpleDoc("RequestPaymentConfiguration", "Payer", "BucketOwner"));
-    case Op::kPutBucketRequestPayment:
-      co_return co_await PutRequestPayment(ctx);
     case Op::kGetBucketLogging:
       co_return Response::Xml(SimpleDoc("BucketLoggingStatus", "", ""));
-    case Op::kPutBucketLogging:
-      co_return co_await PutLogging(ctx);
-    case Op::kGetBucketReplication:
-      co_return NotConfigured(ctx, ErrorCode::kReplicationConfigurationNotFoundError);
-    case Op::kGetObjectLockConfiguration:
-      co_return NotConfigured(ctx, ErrorCode::kObjectLockConfigurationNotFoundError);
     case Op::kDeleteBucketWebsite:
     case Op::kDeleteBucketReplication: {
       Response r;  // nothing was ever configured

@@ -51,15 +51,10 @@ Status CheckChecksum(auth::ChecksumAlgorithm algorithm, const std::string& expec
 
 bool IsCannedAcl(std::string_view acl) { return OneOf(kCannedAcls, acl); }
 
-Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
-  storage::ObjectAttrs a;
-  if (const std::string* ct = ctx.Header("content-type"); ct && !ct->empty()) a.content_type = *ct;
-  a.cache_control = ctx.HeaderOr("cache-control");
-  a.content_disposition = ctx.HeaderOr("content-disposition");
-  a.content_encoding = ctx.HeaderOr("content-encoding");
-  a.content_language = ctx.HeaderOr("content-language");
-  a.expires = ctx.HeaderOr("expires");
+namespace {
 
+// The x-amz-meta-* headers into a.metadata; returns their size in bytes.
+size_t ParseUserMetadata(const RequestContext& ctx, storage::ObjectAttrs& a) {
   size_t meta_bytes = 0;
   for (const auto& [name, value] : ctx.view.headers) {
     if (name.size() <= kMetaPrefix.size() || name.compare(0, kMetaPrefix.size(), kMetaPrefix) != 0)
@@ -68,8 +63,12 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
     meta_bytes += meta_name.size() + value.size();
     a.metadata.emplace_back(std::move(meta_name), value);
   }
-  // A control character stored here would be written back as a header by
-  // every GET: refused when it enters, not only when it leaves.
+  return meta_bytes;
+}
+
+// A control character stored here would be written back as a header by
+// every GET: refused when it enters, not only when it leaves.
+Status CheckStoredHeaders(const storage::ObjectAttrs& a, size_t meta_bytes) {
   for (const std::string* v : {&a.content_type, &a.cache_control, &a.content_disposition,
                                &a.content_encoding, &a.content_language, &a.expires}) {
     if (common::HasControlChars(*v))
@@ -86,6 +85,39 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
         .With("Size", std::to_string(meta_bytes))
         .With("MaxSizeAllowed", std::to_string(kMaxUserMetadataBytes));
   }
+  return Status::Ok();
+}
+
+// x-amz-checksum-algorithm and x-amz-checksum-type.
+Status ParseChecksumHeaders(const RequestContext& ctx, storage::ObjectAttrs& a) {
+  if (const std::string* alg = ctx.Header("x-amz-checksum-algorithm")) {
+    std::string up = common::AsciiUpper(*alg);
+    if (!OneOf(kChecksumAlgorithms, up))
+      return Status(ErrorCode::kInvalidRequest,
+                    "Value for x-amz-checksum-algorithm header is invalid.");
+    a.checksum_algorithm = up;
+  }
+  if (const std::string* type = ctx.Header("x-amz-checksum-type")) {
+    std::string up = common::AsciiUpper(*type);
+    if (up != "COMPOSITE" && up != "FULL_OBJECT")
+      return Status(ErrorCode::kInvalidRequest, "Value for x-amz-checksum-type header is invalid.");
+    a.checksum_type = up;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
+  storage::ObjectAttrs a;
+  if (const std::string* ct = ctx.Header("content-type"); ct && !ct->empty()) a.content_type = *ct;
+  a.cache_control = ctx.HeaderOr("cache-control");
+  a.content_disposition = ctx.HeaderOr("content-disposition");
+  a.content_encoding = ctx.HeaderOr("content-encoding");
+  a.content_language = ctx.HeaderOr("content-language");
+  a.expires = ctx.HeaderOr("expires");
+  const size_t meta_bytes = ParseUserMetadata(ctx, a);
+  if (Status s = CheckStoredHeaders(a, meta_bytes); !s.ok()) return s;
 
   if (const std::string* sc = ctx.Header("x-amz-storage-class")) {
     if (!OneOf(kStorageClasses, *sc)) return Status(ErrorCode::kInvalidStorageClass);
@@ -103,19 +135,7 @@ Result<storage::ObjectAttrs> ParseObjectAttrs(const RequestContext& ctx) {
     if (!tags.ok()) return tags.status();
     a.tagging = EncodeTags(*tags);
   }
-  if (const std::string* alg = ctx.Header("x-amz-checksum-algorithm")) {
-    std::string up = common::AsciiUpper(*alg);
-    if (!OneOf(kChecksumAlgorithms, up))
-      return Status(ErrorCode::kInvalidRequest,
-                    "Value for x-amz-checksum-algorithm header is invalid.");
-    a.checksum_algorithm = up;
-  }
-  if (const std::string* type = ctx.Header("x-amz-checksum-type")) {
-    std::string up = common::AsciiUpper(*type);
-    if (up != "COMPOSITE" && up != "FULL_OBJECT")
-      return Status(ErrorCode::kInvalidRequest, "Value for x-amz-checksum-type header is invalid.");
-    a.checksum_type = up;
-  }
+  if (Status s = ParseChecksumHeaders(ctx, a); !s.ok()) return s;
   if (const std::string* sse = ctx.Header("x-amz-server-side-encryption")) {
     if (!OneOf(kSseAlgorithms, *sse))
       return Status(ErrorCode::kInvalidArgument,

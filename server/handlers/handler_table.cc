@@ -43,7 +43,7 @@ const OpHandler* FindHandler(Op op) {
   static constexpr OpHandler kPutBucketCors = Xml(HandlePutBucketCors);
   static constexpr OpHandler kGetBucketCors = None(HandleGetBucketCors);
   static constexpr OpHandler kDeleteBucketCors = None(HandleDeleteBucketCors);
-  // Both authenticate (or need no signature) on their own: see Prepare().
+  // Both authenticate (or need no signature) on their own: see RunPipeline().
   static constexpr OpHandler kCorsPreflight{BodyMode::kNone, HandleCorsPreflight, nullptr, false};
   static constexpr OpHandler kPostObject{BodyMode::kStream, nullptr, BeginPostObject, false};
   static constexpr OpHandler kAdminFaults{BodyMode::kXml, HandleAdminFaults, nullptr, false};

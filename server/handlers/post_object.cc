@@ -80,6 +80,10 @@ class PostObjectSink final : public BodySink, public FormHandler {
     return nullptr;
   }
   Status Authenticate();
+  // The SigV4 form fields: sets `user` and the signature `expected` of the
+  // policy and the one `given`.
+  Status CheckSigV4Fields(const std::string& policy, const UserCredentials*& user,
+                          std::string& expected, std::string& given);
   Status CheckBucketOwner();
   Status SetKeyAndAttrs(std::string_view filename);
   Response Success(const storage::ObjectInfo& object);
@@ -108,39 +112,7 @@ Status PostObjectSink::Authenticate() {
   const UserCredentials* user = nullptr;
   std::string expected, given;
   if (v4) {
-    for (std::string_view f :
-         {"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"})
-      if (!Field(f)) return MissingField(f);
-    if (*Field("x-amz-algorithm") != auth::kSigV4Algorithm) {
-      return Status(ErrorCode::kInvalidArgument, "Unsupported x-amz-algorithm")
-          .With("ArgumentName", "x-amz-algorithm")
-          .With("ArgumentValue", *Field("x-amz-algorithm"));
-    }
-    // AKID/YYYYMMDD/region/s3/aws4_request
-    std::vector<std::string> scope;
-    std::string_view cred = *Field("x-amz-credential");
-    for (size_t start = 0;;) {
-      size_t slash = cred.find('/', start);
-      scope.emplace_back(cred.substr(start, slash - start));
-      if (slash == std::string_view::npos) break;
-      start = slash + 1;
-    }
-    if (scope.size() != 5 || scope[3] != "s3" || scope[4] != "aws4_request" ||
-        scope[1].size() != 8 || Field("x-amz-date")->compare(0, 8, scope[1]) != 0) {
-      return Status(ErrorCode::kInvalidArgument, "Invalid x-amz-credential")
-          .With("ArgumentName", "x-amz-credential")
-          .With("ArgumentValue", std::string(cred));
-    }
-    if (scope[2] != ctx_.state->options.region) {
-      return Status(ErrorCode::kAuthorizationQueryParametersError,
-                    "Error parsing the X-Amz-Credential parameter; the region '" + scope[2] +
-                        "' is wrong; expecting '" + ctx_.state->options.region + "'");
-    }
-    user = ctx_.state->FindUser(scope[0]);
-    if (!user) return Status(ErrorCode::kInvalidAccessKeyId).With("AWSAccessKeyId", scope[0]);
-    expected = auth::SignatureHex(auth::SigningKey(user->secret_key, scope[1], scope[2], scope[3]),
-                                  *policy);
-    given = common::AsciiLower(*Field("x-amz-signature"));
+    if (Status s = CheckSigV4Fields(*policy, user, expected, given); !s.ok()) return s;
   } else {
     if (!Field("awsaccesskeyid")) return MissingField("AWSAccessKeyId");
     if (!Field("signature")) return MissingField("Signature");
@@ -162,6 +134,44 @@ Status PostObjectSink::Authenticate() {
   if (!parsed.ok()) return parsed.status();
   policy_ = std::move(*parsed);
   ctx_.user = user;
+  return Status::Ok();
+}
+
+Status PostObjectSink::CheckSigV4Fields(const std::string& policy, const UserCredentials*& user,
+                                        std::string& expected, std::string& given) {
+  for (std::string_view f :
+       {"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"})
+    if (!Field(f)) return MissingField(f);
+  if (*Field("x-amz-algorithm") != auth::kSigV4Algorithm) {
+    return Status(ErrorCode::kInvalidArgument, "Unsupported x-amz-algorithm")
+        .With("ArgumentName", "x-amz-algorithm")
+        .With("ArgumentValue", *Field("x-amz-algorithm"));
+  }
+  // AKID/YYYYMMDD/region/s3/aws4_request
+  std::vector<std::string> scope;
+  std::string_view cred = *Field("x-amz-credential");
+  for (size_t start = 0;;) {
+    size_t slash = cred.find('/', start);
+    scope.emplace_back(cred.substr(start, slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (scope.size() != 5 || scope[3] != "s3" || scope[4] != "aws4_request" || scope[1].size() != 8 ||
+      Field("x-amz-date")->compare(0, 8, scope[1]) != 0) {
+    return Status(ErrorCode::kInvalidArgument, "Invalid x-amz-credential")
+        .With("ArgumentName", "x-amz-credential")
+        .With("ArgumentValue", std::string(cred));
+  }
+  if (scope[2] != ctx_.state->options.region) {
+    return Status(ErrorCode::kAuthorizationQueryParametersError,
+                  "Error parsing the X-Amz-Credential parameter; the region '" + scope[2] +
+                      "' is wrong; expecting '" + ctx_.state->options.region + "'");
+  }
+  user = ctx_.state->FindUser(scope[0]);
+  if (!user) return Status(ErrorCode::kInvalidAccessKeyId).With("AWSAccessKeyId", scope[0]);
+  expected =
+      auth::SignatureHex(auth::SigningKey(user->secret_key, scope[1], scope[2], scope[3]), policy);
+  given = common::AsciiLower(*Field("x-amz-signature"));
   return Status::Ok();
 }
 
