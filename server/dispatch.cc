@@ -9,6 +9,7 @@
 #include "server/console.h"
 #include "server/errors.h"
 #include "server/handlers/common.h"
+#include "server/leader.h"
 #include "server/logging.h"
 #include "server/state.h"
 
@@ -172,6 +173,11 @@ Task<std::optional<Response>> ServeOperational(RequestContext& ctx) {
         "# TYPE s2lite_faults_fired_total counter\n"
         "s2lite_faults_fired_total " +
         std::to_string(st.faults.fired()) + "\n";
+    text +=
+        "# HELP s2lite_leader 1 while this daemon runs the background work (sweeps).\n"
+        "# TYPE s2lite_leader gauge\n"
+        "s2lite_leader " +
+        std::string(st.leader && st.leader->leader() ? "1" : "0") + "\n";
     co_return Plain(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
   }
   if (reserved && path != "/faults" && path != "/requests")

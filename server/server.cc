@@ -36,6 +36,7 @@
 #include "server/errors.h"
 #include "server/handlers/common.h"
 #include "server/http_request.h"
+#include "server/leader.h"
 #include "server/lifecycle.h"
 #include "server/logging.h"
 #include "server/seed.h"
@@ -767,6 +768,7 @@ void Server::Impl::AccessLog(const RequestContext& ctx, const Response& r, uint6
 // Aborts uploads pending longer than abort_incomplete_after (when set) and
 // applies the buckets' lifecycle rules.
 asio::awaitable<void> Server::Impl::SweepOnce() {
+  if (!state->leader->leader()) co_return;  // another daemon on the registry runs it
   const std::chrono::milliseconds age = options.abort_incomplete_after;
   Result<int> aborted = 0;
   if (age.count() > 0)
@@ -821,6 +823,7 @@ Status Server::Impl::Start() {
   storage::StoreOptions so{options.data_dir, options.in_memory, options.fsync,
                            /*group_commit=*/!options.in_memory};
   if (options.clock) so.now = [clock = options.clock] { return server::ToTimeMs(clock()); };
+  so.max_read_ms = options.max_read_duration.count();
   so.warn = [logger = st->logger](const std::string& message) { logger->warn("{}", message); };
   auto store = storage::OpenObjectStore(so);
   if (!store.ok()) return store.status();
@@ -891,6 +894,7 @@ Status Server::Impl::Start() {
   workers = std::make_unique<asio::thread_pool>(kWorkerThreads);
   stopping = false;
   asio::co_spawn(acceptor->get_executor(), AcceptLoop(), asio::detached);
+  state->leader = server::StartLeader(*state, iocs.front()->get_executor());
   reaper = std::make_unique<asio::steady_timer>(*iocs.front());
   asio::co_spawn(reaper->get_executor(), ReapStaleUploads(), asio::detached);
   for (auto& ioc : iocs) {
@@ -906,6 +910,7 @@ void Server::Impl::Stop() {
   if (!running) return;
   stopping = true;
   if (reaper) asio::post(reaper->get_executor(), [this] { reaper->cancel(); });
+  if (state->leader) state->leader->Cancel();
   state->ready = false;
   asio::post(acceptor->get_executor(), [this] {
     beast::error_code ec;
@@ -932,6 +937,8 @@ void Server::Impl::Stop() {
   threads.clear();
   workers->join();  // a copy still running finishes (its session is gone)
   workers.reset();
+  // Another daemon takes the background work over at once.
+  if (state->leader) static_cast<void>(storage::Sync(state->leader->Release()));
   // The store's last commit, before the io_contexts its waiters belong to go.
   state->store.reset();
   acceptor.reset();

@@ -21,6 +21,8 @@ class logger;
 
 namespace s2lite::server {
 
+class Leader;
+
 struct ServerState {
   Options options;
   std::unique_ptr<storage::ObjectStore> store;
@@ -33,6 +35,8 @@ struct ServerState {
   FaultSet faults;
   RequestRing recent_requests;     // GET /_s2lite/requests (the console's Activity page)
   std::atomic<bool> ready{false};  // false while starting and stopping
+  // Whether this daemon runs the background work (server/leader.h); set while running.
+  std::shared_ptr<Leader> leader;
 
   // Options::clock, or the system clock.
   std::chrono::system_clock::time_point Now() const {
