@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <utility>
 
@@ -72,19 +73,23 @@ storage::Task<Status> Leader::Tick() {
                     options_.lease);
     }
   }
-  if (!leading || Now() < next_sweep_) co_return status;
-  const int64_t grace = options_.blob_grace.count();
-  next_sweep_ = Now() + std::clamp<int64_t>(grace / 4, 100, 15 * 60 * 1000);
-  Result<storage::BlobSweep> swept = co_await store_.SweepBlobs(grace);
+  if (!leading || Now() < next_sweep_ || sweeping_) co_return status;
+  next_sweep_ = Now() + std::clamp<int64_t>(options_.blob_grace.count() / 4, 100, 15 * 60 * 1000);
+  sweeping_ = true;
+  asio::any_io_executor here = co_await asio::this_coro::executor;
+  asio::co_spawn(sweep_executor_ ? *sweep_executor_ : here, Sweep(), asio::detached);
+  co_return status;
+}
+
+storage::Task<void> Leader::Sweep() {
+  Result<storage::BlobSweep> swept = co_await store_.SweepBlobs(options_.blob_grace.count());
   if (!swept.ok()) {
     logger_->warn("blob sweep failed: {}", swept.status().message());
-    co_return swept.status();
-  }
-  if (swept->tombstoned + swept->orphans > 0) {
+  } else if (swept->tombstoned + swept->orphans > 0) {
     logger_->info("blob sweep: removed {} freed and {} orphan blobs", swept->tombstoned,
                   swept->orphans);
   }
-  co_return status;
+  sweeping_ = false;
 }
 
 storage::Task<Status> Leader::Release() {
@@ -106,8 +111,10 @@ std::chrono::milliseconds Leader::NextDelay() const {
   return std::chrono::milliseconds(std::max<int64_t>(delay, 10));
 }
 
-void Leader::Start(const asio::any_io_executor& executor) {
+void Leader::Start(const asio::any_io_executor& executor,
+                   std::optional<asio::any_io_executor> sweep_executor) {
   if (!store_.shared()) return;
+  sweep_executor_ = std::move(sweep_executor);
   timer_ = std::make_unique<asio::steady_timer>(executor);
   asio::co_spawn(executor, Run(), asio::detached);
 }
@@ -127,12 +134,13 @@ storage::Task<void> Leader::Run() {
   }
 }
 
-std::shared_ptr<Leader> StartLeader(ServerState& state, const asio::any_io_executor& executor) {
+std::shared_ptr<Leader> StartLeader(ServerState& state, const asio::any_io_executor& executor,
+                                    const asio::any_io_executor& sweep_executor) {
   LeaderOptions options;
   options.ttl = state.options.lease_ttl;
   options.blob_grace = state.options.blob_grace;
   auto leader = std::make_shared<Leader>(*state.store, state.logger, std::move(options));
-  leader->Start(executor);
+  leader->Start(executor, sweep_executor);
   return leader;
 }
 

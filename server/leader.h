@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "storage/object_store.h"
@@ -54,21 +55,26 @@ class Leader {
   bool leader() const;
 
   // One round: acquires or renews the lease (a change is logged) and, while
-  // leading, sweeps blobs when a sweep is due. Returns the registry's error
-  // (logged too), if any.
+  // leading, starts a blob sweep when one is due and none is running (on the
+  // sweep executor, so renewals go on meanwhile). Returns the registry's
+  // error (logged too), if any.
   storage::Task<Status> Tick();
   // Gives the lease up (a clean stop hands the work over at once).
   storage::Task<Status> Release();
   // How long until the next Tick is due.
   std::chrono::milliseconds NextDelay() const;
 
-  // Ticks on `executor` until Cancel().
-  void Start(const boost::asio::any_io_executor& executor);
+  // Ticks on `executor` until Cancel(). Blob sweeps list and remove files,
+  // which blocks: they run on `sweep_executor` (a thread pool), else on the
+  // executor Tick runs on.
+  void Start(const boost::asio::any_io_executor& executor,
+             std::optional<boost::asio::any_io_executor> sweep_executor = std::nullopt);
   // Stops the ticking (thread-safe); the lease stays until Release().
   void Cancel();
 
  private:
   storage::Task<void> Run();
+  storage::Task<void> Sweep();
   int64_t Now() const;
 
   storage::ObjectStore& store_;
@@ -80,12 +86,15 @@ class Leader {
   // Local monotonic ms until which the lease is surely this daemon's.
   std::atomic<int64_t> held_until_{0};
   int64_t next_sweep_ = 0;  // local monotonic ms
+  std::optional<boost::asio::any_io_executor> sweep_executor_;
+  std::atomic<bool> sweeping_{false};
 };
 
 struct ServerState;
 // The Server's leader, from state.options (lease_ttl, blob_grace), ticking on
-// `executor` (state.store must be open).
+// `executor`, sweeping on `sweep_executor` (state.store must be open).
 std::shared_ptr<Leader> StartLeader(ServerState& state,
-                                    const boost::asio::any_io_executor& executor);
+                                    const boost::asio::any_io_executor& executor,
+                                    const boost::asio::any_io_executor& sweep_executor);
 
 }  // namespace s2lite::server

@@ -894,7 +894,8 @@ Status Server::Impl::Start() {
   workers = std::make_unique<asio::thread_pool>(kWorkerThreads);
   stopping = false;
   asio::co_spawn(acceptor->get_executor(), AcceptLoop(), asio::detached);
-  state->leader = server::StartLeader(*state, iocs.front()->get_executor());
+  state->leader =
+      server::StartLeader(*state, iocs.front()->get_executor(), workers->get_executor());
   reaper = std::make_unique<asio::steady_timer>(*iocs.front());
   asio::co_spawn(reaper->get_executor(), ReapStaleUploads(), asio::detached);
   for (auto& ioc : iocs) {

@@ -116,7 +116,8 @@ struct Options {
   // Freed blob files (overwritten, deleted, aborted) are removed this long
   // after the write that freed them, and files nothing refers to (a killed
   // writer's) once this old, so a GET on another daemon always finishes
-  // first. Must exceed max_read_duration. Default 1 h.
+  // first. Must exceed max_read_duration, and the longest a write's registry
+  // calls may take (a row is committed after its bytes are written). Default 1 h.
   std::chrono::milliseconds blob_grace{60 * 60'000};
 
   // Largest accepted XML request body (Complete, Delete, CreateBucket).

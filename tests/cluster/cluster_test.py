@@ -50,7 +50,10 @@ MIB = 1024 * 1024
 # Short cluster timings, so a whole scenario fits in seconds.
 LEASE_TTL = 2.0       # a dead leader's work moves within LEASE_TTL * 4/3
 MAX_READ = 3.0        # the longest a GET may stream
-BLOB_GRACE = 4.0      # freed bytes stay this long (> MAX_READ)
+# Freed bytes stay this long: more than MAX_READ, and more than a write's
+# registry calls may take (5 s when PostgreSQL is away), so that no sweep
+# takes a blob whose row is about to be committed for an orphan.
+BLOB_GRACE = 8.0
 
 
 def log(msg):
@@ -359,8 +362,8 @@ def scenario_chaos(cluster):
     for w in writers:
         for key in set(w.acked) | set(w.maybe):
             allowed = set(w.maybe.get(key, set()))
-            if key in w.acked:
-                allowed.add(w.acked[key])
+            # Never acknowledged: it may not exist at all.
+            allowed.add(w.acked.get(key))
             for i, s3 in enumerate(clients):
                 try:
                     got = sha(read(s3, key))
@@ -450,9 +453,11 @@ def scenario_leader(cluster):
         if not uploads or time.time() - killed > LEASE_TTL * 2 + 3:
             break
         time.sleep(0.1)
+    reaped = time.time() - killed
     assert not uploads, "the new leader did not reap the stale upload"
-    log(f"leader: the new leader's reaper aborted the stale upload {time.time() - killed:.2f} s "
-        "after the kill")
+    # Due 1 s after the kill; the new leader's reaper runs every 250 ms.
+    assert reaped <= LEASE_TTL * 4 / 3 + 1.0, f"reaped {reaped:.2f} s after the kill"
+    log(f"leader: the new leader's reaper aborted the stale upload {reaped:.2f} s after the kill")
     old.start()
     time.sleep(LEASE_TTL)
     assert len(cluster.leaders()) == 1, "two leaders after the old one came back"
@@ -519,13 +524,13 @@ def scenario_outage(cluster, pg):
         t.join()
     assert None not in resumed, f"daemons not serving after PostgreSQL came back: {resumed}"
     during = [o for o in outcomes if o[0] >= down and o[0] < up]
-    failed = [o for o in during if o[2] != 200]
+    failed = [o for o in outcomes if o[2] != 200]
     slow = [o for o in outcomes if o[1] > timeout]
     statuses = sorted({str(o[2]) for o in failed})
-    log(f"outage: {len(outcomes)} requests, {len(during)} while down ({len(failed)} failed: "
+    log(f"outage: {len(outcomes)} requests, {len(during)} sent while down, {len(failed)} failed ("
         f"{statuses}), slowest {max(o[1] for o in outcomes):.2f} s; every daemon writable "
         f"again within {max(resumed):.2f} s")
-    assert failed, "no request failed while PostgreSQL was down"
+    assert any(o[2] != 200 for o in during), "no request failed while PostgreSQL was down"
     assert not slow, f"requests hung past {timeout} s: {slow[:5]}"
     assert all(o[2] == (503, "SlowDown") for o in failed), f"failures other than 503: {statuses}"
     for key, digest in acked.items():
