@@ -43,6 +43,7 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PG_SCRIPT = os.path.join(ROOT, "scripts", "pg-cluster.sh")
+PSQL = "/usr/lib/postgresql/15/bin/psql"
 ACCESS, SECRET = "s2lite-access", "s2lite-secret"
 BUCKET = "cluster"
 MIB = 1024 * 1024
@@ -77,8 +78,7 @@ class Postgres:
     def new_database(self):
         self.count += 1
         name = f"scenario{self.count}"
-        subprocess.run([shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql",
-                        self.conninfo, "-qc", f"CREATE DATABASE {name}"], check=True)
+        subprocess.run([PSQL, self.conninfo, "-qc", f"CREATE DATABASE {name}"], check=True)
         return re.sub(r"dbname=\S+", f"dbname={name}", self.conninfo)
 
     def stop(self):
