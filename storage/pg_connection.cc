@@ -170,6 +170,9 @@ Task<Status> Connection::Connect(Clock::time_point deadline) {
     }
     poll = PQconnectPoll(conn_);
   }
+  // Notices (e.g. "already exists, skipping") are not errors: not printed.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
   if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
     co_return failed("cannot enter pipeline mode");
   }

@@ -558,7 +558,8 @@ class PostgresRegistry final : public Registry {
       Params p;
       p.Text(b.name).Text(b.owner).Text(b.region).Int(b.created).Text(b.acl).Int(
           static_cast<int64_t>(b.generation));
-      Result<std::vector<Rows>> r = co_await Run(tx, Cmds(Cmd(St().insert_bucket, std::move(p))));
+      Result<std::vector<Rows>> r =
+          co_await Run(tx, Cmds(Cmd(St().insert_bucket, std::move(p))), 0);
       if (!r.ok()) co_return r.status();
       if ((*r)[0].affected() == 0) co_return BucketAlreadyExistsError();
       co_return Status::Ok();
@@ -772,7 +773,7 @@ class PostgresRegistry final : public Registry {
   Task<Status> PurgeCompletedUploads(TimeMs cutoff) override {
     return Transact<Status>([&, cutoff](Tx& tx) -> Task<Status> {
       Result<std::vector<Rows>> r =
-          co_await Run(tx, Cmds(Cmd(St().purge_completed, std::move(Params().Int(cutoff)))));
+          co_await Run(tx, Cmds(Cmd(St().purge_completed, std::move(Params().Int(cutoff)))), 0);
       co_return r.status();
     });
   }
@@ -1118,7 +1119,7 @@ class PostgresRegistry final : public Registry {
   Task<Status> ForgetTombstones(const std::vector<std::string>& blob_ids) override {
     return Transact<Status>([&](Tx& tx) -> Task<Status> {
       Result<std::vector<Rows>> r = co_await Run(
-          tx, Cmds(Cmd(St().forget_tombstones, std::move(Params().TextArray(blob_ids)))));
+          tx, Cmds(Cmd(St().forget_tombstones, std::move(Params().TextArray(blob_ids)))), 0);
       co_return r.status();
     });
   }
@@ -1128,7 +1129,8 @@ class PostgresRegistry final : public Registry {
     return Transact<Result<bool>>([&, ttl_ms](Tx& tx) -> Task<Result<bool>> {
       Result<std::vector<Rows>> r = co_await Run(
           tx,
-          Cmds(Cmd(St().acquire_lease, std::move(Params().Text(name).Text(holder).Int(ttl_ms)))));
+          Cmds(Cmd(St().acquire_lease, std::move(Params().Text(name).Text(holder).Int(ttl_ms)))),
+          0);
       if (!r.ok()) co_return r.status();
       co_return !(*r)[0].empty();
     });
@@ -1137,7 +1139,7 @@ class PostgresRegistry final : public Registry {
   Task<Status> ReleaseLease(const std::string& name, const std::string& holder) override {
     return Transact<Status>([&](Tx& tx) -> Task<Status> {
       Result<std::vector<Rows>> r = co_await Run(
-          tx, Cmds(Cmd(St().release_lease, std::move(Params().Text(name).Text(holder)))));
+          tx, Cmds(Cmd(St().release_lease, std::move(Params().Text(name).Text(holder)))), 0);
       co_return r.status();
     });
   }
@@ -1166,6 +1168,12 @@ class PostgresRegistry final : public Registry {
       case Reply::Failure::kTimeout:
         pool_.NoteLost(reply.message);
         tx.ambiguous = reply.commit_unknown;
+        // A pooled connection the server closed meanwhile (a restart, an
+        // idle timeout): nothing was committed, so the call runs again on a
+        // new one, which fails at once if the server is really gone.
+        if (reply.failure == Reply::Failure::kConnection && !reply.commit_unknown) {
+          tx.retry = true;
+        }
         co_return Status(ErrorCode::kSlowDown,
                          std::string("registry unavailable: ") +
                              (reply.commit_unknown ? "outcome unknown: " : "") + reply.message);
