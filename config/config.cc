@@ -22,6 +22,7 @@ struct EnvName {
 constexpr EnvName kEnv[] = {
     {"S2LITE_LISTEN", "listen", false},
     {"S2LITE_DATA_DIR", "data-dir", false},
+    {"S2LITE_REGISTRY", "registry", false},
     {"S2LITE_IN_MEMORY", "in-memory", false},
     {"S2LITE_DOMAIN", "domain", true},
     {"S2LITE_DOMAINS", "domain", true},
@@ -67,6 +68,10 @@ po::options_description Describe() {
       "cors-allow-origin", po::value<std::vector<std::string>>(),
       "ORIGIN (one '*' wildcard) a bucket without its own CORS configuration allows, all "
       "methods and headers (repeatable; local development)")(
+      "registry", po::value<std::string>(),
+      "PostgreSQL registry shared by several daemons over one --data-dir: postgresql://... URI "
+      "or 'host=... dbname=...' (password from the URI, PGPASSWORD or ~/.pgpass; never logged; "
+      "default: SQLite in the data dir)")(
       "seed", po::value<std::string>(),
       "directory whose DIR/<bucket>/<key...> files become buckets and objects at start")(
       "user", po::value<std::vector<std::string>>(),
@@ -153,6 +158,7 @@ std::string Build(const Values& v, DaemonConfig& c) {
       return "invalid --listen '" + *s + "': expected HOST:PORT";
   }
   if (const auto* s = get("data-dir")) o.data_dir = *s;
+  if (const auto* s = get("registry")) o.registry = *s;
   for (const char* b :
        {"in-memory", "fsync", "md5-lanes", "console", "no-console", "exit-with-parent"}) {
     if (const auto* s = get(b)) {

@@ -822,6 +822,7 @@ Status Server::Impl::Start() {
   st->request_id_prefix = common::RandomHex(4);
   storage::StoreOptions so{options.data_dir, options.in_memory, options.fsync,
                            /*group_commit=*/!options.in_memory};
+  so.registry = options.registry;
   if (options.clock) so.now = [clock = options.clock] { return server::ToTimeMs(clock()); };
   so.max_read_ms = options.max_read_duration.count();
   so.warn = [logger = st->logger](const std::string& message) { logger->warn("{}", message); };

@@ -19,6 +19,7 @@
 #include "common/hex.h"
 #include "storage/errors.h"
 #include "storage/file_modes.h"
+#include "storage/postgres_registry.h"
 #include "storage/registry.h"
 #include "storage/sqlite_registry.h"
 
@@ -411,6 +412,8 @@ class Store final : public ObjectStore {
     return blobs_->Open(blob_id);
   }
 
+  bool healthy() const override { return registry_->healthy(); }
+
   bool shared() const override { return shared_; }
 
   Task<Result<BlobSweep>> SweepBlobs(TimeMs grace_ms) override {
@@ -512,12 +515,11 @@ class Store final : public ObjectStore {
   }
 
   // A leased blob is removed when its last lease goes. A failure only leaves
-  // an orphan, which the next open removes, so it is not reported. A shared
-  // store removes nothing here: a GET on another daemon may be reading the
-  // blob, and a failed write's outcome may be unknown (a lost connection);
-  // the sweeper removes what is freed or unreferenced after a grace period.
+  // an orphan, which the next open (or a shared store's sweeper) removes, so
+  // it is not reported. A shared registry frees no blob here (it tombstones
+  // them, and another daemon may be reading them): only the bytes of a write
+  // it refused, which no row ever referred to, come this way.
   void RemoveBlob(const std::string& blob_id) {
-    if (shared_) return;
     {
       std::lock_guard lock(lease_mu_);
       if (leases_.count(blob_id) != 0 || readers_ > 0) {
@@ -558,8 +560,12 @@ class Store final : public ObjectStore {
   // The new bytes of a write that failed. Nothing refers to them, unless the
   // failure was the commit's (kInternalError): then the registry knows which
   // of them no committed row refers to and reports those (OnFailedCommit).
+  // A shared registry's kSlowDown may be a commit whose outcome is unknown
+  // (the connection went): it reports the blobs it knows are unreferenced
+  // the same way, and the sweeper finds the rest.
   void RemoveUnwritten(const std::vector<BlobRef>& blobs, const Status& why) {
     if (why.code() == ErrorCode::kInternalError) return;
+    if (why.code() == ErrorCode::kSlowDown && registry_->shared()) return;
     for (const BlobRef& blob : blobs) RemoveBlob(blob.blob_id);
   }
 
@@ -589,12 +595,38 @@ Result<std::unique_ptr<ObjectStore>> NewStore(DirLock lock, std::unique_ptr<Regi
   return std::unique_ptr<ObjectStore>(std::move(store));
 }
 
+// Several daemons on one PostgreSQL registry and one blob directory: no
+// directory lock, and no orphan removal at open (another daemon's fresh
+// blobs are not orphans; the leader's sweeper removes orphans after a grace
+// period).
+Result<std::unique_ptr<ObjectStore>> OpenSharedStore(const StoreOptions& options) {
+  if (options.in_memory) {
+    return Status(ErrorCode::kInvalidArgument, "an in-memory store has no shared registry");
+  }
+  if (options.data_dir.empty()) {
+    return Status(ErrorCode::kInvalidArgument, "data directory not set");
+  }
+  if (Status s = MakePrivateDir(options.data_dir); !s.ok()) return s;
+  Result<std::unique_ptr<BlobStore>> blobs =
+      OpenFileBlobStore(options.data_dir + "/blobs", options.fsync, /*shared=*/true);
+  if (!blobs.ok()) return blobs.status();
+  PostgresRegistryOptions po;
+  po.conninfo = options.registry;
+  po.connections = options.registry_connections;
+  po.timeout_ms = options.registry_timeout_ms;
+  po.log = options.warn;
+  Result<std::unique_ptr<Registry>> registry = OpenPostgresRegistry(po);
+  if (!registry.ok()) return registry.status();
+  return NewStore(DirLock(), std::move(*registry), std::move(*blobs), options);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options) {
   DirLock lock;
   std::unique_ptr<Registry> registry;
   std::unique_ptr<BlobStore> blobs;
+  if (!options.registry.empty()) return OpenSharedStore(options);
   if (options.in_memory) {
     Result<std::unique_ptr<Registry>> r = OpenSqliteRegistry(":memory:", options.fsync);
     if (!r.ok()) return r.status();

@@ -83,7 +83,8 @@ struct StoreOptions {
   // system clock.
   std::function<TimeMs()> now;
   // Told about what opening found and mended (a data directory readable by
-  // other users). Optional.
+  // other users), and about a network registry's lost and regained
+  // connections. Optional.
   std::function<void(const std::string&)> warn;
   // With a shared registry (several daemons): the longest a read of an
   // object's bytes may last, from GetObjectForRead to its last byte (a GET,
@@ -92,6 +93,16 @@ struct StoreOptions {
   // so that no read is cut short by a removal. 0 = unbounded. Ignored by a
   // single-process store, whose readers hold their blobs (see LeasedObject).
   TimeMs max_read_ms = 0;
+  // Empty: the SQLite registry `<data_dir>/s2lite.db` (or in memory).
+  // Otherwise a PostgreSQL connection string (`postgresql://...` URI or
+  // `host=... dbname=...`), shared by several daemons over one blob
+  // directory: blobs stay in `<data_dir>/blobs`, the directory is not locked
+  // and no orphans are removed at open (the leader's sweeper does that).
+  std::string registry;
+  // PostgreSQL registry only: pooled connections, and how long a call may
+  // wait for a connection or an answer before failing with kSlowDown.
+  int registry_connections = 8;
+  int registry_timeout_ms = 5000;
 };
 
 // What one SweepBlobs call removed.
@@ -238,6 +249,9 @@ class ObjectStore {
   // --- maintenance
   // Empties everything (tests).
   virtual Task<Status> Reset() = 0;
+  // False while the registry is unreachable (a network database; see
+  // Registry::healthy). Cheap, never waits.
+  virtual bool healthy() const { return true; }
 };
 
 class Registry;
@@ -249,8 +263,10 @@ Result<std::unique_ptr<ObjectStore>> NewObjectStore(std::unique_ptr<Registry> re
                                                     const StoreOptions& options);
 
 // Opens (creating if needed) the store: SQLite registry `s2lite.db` in WAL
-// mode + file blobs under `<data_dir>/blobs`, or `:memory:` + memory blobs.
-// Runs schema migrations and removes orphan blobs left by a crash.
+// mode + file blobs under `<data_dir>/blobs`, or `:memory:` + memory blobs,
+// or (options.registry set) a PostgreSQL registry + file blobs under
+// `<data_dir>/blobs`. Runs schema migrations and, but for PostgreSQL,
+// removes orphan blobs left by a crash.
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options);
 
 }  // namespace s2lite::storage

@@ -39,6 +39,14 @@ struct Options {
   // missing. Ignored when `in_memory` is true. Default: "./data".
   std::string data_dir = "./data";
 
+  // Where the metadata lives. Empty (the default): SQLite, `data_dir/s2lite.db`.
+  // Otherwise a PostgreSQL connection string, a `postgresql://user@host/db`
+  // URI or `host=... dbname=...` (libpq's forms; the password from it,
+  // PGPASSWORD or ~/.pgpass, and never logged): several servers may then
+  // share that database and one `data_dir` (on a shared file system) behind
+  // a load balancer. Not with `in_memory`.
+  std::string registry;
+
   // Keep everything in memory (an in-memory SQLite registry and blob store);
   // nothing touches the file system and it is all gone at Stop(). Default false.
   bool in_memory = false;
