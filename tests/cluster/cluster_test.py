@@ -391,7 +391,14 @@ def scenario_chaos(cluster):
         time.sleep(0.5)
     assert (blobs, temps) == (want, 0), \
         f"{blobs} blob files and {temps} temp files; the objects hold {want} blobs"
-    log(f"chaos: no orphans after the grace period: {blobs} blob files = {want} referenced")
+    freed = orphans = 0
+    for d in cluster.daemons:
+        for m in re.finditer(r"blob sweep: removed (\d+) freed and (\d+) orphan",
+                             open(d.log_path).read()):
+            freed += int(m.group(1))
+            orphans += int(m.group(2))
+    log(f"chaos: no orphans after the grace period: {blobs} blob files = {want} referenced "
+        f"(the sweepers removed {freed} freed blobs and {orphans} orphans)")
 
 
 def scenario_inflight(cluster):
