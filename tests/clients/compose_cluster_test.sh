@@ -17,12 +17,13 @@ for s in s2lite-1 s2lite-2 s2lite-3; do
   grep -q 'PGPASSWORD:' "$WORK/$s" || fail "$s: the password must come from PGPASSWORD"
   grep -q 'S2LITE_DATA_DIR: /data' "$WORK/$s" || fail "$s: no data dir"
   grep -q 'blobs:/data' "$WORK/$s" || fail "$s: not on the shared blob volume"
-  grep -A3 'test:' "$WORK/$s" | grep -q healthcheck || fail "$s: must probe /health/ready"
+  grep -A3 'test:' "$WORK/$s" > "$WORK/$s.test"
+  grep -q healthcheck "$WORK/$s.test" || fail "$s: must probe /health/ready"
   grep -q 'condition: service_healthy' "$WORK/$s" || fail "$s: must wait for PostgreSQL"
 done
 grep -q "127.0.0.1:9000:9000" "$WORK/cluster.out" || fail "the load balancer is not on 9000"
-S2LITE_PORT=9200 docker-compose -f "$compose" config | grep -q '127.0.0.1:9200:9000' \
-  || fail "compose ignores S2LITE_PORT"
+S2LITE_PORT=9200 docker-compose -f "$compose" config > "$WORK/port.out"
+grep -q '127.0.0.1:9200:9000' "$WORK/port.out" || fail "compose ignores S2LITE_PORT"
 S2LITE_PG_PASSWORD=other docker-compose -f "$compose" config > "$WORK/pw.out"
 [ "$(grep -c 'other' "$WORK/pw.out")" -eq 4 ] || fail "S2LITE_PG_PASSWORD must reach postgres and 3 daemons"
 # Only Debian's base images.
@@ -44,8 +45,8 @@ pid=$!
 for _ in $(seq 1 100); do [ -s "$WORK/ready" ] && break; sleep 0.05; done
 [ -s "$WORK/ready" ] || fail "the binary refuses the compose file's settings"
 "$1" healthcheck "$(cat "$WORK/ready")" >/dev/null || fail "not ready"
-curl -fsS "$(cat "$WORK/ready")/metrics" | grep -q '^s2lite_leader 1$' \
-  || fail "a single daemon must lead (s2lite_leader 1)"
+curl -fsS "$(cat "$WORK/ready")/metrics" > "$WORK/metrics" || fail "no /metrics"
+grep -q '^s2lite_leader 1$' "$WORK/metrics" || fail "a single daemon must lead (s2lite_leader 1)"
 kill -TERM $pid; wait $pid || fail "SIGTERM did not exit 0"
 S2LITE_BLOB_GRACE=60 S2LITE_MAX_READ_DURATION=60 "$1" --listen 127.0.0.1:0 --in-memory \
   >"$WORK/bad.out" 2>&1 && fail "a grace shorter than a read was accepted"
