@@ -22,7 +22,7 @@ work="$(mktemp -d /tmp/s2lite-cluster-demo.XXXXXX)"
 chmod 755 "$work"
 pids=()
 cleanup() {
-  trap - INT TERM EXIT
+  trap - EXIT
   echo
   echo "stopping the daemons and PostgreSQL..."
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -30,7 +30,9 @@ cleanup() {
   "$root/scripts/pg-cluster.sh" destroy "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
-trap cleanup INT TERM EXIT
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 registry="$("$root/scripts/pg-cluster.sh" start "$work/pg" | tail -n 1)"
 echo "PostgreSQL: $registry"
