@@ -467,7 +467,19 @@ def scenario_leader(cluster):
     log(f"leader: the new leader's reaper aborted the stale upload {reaped:.2f} s after the kill")
     old.start()
     time.sleep(LEASE_TTL)
-    assert len(cluster.leaders()) == 1, "two leaders after the old one came back"
+    leaders = cluster.leaders()
+    assert len(leaders) == 1, f"{len(leaders)} leaders after the old one came back"
+    # A clean stop releases the lease: the next renewal elsewhere takes it,
+    # without waiting for it to expire.
+    leaders[0].stop()
+    stopped = time.time()
+    while not cluster.leaders() and time.time() - stopped < LEASE_TTL * 2:
+        time.sleep(0.05)
+    took = time.time() - stopped
+    assert len(cluster.leaders()) == 1 and took < LEASE_TTL * 0.9, f"handover took {took:.2f} s"
+    log(f"leader: daemon {leaders[0].index} stopped cleanly, daemon {cluster.leaders()[0].index} "
+        f"leads {took:.2f} s later (before the lease's {LEASE_TTL} s expiry)")
+    leaders[0].start()
 
 
 def scenario_outage(cluster, pg):
