@@ -486,6 +486,7 @@ Result<std::unique_ptr<ObjectStore>> OpenSharedStore(const StoreOptions& options
   if (options.data_dir.empty()) {
     return Status(ErrorCode::kInvalidArgument, "data directory not set");
   }
+  if (Status s = TightenModes(options.data_dir, options.warn); !s.ok()) return s;
   if (Status s = MakePrivateDir(options.data_dir); !s.ok()) return s;
   Result<std::unique_ptr<BlobStore>> blobs =
       OpenFileBlobStore(options.data_dir + "/blobs", options.fsync);
