@@ -139,8 +139,8 @@ class Connection {
   void Drop();
 
  private:
-  // Waits until the socket is readable (or writable too, when `write`).
-  // False on timeout or error.
+  // Waits until the socket is readable (writable, when `write`). False on
+  // timeout or error.
   Task<bool> Wait(bool write, Clock::time_point deadline);
 
   std::string conninfo_;
