@@ -180,7 +180,9 @@ TEST_F(PostgresRegistryTest, CompletesAndAbortsOnTwoStoresHaveOneWinner) {
         (one.ok() ? 1 : 0) + (both.ok() ? 1 : 0) + (round % 2 == 1 && aborted.ok() ? 1 : 0);
     ASSERT_EQ(winners, 1);
     for (const Status& s : {one.status(), both.status()}) {
-      if (!s.ok()) EXPECT_EQ(s.code(), ErrorCode::kNoSuchUpload) << s.message();
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), ErrorCode::kNoSuchUpload) << s.message();
+      }
     }
     Result<ObjectInfo> stored = b->GetObject("b", key);
     if (one.ok()) {
