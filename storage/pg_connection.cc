@@ -185,6 +185,19 @@ Task<Status> Connection::Connect(Clock::time_point deadline) {
   if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
     co_return failed("cannot enter pipeline mode");
   }
+  // The server gives up on what the client has given up on: a statement
+  // (a lock wait) past the client's timeout, and a transaction left open by
+  // a client that vanished.
+  Command limits;
+  limits.sql =
+      "SELECT set_config('statement_timeout', $1, false), "
+      "set_config('idle_in_transaction_session_timeout', $2, false)";
+  limits.params.Text(std::to_string(session_timeout_ms_))
+      .Text(std::to_string(2 * session_timeout_ms_));
+  std::vector<Command> commands;
+  commands.push_back(std::move(limits));
+  Reply r = co_await Run(commands, deadline);
+  if (!r.ok()) co_return failed("cannot set session limits: " + r.message);
   co_return Status::Ok();
 }
 
@@ -380,7 +393,8 @@ Task<Result<Pool::Lease>> Pool::Acquire() {
       ++lent_;
     } else if (lent_ < options_.size) {
       ++lent_;
-      c = std::make_unique<Connection>(options_.conninfo);
+      c = std::make_unique<Connection>(options_.conninfo,
+                                       static_cast<int>(options_.timeout.count()));
     } else {
       wait = true;
     }

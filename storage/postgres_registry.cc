@@ -1190,6 +1190,11 @@ class PostgresRegistry final : public Registry {
           tx.retry = true;
           co_return SlowDownError();
         }
+        // The server's statement_timeout, or a lock not available.
+        if (reply.sqlstate == "57014" || reply.sqlstate == "55P03") {
+          pool_.Log("registry: " + reply.message);
+          co_return SlowDownError();
+        }
         pool_.Log("registry error " + reply.sqlstate + ": " + reply.message);
         co_return Status(ErrorCode::kInternalError,
                          "registry error (SQLSTATE " + reply.sqlstate + "), see the server log");
