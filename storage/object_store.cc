@@ -483,6 +483,11 @@ Result<std::unique_ptr<ObjectStore>> OpenSharedStore(const StoreOptions& options
   if (options.in_memory) {
     return Status(ErrorCode::kInvalidArgument, "an in-memory store has no shared registry");
   }
+  // (Not quoted back: it may hold a password.)
+  if (!IsPostgresConninfo(options.registry)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "registry: expected a postgresql:// URI or a key=value connection string");
+  }
   if (options.data_dir.empty()) {
     return Status(ErrorCode::kInvalidArgument, "data directory not set");
   }

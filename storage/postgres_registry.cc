@@ -1268,8 +1268,9 @@ Task<Status> PostgresRegistry::Migrate() {
     return Status(ErrorCode::kInternalError, "registry " + pool_.redacted_conninfo() +
                                                  ": schema migration failed: " + r.message);
   };
-  // Two daemons creating the table at once: one of them sees a unique
-  // violation on the catalog, and the table is there.
+  // Two daemons creating the table at once: one of them may see a unique
+  // violation on the catalog or "type already exists" (IF NOT EXISTS is not
+  // atomic), and the table is there when it tries again.
   for (int attempt = 0;; ++attempt) {
     Command create;
     create.sql =
@@ -1278,7 +1279,7 @@ Task<Status> PostgresRegistry::Migrate() {
     Reply r = co_await c.Run(Cmds(create), pool_.Deadline());
     if (r.ok()) break;
     if (r.failure != Reply::Failure::kServer || attempt == 3 ||
-        (r.sqlstate != "23505" && r.sqlstate != "42P07")) {
+        (r.sqlstate != "23505" && r.sqlstate != "42P07" && r.sqlstate != "42710")) {
       co_return fail(r);
     }
   }
@@ -1335,8 +1336,10 @@ Result<std::unique_ptr<Registry>> OpenPostgresRegistry(const PostgresRegistryOpt
 }
 
 bool IsPostgresConninfo(const std::string& registry) {
-  return registry.rfind("postgresql://", 0) == 0 || registry.rfind("postgres://", 0) == 0 ||
-         registry.find('=') != std::string::npos;
+  if (registry.rfind("postgresql://", 0) == 0 || registry.rfind("postgres://", 0) == 0) {
+    return true;
+  }
+  return registry.find("://") == std::string::npos && registry.find('=') != std::string::npos;
 }
 
 }  // namespace s2lite::storage
