@@ -1230,7 +1230,11 @@ void Bench::ScenarioRegistry() {
   std::map<std::string, std::unique_ptr<Server>> servers;
   servers["sqlite"] = OpenS2lite();
   servers["postgres"] = OpenS2lite({"--registry", cfg_.registry});
-  if (!servers["sqlite"] || !servers["postgres"]) return;
+  // A second daemon on the same database, for creates split between two.
+  servers["postgres-2"] = OpenS2lite({"--registry", cfg_.registry});
+  if (!servers["sqlite"] || !servers["postgres"] || !servers["postgres-2"]) return;
+  std::vector<RateFigure> pair_creates;
+  std::vector<double> pair_db_us;
   std::map<std::string, std::vector<RateFigure>> creates;
   std::map<std::string, std::vector<PartFigure>> parts;
   std::map<std::string, std::vector<double>> db_create_us, db_part_us;
@@ -1255,6 +1259,24 @@ void Bench::ScenarioRegistry() {
       if (failure)
         Problem("s2lite", "registry", std::string(kind) + " upload-part: errors", failure);
     }
+    // Both PostgreSQL daemons at once, half the connections each: the
+    // rates add up, the CPU per request is both daemons' over both's requests.
+    std::fprintf(stderr, "registry: round %d, two PostgreSQL daemons, create c=%d\n", round + 1,
+                 create_conns);
+    std::optional<Failure> fa, fb;
+    RateFigure a, b;
+    const double db0 = ReadCommandCpuSeconds("postgres");
+    std::thread other([&] { b = CreateLoad(*servers["postgres-2"], create_conns / 2, cfg_, &fb); });
+    a = CreateLoad(*servers["postgres"], create_conns - create_conns / 2, cfg_, &fa);
+    other.join();
+    RateFigure sum;
+    sum.rate = a.rate + b.rate;
+    sum.server_us = (a.server_us * a.rate + b.server_us * b.rate) / sum.rate;
+    sum.p99 = std::max(a.p99, b.p99);
+    pair_creates.push_back(sum);
+    pair_db_us.push_back((ReadCommandCpuSeconds("postgres") - db0) / (sum.rate * cfg_.seconds) *
+                         1e6);
+    if (fa || fb) Problem("s2lite", "registry", "two daemons create: errors", fa ? fa : fb);
   }
   auto median = [](const auto& figures, auto field) {
     std::vector<double> v;
@@ -1283,6 +1305,22 @@ void Bench::ScenarioRegistry() {
   const double pg_mib = median(parts["postgres"], &PartFigure::mib_s);
   const double sq_part_us = median(parts["sqlite"], &PartFigure::server_us);
   const double pg_part_us = median(parts["postgres"], &PartFigure::server_us);
+  {
+    const double rate = median(pair_creates, &RateFigure::rate);
+    const double us = median(pair_creates, &RateFigure::server_us);
+    const double db = Median(pair_db_us);
+    Row& p =
+        Add("registry", Fmt("create c=%d, two daemons on one PostgreSQL", create_conns), "req/s");
+    p.value = rate;
+    p.detail =
+        Fmt("x%.2f the SQLite daemon, x%.2f one PostgreSQL daemon; p99 %.2f ms; daemons' "
+            "CPU %.0f us/req + PostgreSQL %.0f us/req",
+            rate / sq_rate, rate / pg_rate, median(pair_creates, &RateFigure::p99), us, db);
+    p.extra = {{"ratio_to_sqlite", rate / sq_rate},
+               {"ratio_to_one_postgres_daemon", rate / pg_rate},
+               {"server_cpu_us_per_req", us},
+               {"postgres_cpu_us_per_req", db}};
+  }
   const double db_part = Median(db_part_us["postgres"]);
   Row& u =
       Add("registry", Fmt("UploadPart %zu MiB c=%d, PostgreSQL", size >> 20, part_conns), "MiB/s");
