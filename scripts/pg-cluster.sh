@@ -75,6 +75,10 @@ case "$cmd" in
         --auth-local=trust --auth-host=reject >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; exit 1; }
     fi
+    if [ -f "$data/postmaster.pid" ] && "${run_as[@]}" "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+      conninfo  # already running
+      exit 0
+    fi
     port="${tcp_port:-5432}"
     echo "$port" >"$dir/port.tmp" && mv "$dir/port.tmp" "$dir/port"
     listen="''"

@@ -603,9 +603,15 @@ Result<std::unique_ptr<ObjectStore>> OpenSharedStore(const StoreOptions& options
   if (options.in_memory) {
     return Status(ErrorCode::kInvalidArgument, "an in-memory store has no shared registry");
   }
+  // (Not quoted back: it may hold a password.)
+  if (!IsPostgresConninfo(options.registry)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "registry: expected a postgresql:// URI or a key=value connection string");
+  }
   if (options.data_dir.empty()) {
     return Status(ErrorCode::kInvalidArgument, "data directory not set");
   }
+  if (Status s = TightenModes(options.data_dir, options.warn); !s.ok()) return s;
   if (Status s = MakePrivateDir(options.data_dir); !s.ok()) return s;
   Result<std::unique_ptr<BlobStore>> blobs =
       OpenFileBlobStore(options.data_dir + "/blobs", options.fsync, /*shared=*/true);

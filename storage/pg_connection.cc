@@ -2,16 +2,14 @@
 
 #include <endian.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstring>
 #include <utility>
-#include <variant>
 
 namespace s2lite::storage::pg {
 
@@ -124,27 +122,39 @@ bool Connection::InTransaction() const {
   return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
 }
 
+namespace {
+
+// One wait's descriptor and deadline timer, shared with the timer's handler
+// (which may run after the wait is over).
+struct SocketWait {
+  SocketWait(const asio::any_io_executor& executor, int fd)
+      : socket(executor, fd), timer(executor) {}
+  asio::posix::stream_descriptor socket;
+  asio::steady_timer timer;
+};
+
+}  // namespace
+
 Task<bool> Connection::Wait(bool write, Clock::time_point deadline) {
-  using namespace asio::experimental::awaitable_operators;
   auto executor = co_await asio::this_coro::executor;
-  // The descriptor only borrows libpq's socket: released, never closed.
-  asio::posix::stream_descriptor socket(executor, PQsocket(conn_));
-  asio::steady_timer timer(executor, deadline);
-  constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-  bool ready = false;
-  if (write) {
-    auto r = co_await (socket.async_wait(asio::posix::stream_descriptor::wait_read, kTuple) ||
-                       socket.async_wait(asio::posix::stream_descriptor::wait_write, kTuple) ||
-                       timer.async_wait(kTuple));
-    if (r.index() == 0) ready = !std::get<0>(std::get<0>(r));
-    if (r.index() == 1) ready = !std::get<0>(std::get<1>(r));
-  } else {
-    auto r = co_await (socket.async_wait(asio::posix::stream_descriptor::wait_read, kTuple) ||
-                       timer.async_wait(kTuple));
-    if (r.index() == 0) ready = !std::get<0>(std::get<0>(r));
-  }
-  socket.release();
-  co_return ready;
+  // The descriptor only borrows libpq's socket: released, never closed. The
+  // timer cancels the wait at the deadline (a plain handler: cheaper than a
+  // parallel group of coroutines on every round trip).
+  auto wait = std::make_shared<SocketWait>(executor, PQsocket(conn_));
+  wait->timer.expires_at(deadline);
+  wait->timer.async_wait([wait](const boost::system::error_code& ec) {
+    if (!ec && wait->socket.is_open()) {
+      boost::system::error_code ignored;
+      wait->socket.cancel(ignored);
+    }
+  });
+  boost::system::error_code ec;
+  co_await wait->socket.async_wait(write ? asio::posix::stream_descriptor::wait_write
+                                         : asio::posix::stream_descriptor::wait_read,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+  wait->timer.cancel();
+  wait->socket.release();
+  co_return !ec;
 }
 
 Task<Status> Connection::Connect(Clock::time_point deadline) {
@@ -164,7 +174,6 @@ Task<Status> Connection::Connect(Clock::time_point deadline) {
   PostgresPollingStatusType poll = PGRES_POLLING_WRITING;
   while (poll != PGRES_POLLING_OK) {
     if (poll == PGRES_POLLING_FAILED) co_return failed("cannot connect");
-    // Wait() for writing also wakes on readable; PQconnectPoll copes.
     if (!co_await Wait(poll == PGRES_POLLING_WRITING, deadline)) {
       co_return failed("connection timed out");
     }
@@ -176,6 +185,19 @@ Task<Status> Connection::Connect(Clock::time_point deadline) {
   if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
     co_return failed("cannot enter pipeline mode");
   }
+  // The server gives up on what the client has given up on: a statement
+  // (a lock wait) past the client's timeout, and a transaction left open by
+  // a client that vanished.
+  Command limits;
+  limits.sql =
+      "SELECT set_config('statement_timeout', $1, false), "
+      "set_config('idle_in_transaction_session_timeout', $2, false)";
+  limits.params.Text(std::to_string(session_timeout_ms_))
+      .Text(std::to_string(2 * session_timeout_ms_));
+  std::vector<Command> commands;
+  commands.push_back(std::move(limits));
+  Reply r = co_await Run(commands, deadline);
+  if (!r.ok()) co_return failed("cannot set session limits: " + r.message);
   co_return Status::Ok();
 }
 
@@ -371,7 +393,8 @@ Task<Result<Pool::Lease>> Pool::Acquire() {
       ++lent_;
     } else if (lent_ < options_.size) {
       ++lent_;
-      c = std::make_unique<Connection>(options_.conninfo);
+      c = std::make_unique<Connection>(options_.conninfo,
+                                       static_cast<int>(options_.timeout.count()));
     } else {
       wait = true;
     }

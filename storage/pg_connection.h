@@ -120,7 +120,10 @@ struct Reply {
 
 class Connection {
  public:
-  explicit Connection(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+  // `session_timeout_ms`: the server-side statement_timeout (and twice it,
+  // idle_in_transaction_session_timeout) set on each new session.
+  Connection(std::string conninfo, int session_timeout_ms)
+      : conninfo_(std::move(conninfo)), session_timeout_ms_(session_timeout_ms) {}
   ~Connection() { Drop(); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -139,11 +142,12 @@ class Connection {
   void Drop();
 
  private:
-  // Waits until the socket is readable (or writable too, when `write`).
-  // False on timeout or error.
+  // Waits until the socket is readable (writable, when `write`). False on
+  // timeout or error.
   Task<bool> Wait(bool write, Clock::time_point deadline);
 
   std::string conninfo_;
+  int session_timeout_ms_;
   PGconn* conn_ = nullptr;
   std::unordered_set<std::string> prepared_;
 };

@@ -523,6 +523,10 @@ Params ObjectParams(const ObjectInfo& o, const std::string& upload_id) {
   return p;
 }
 
+// S3's answer to a registry that is unreachable, slow or contended; the
+// details go to the log, not to clients.
+Status SlowDownError() { return Status(ErrorCode::kSlowDown, "Please reduce your request rate."); }
+
 Status StatusOf(const Status& s) { return s; }
 template <class T>
 Status StatusOf(const Result<T>& r) {
@@ -1174,16 +1178,26 @@ class PostgresRegistry final : public Registry {
         if (reply.failure == Reply::Failure::kConnection && !reply.commit_unknown) {
           tx.retry = true;
         }
-        co_return Status(ErrorCode::kSlowDown,
-                         std::string("registry unavailable: ") +
-                             (reply.commit_unknown ? "outcome unknown: " : "") + reply.message);
+        if (reply.commit_unknown) {
+          pool_.Log(
+              "registry: a commit's outcome is unknown (connection lost before its "
+              "answer); its new blobs are left to the orphan sweeper");
+        }
+        // What went wrong is logged (NoteLost), not told to clients.
+        co_return SlowDownError();
       case Reply::Failure::kServer:
         if (reply.sqlstate == "40001" || reply.sqlstate == "40P01") {
           tx.retry = true;
-          co_return Status(ErrorCode::kSlowDown, "registry conflict: " + reply.message);
+          co_return SlowDownError();
         }
+        // The server's statement_timeout, or a lock not available.
+        if (reply.sqlstate == "57014" || reply.sqlstate == "55P03") {
+          pool_.Log("registry: " + reply.message);
+          co_return SlowDownError();
+        }
+        pool_.Log("registry error " + reply.sqlstate + ": " + reply.message);
         co_return Status(ErrorCode::kInternalError,
-                         "registry error " + reply.sqlstate + ": " + reply.message);
+                         "registry error (SQLSTATE " + reply.sqlstate + "), see the server log");
       case Reply::Failure::kNone:
         break;
     }
@@ -1199,8 +1213,10 @@ class PostgresRegistry final : public Registry {
     for (int attempt = 1;; ++attempt) {
       Result<pg::Pool::Lease> lease = co_await pool_.Acquire();
       if (!lease.ok()) {
-        FailedCommit(fresh, lease.status());
-        co_return lease.status();
+        // The reason is logged by the pool when the registry becomes
+        // unreachable.
+        FailedCommit(fresh, SlowDownError());
+        co_return SlowDownError();
       }
       Tx tx;
       tx.conn = std::move(*lease);
@@ -1208,6 +1224,10 @@ class PostgresRegistry final : public Registry {
       if (tx.conn->InTransaction()) {
         Reply r = co_await tx.conn->Run(Cmds(Cmd(St().rollback)), pool_.Deadline());
         if (!r.ok()) tx.conn->Drop();
+      }
+      if (tx.retry && attempt == kMaxAttempts) {
+        pool_.Log("registry: gave up after " + std::to_string(attempt) +
+                  " attempts: " + tx.failure.message);
       }
       if (tx.retry && attempt < kMaxAttempts) {
         tx.conn = pg::Pool::Lease();
@@ -1239,14 +1259,18 @@ class PostgresRegistry final : public Registry {
 
 Task<Status> PostgresRegistry::Migrate() {
   Result<pg::Pool::Lease> lease = co_await pool_.Acquire();
-  if (!lease.ok()) co_return lease.status();
+  if (!lease.ok()) {
+    co_return Status(ErrorCode::kInternalError,
+                     "registry " + pool_.redacted_conninfo() + ": " + lease.status().message());
+  }
   pg::Connection& c = **lease;
   auto fail = [this](const Reply& r) {
     return Status(ErrorCode::kInternalError, "registry " + pool_.redacted_conninfo() +
                                                  ": schema migration failed: " + r.message);
   };
-  // Two daemons creating the table at once: one of them sees a unique
-  // violation on the catalog, and the table is there.
+  // Two daemons creating the table at once: one of them may see a unique
+  // violation on the catalog or "type already exists" (IF NOT EXISTS is not
+  // atomic), and the table is there when it tries again.
   for (int attempt = 0;; ++attempt) {
     Command create;
     create.sql =
@@ -1255,7 +1279,7 @@ Task<Status> PostgresRegistry::Migrate() {
     Reply r = co_await c.Run(Cmds(create), pool_.Deadline());
     if (r.ok()) break;
     if (r.failure != Reply::Failure::kServer || attempt == 3 ||
-        (r.sqlstate != "23505" && r.sqlstate != "42P07")) {
+        (r.sqlstate != "23505" && r.sqlstate != "42P07" && r.sqlstate != "42710")) {
       co_return fail(r);
     }
   }
@@ -1312,8 +1336,10 @@ Result<std::unique_ptr<Registry>> OpenPostgresRegistry(const PostgresRegistryOpt
 }
 
 bool IsPostgresConninfo(const std::string& registry) {
-  return registry.rfind("postgresql://", 0) == 0 || registry.rfind("postgres://", 0) == 0 ||
-         registry.find('=') != std::string::npos;
+  if (registry.rfind("postgresql://", 0) == 0 || registry.rfind("postgres://", 0) == 0) {
+    return true;
+  }
+  return registry.find("://") == std::string::npos && registry.find('=') != std::string::npos;
 }
 
 }  // namespace s2lite::storage

@@ -50,7 +50,7 @@ struct PostgresRegistryOptions {
 Result<std::unique_ptr<Registry>> OpenPostgresRegistry(const PostgresRegistryOptions& options);
 
 // Whether `registry` names a PostgreSQL database: a postgresql:// or
-// postgres:// URI, or a key=value connection string.
+// postgres:// URI, or a key=value connection string (no other scheme).
 bool IsPostgresConninfo(const std::string& registry);
 
 }  // namespace s2lite::storage

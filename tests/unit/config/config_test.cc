@@ -120,6 +120,31 @@ TEST(ConfigTest, FlagsBeatEnvironmentWhichBeatsFile) {
   EXPECT_EQ(r.config->options.users[0].access_key, "EAK");
 }
 
+TEST(ConfigTest, RegistryComesFromFlagEnvironmentOrFileAndDefaultsToSqlite) {
+  auto none = ParseArgs({});
+  ASSERT_TRUE(none.config) << none.error;
+  EXPECT_EQ(none.config->options.registry, "");
+  const std::string uri = "postgresql://s2@db.internal:5432/s2lite?sslmode=require";
+  auto flag = ParseArgs({"--registry", uri}, {{"S2LITE_REGISTRY", "host=env dbname=x"}});
+  ASSERT_TRUE(flag.config) << flag.error;
+  EXPECT_EQ(flag.config->options.registry, uri);
+  auto env = ParseArgs({}, {{"S2LITE_REGISTRY", "host=/run/pg dbname=s2lite"}});
+  ASSERT_TRUE(env.config) << env.error;
+  EXPECT_EQ(env.config->options.registry, "host=/run/pg dbname=s2lite");
+  char path[] = "/tmp/s2lite-config-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  {
+    std::ofstream f(path);
+    f << "registry = postgres://file@localhost/s2lite\n";
+  }
+  auto file = ParseArgs({"--config", path});
+  std::remove(path);
+  ASSERT_TRUE(file.config) << file.error;
+  EXPECT_EQ(file.config->options.registry, "postgres://file@localhost/s2lite");
+}
+
 TEST(ConfigTest, RefusesNonLoopbackWithoutCredentials) {
   auto r = ParseArgs({"--listen", "0.0.0.0:9000"});
   EXPECT_FALSE(r.config);

@@ -10,6 +10,7 @@
 
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace s2lite::storage::testing {
@@ -70,8 +71,9 @@ inline std::string PgQuery(const std::string& conninfo, const std::string& sql) 
 // A fresh database on the throwaway cluster, dropped on destruction.
 class TempDatabase {
  public:
-  TempDatabase() {
-    admin_ = PostgresAdminConninfo();
+  // On the cluster `admin` (an administrator's connection string) names;
+  // unavailable when it is empty.
+  explicit TempDatabase(std::string admin = PostgresAdminConninfo()) : admin_(std::move(admin)) {
     if (admin_.empty()) return;
     std::random_device rd;
     name_ = "s2lite_test_" + std::to_string(rd()) + "_" + std::to_string(rd());

@@ -110,6 +110,22 @@ class PostgresRegistryTest : public ::testing::Test {
   std::vector<std::string> log_;
 };
 
+TEST(PostgresRegistryOptionsTest, OnlyConnectionStringsNameAPostgresRegistry) {
+  EXPECT_TRUE(IsPostgresConninfo("postgresql://u:pw@db/s2lite"));
+  EXPECT_TRUE(IsPostgresConninfo("postgres://db/s2lite"));
+  EXPECT_TRUE(IsPostgresConninfo("host=/run/postgresql dbname=s2lite"));
+  EXPECT_FALSE(IsPostgresConninfo("/var/lib/s2lite/s2lite.db"));
+  EXPECT_FALSE(IsPostgresConninfo("mysql://db/s2lite"));
+  TempDir dir;
+  StoreOptions options;
+  options.data_dir = dir.path();
+  options.registry = "mysql://u:secret-pw@db/s2lite";
+  Result<std::unique_ptr<ObjectStore>> store = OpenObjectStore(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store.status().message().find("secret-pw"), std::string::npos);
+}
+
 TEST_F(PostgresRegistryTest, ConcurrentOpenersMigrateOnce) {
   constexpr int kOpeners = 4;
   std::vector<std::thread> threads;
@@ -180,7 +196,9 @@ TEST_F(PostgresRegistryTest, CompletesAndAbortsOnTwoStoresHaveOneWinner) {
         (one.ok() ? 1 : 0) + (both.ok() ? 1 : 0) + (round % 2 == 1 && aborted.ok() ? 1 : 0);
     ASSERT_EQ(winners, 1);
     for (const Status& s : {one.status(), both.status()}) {
-      if (!s.ok()) EXPECT_EQ(s.code(), ErrorCode::kNoSuchUpload) << s.message();
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), ErrorCode::kNoSuchUpload) << s.message();
+      }
     }
     Result<ObjectInfo> stored = b->GetObject("b", key);
     if (one.ok()) {
