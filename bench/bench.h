@@ -25,6 +25,9 @@ struct Config {
   std::string daemon_path;
   std::string baseline_daemon_path;  // an earlier s2lite: A/B rows in the same run
   std::string endpoint;              // instead of spawning
+  // A PostgreSQL connection string: the registry scenario compares a daemon
+  // on it with one on SQLite.
+  std::string registry;
   std::string nginx_url, s3rver_url;
   std::string s3rver_access_key = "S3RVER", s3rver_secret_key = "S3RVER";
   std::string access_key = "bench-access", secret_key = "bench-secret", region = "us-east-1";
@@ -142,6 +145,7 @@ class Bench {
   void ScenarioE2e(const std::string& name, int parts, bool get);
   void ScenarioList();
   void ScenarioCopy();
+  void ScenarioRegistry();
 
   Row& Add(std::string scenario, std::string figure, std::string unit);
 

@@ -164,6 +164,22 @@ double ReadCpuSeconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+double ReadCommandCpuSeconds(const std::string& comm) {
+  double total = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = ReadAll(e.path().string() + "/stat");
+    size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    if (stat.substr(open + 1, close - open - 1) != comm) continue;
+    double cpu = ReadCpuSeconds(static_cast<pid_t>(std::atoi(name.c_str())));
+    if (!std::isnan(cpu)) total += cpu;
+  }
+  return total;
+}
+
 RssSampler::RssSampler(pid_t pid, int interval_ms) : pid_(pid), interval_ms_(interval_ms) {
   thread_ = std::thread([this] {
     while (!stop_.load()) {

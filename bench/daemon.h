@@ -54,6 +54,10 @@ long ReadRssKib(pid_t pid);
 // /proc/<pid>/stat (10 ms resolution); NaN if unreadable.
 double ReadCpuSeconds(pid_t pid);
 
+// The CPU seconds of every live process named `comm` (e.g. "postgres": the
+// database server's backends).
+double ReadCommandCpuSeconds(const std::string& comm);
+
 // Samples VmRSS every `interval_ms` on a thread of its own and keeps the peak
 // since the last Reset(). (VmHWM is the peak over the whole process life, so
 // it cannot give a per-scenario peak.)

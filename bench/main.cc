@@ -16,7 +16,7 @@ namespace {
 using s2lite::bench::Config;
 
 constexpr const char* kAllScenarios =
-    "startup,create,checksums,upload-part,complete,e2e,e2e-5g,list,copy";
+    "startup,create,checksums,upload-part,complete,e2e,e2e-5g,list,copy,registry";
 
 void Usage(FILE* out) {
   std::fprintf(out, R"(usage: s2lite-bench [options]
@@ -24,6 +24,7 @@ void Usage(FILE* out) {
   --daemon PATH           s2lite binary to spawn (default: ../server/s2lite next to this tool)
   --baseline PATH         an earlier s2lite binary: upload-part also runs it (A/B in one run)
   --endpoint URL          benchmark a running s2lite instead (its credentials: --access-key/--secret-key)
+  --registry CONNINFO     PostgreSQL: the registry scenario runs a daemon on it against one on SQLite
   --access-key AK --secret-key SK --region R   credentials (default bench-access/bench-secret/us-east-1)
   --nginx URL             nginx answering the same bytes (see bench/run.sh): every figure also as a ratio
   --s3rver URL            s3rver (npm s3rver@3): the same scenarios, as ratios
@@ -111,6 +112,8 @@ int main(int argc, char** argv) {
       c.baseline_daemon_path = value();
     else if (a == "--endpoint")
       c.endpoint = value();
+    else if (a == "--registry")
+      c.registry = value();
     else if (a == "--access-key")
       c.access_key = value();
     else if (a == "--secret-key")

@@ -6,20 +6,25 @@
 #     CreateMultipartUpload answer and GET with a file of the e2e size,
 #   - with --with-s3rver: installs s3rver@3 with npm (cached in
 #     ~/.cache/s2lite-bench) and starts it,
+#   - with --with-postgres: starts a throwaway PostgreSQL 15
+#     (scripts/pg-cluster.sh) for the registry scenario (a daemon on it
+#     against one on SQLite), removed afterwards,
 #   - runs s2lite-bench --ceilings against s2lite, nginx and s3rver, prints the
 #     table and writes bench/results.json and bench/results.md (not under --smoke).
-# Usage: bench/run.sh [--with-s3rver] [--no-build] [s2lite-bench options, e.g. --smoke, --scenarios create]
+# Usage: bench/run.sh [--with-s3rver] [--with-postgres] [--no-build] [s2lite-bench options, e.g. --smoke, --scenarios create]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 WITH_S3RVER=0
+WITH_POSTGRES=0
 BUILD=1
 SMOKE=0
 ARGS=()
 for a in "$@"; do
   case "$a" in
     --with-s3rver) WITH_S3RVER=1 ;;
+    --with-postgres) WITH_POSTGRES=1 ;;
     --no-build) BUILD=0 ;;
     --smoke) SMOKE=1; ARGS+=("$a") ;;
     *) ARGS+=("$a") ;;
@@ -41,6 +46,7 @@ S3RVER_PID=""
 cleanup() {
   if [ -f "$NGINX_PID_FILE" ]; then kill "$(cat "$NGINX_PID_FILE")" 2>/dev/null || true; fi
   if [ -n "$S3RVER_PID" ]; then kill "$S3RVER_PID" 2>/dev/null || true; fi
+  if [ -d "$WORK/pg" ]; then "$ROOT/scripts/pg-cluster.sh" destroy "$WORK/pg" >/dev/null 2>&1 || true; fi
   sleep 0.2
   rm -rf "$WORK"
 }
@@ -126,6 +132,13 @@ if [ "$WITH_S3RVER" = 1 ]; then
     sleep 0.1
   done
   PEERS+=(--s3rver "http://127.0.0.1:$S3PORT")
+fi
+
+# ---- PostgreSQL (optional): the registry scenario ----
+if [ "$WITH_POSTGRES" = 1 ]; then
+  PG_ADMIN="$(scripts/pg-cluster.sh start "$WORK/pg")"
+  psql "$PG_ADMIN" -qc "CREATE DATABASE bench" >/dev/null
+  PEERS+=(--registry "${PG_ADMIN/dbname=postgres/dbname=bench}")
 fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(uname -sr)"

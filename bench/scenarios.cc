@@ -435,6 +435,7 @@ bool Bench::Run() {
   if (Selected("e2e-5g")) ScenarioE2e("e2e-5g", cfg_.e2e5_parts, false);
   if (Selected("list")) ScenarioList();
   if (Selected("copy")) ScenarioCopy();
+  if (Selected("registry")) ScenarioRegistry();
   return problems_.empty();
 }
 
@@ -1161,6 +1162,178 @@ void Bench::ScenarioE2e(const std::string& name, int parts, bool get) {
     g.detail = Fmt("one connection, body discarded; server %.0f MiB per CPU-second", s.get_cpu);
     g.extra["server_mib_per_cpu_second"] = s.get_cpu;
   }
+}
+
+// ---------------------------------------------------------------- registry
+
+namespace {
+
+struct PartFigure {
+  double mib_s = kNaN, server_mib_per_cpu_s = kNaN, server_us = kNaN;
+  uint64_t errors = 0;
+};
+
+// `c` connections uploading unsigned parts of `size` bytes, each to an
+// upload of its own, for cfg.seconds.
+PartFigure PartLoad(Server& srv, int c, size_t size, const Config& cfg,
+                    std::optional<Failure>* failure) {
+  PartFigure f;
+  std::vector<std::string> keys, ids;
+  for (int i = 0; i < c; ++i) {
+    keys.push_back(Fmt("registry/%d-%d", c, i));
+    auto id = StartUpload(srv.target, "bench", keys.back(), failure);
+    if (!id) return f;
+    ids.push_back(*id);
+  }
+  std::vector<int> next_part(static_cast<size_t>(c), 0);
+  std::string_view body = TheBodies().Get(size);
+  const std::string& etag = TheBodies().Etag(size);
+  LoadSpec spec;
+  spec.connections = c;
+  spec.threads = cfg.client_threads;
+  spec.duration = std::chrono::nanoseconds(static_cast<int64_t>(cfg.seconds * 1e9));
+  spec.keep_latencies = false;
+  srv.ResetPeak();
+  LoadResult r = RunLoad(
+      srv.target, spec,
+      [&](int conn, uint64_t, Request& req) {
+        int& n = next_part[static_cast<size_t>(conn)];
+        n = n % 10000 + 1;
+        UploadPart(req, "bench", keys[static_cast<size_t>(conn)], ids[static_cast<size_t>(conn)], n,
+                   body, PayloadMode::kUnsigned);
+        return true;
+      },
+      [&](int, uint64_t, const Response& resp) { return resp.etag == etag; });
+  f.errors = r.errors;
+  if (r.errors) *failure = r.first_failure;
+  if (r.requests) {
+    const double payload = static_cast<double>(r.requests) * static_cast<double>(size);
+    f.mib_s = payload / kMiB / r.seconds;
+    f.server_mib_per_cpu_s = payload / kMiB / srv.ServerCpu();
+    f.server_us = srv.ServerCpu() / static_cast<double>(r.requests) * 1e6;
+  }
+  for (size_t i = 0; i < ids.size(); ++i) AbortUpload(srv.target, "bench", keys[i], ids[i]);
+  return f;
+}
+
+}  // namespace
+
+// The PostgreSQL registry (--registry) against the SQLite one, one daemon
+// each, taking turns on each figure (median of --rounds runs): create at 64
+// connections and 8 MiB UploadPart at 4, with the server CPU per request.
+void Bench::ScenarioRegistry() {
+  if (cfg_.registry.empty() || !cfg_.endpoint.empty()) return;
+  const int create_conns = cfg_.smoke ? 16 : 64;
+  const int part_conns = cfg_.smoke ? 2 : 4;
+  const size_t size = cfg_.part_size;
+  TheBodies().Etag(size);
+  std::map<std::string, std::unique_ptr<Server>> servers;
+  servers["sqlite"] = OpenS2lite();
+  servers["postgres"] = OpenS2lite({"--registry", cfg_.registry});
+  // A second daemon on the same database, for creates split between two.
+  servers["postgres-2"] = OpenS2lite({"--registry", cfg_.registry});
+  if (!servers["sqlite"] || !servers["postgres"] || !servers["postgres-2"]) return;
+  std::vector<RateFigure> pair_creates;
+  std::vector<double> pair_db_us;
+  std::map<std::string, std::vector<RateFigure>> creates;
+  std::map<std::string, std::vector<PartFigure>> parts;
+  std::map<std::string, std::vector<double>> db_create_us, db_part_us;
+  for (int round = 0; round < cfg_.upload_part_rounds; ++round) {
+    for (const char* kind : {"sqlite", "postgres"}) {
+      std::fprintf(stderr, "registry: round %d, %s, create c=%d, UploadPart c=%d\n", round + 1,
+                   kind, create_conns, part_conns);
+      // The database server's CPU counts too (its backends: "postgres").
+      std::optional<Failure> failure;
+      double db0 = ReadCommandCpuSeconds("postgres");
+      RateFigure cf = CreateLoad(*servers[kind], create_conns, cfg_, &failure);
+      double requests = cf.rate * cfg_.seconds;
+      db_create_us[kind].push_back((ReadCommandCpuSeconds("postgres") - db0) / requests * 1e6);
+      creates[kind].push_back(cf);
+      if (failure) Problem("s2lite", "registry", std::string(kind) + " create: errors", failure);
+      failure.reset();
+      db0 = ReadCommandCpuSeconds("postgres");
+      PartFigure pf = PartLoad(*servers[kind], part_conns, size, cfg_, &failure);
+      requests = pf.mib_s * cfg_.seconds * kMiB / static_cast<double>(size);
+      db_part_us[kind].push_back((ReadCommandCpuSeconds("postgres") - db0) / requests * 1e6);
+      parts[kind].push_back(pf);
+      if (failure)
+        Problem("s2lite", "registry", std::string(kind) + " upload-part: errors", failure);
+    }
+    // Both PostgreSQL daemons at once, half the connections each: the
+    // rates add up, the CPU per request is both daemons' over both's requests.
+    std::fprintf(stderr, "registry: round %d, two PostgreSQL daemons, create c=%d\n", round + 1,
+                 create_conns);
+    std::optional<Failure> fa, fb;
+    RateFigure a, b;
+    const double db0 = ReadCommandCpuSeconds("postgres");
+    std::thread other([&] { b = CreateLoad(*servers["postgres-2"], create_conns / 2, cfg_, &fb); });
+    a = CreateLoad(*servers["postgres"], create_conns - create_conns / 2, cfg_, &fa);
+    other.join();
+    RateFigure sum;
+    sum.rate = a.rate + b.rate;
+    sum.server_us = (a.server_us * a.rate + b.server_us * b.rate) / sum.rate;
+    sum.p99 = std::max(a.p99, b.p99);
+    pair_creates.push_back(sum);
+    pair_db_us.push_back((ReadCommandCpuSeconds("postgres") - db0) / (sum.rate * cfg_.seconds) *
+                         1e6);
+    if (fa || fb) Problem("s2lite", "registry", "two daemons create: errors", fa ? fa : fb);
+  }
+  auto median = [](const auto& figures, auto field) {
+    std::vector<double> v;
+    for (const auto& f : figures) v.push_back(f.*field);
+    return Median(v);
+  };
+  const double sq_rate = median(creates["sqlite"], &RateFigure::rate);
+  const double pg_rate = median(creates["postgres"], &RateFigure::rate);
+  const double sq_us = median(creates["sqlite"], &RateFigure::server_us);
+  const double pg_us = median(creates["postgres"], &RateFigure::server_us);
+  const double pg_p99 = median(creates["postgres"], &RateFigure::p99);
+  const double db_us = Median(db_create_us["postgres"]);
+  Row& c = Add("registry", Fmt("create c=%d, PostgreSQL", create_conns), "req/s");
+  c.value = pg_rate;
+  c.detail =
+      Fmt("x%.2f the SQLite daemon (%.0f req/s); p99 %.2f ms; server CPU %.0f us/req "
+          "+ PostgreSQL %.0f us/req (SQLite daemon %.0f)",
+          pg_rate / sq_rate, sq_rate, pg_p99, pg_us, db_us, sq_us);
+  c.extra = {{"sqlite_req_s", sq_rate},
+             {"ratio_to_sqlite", pg_rate / sq_rate},
+             {"p99_ms", pg_p99},
+             {"server_cpu_us_per_req", pg_us},
+             {"postgres_cpu_us_per_req", db_us},
+             {"sqlite_server_cpu_us_per_req", sq_us}};
+  const double sq_mib = median(parts["sqlite"], &PartFigure::mib_s);
+  const double pg_mib = median(parts["postgres"], &PartFigure::mib_s);
+  const double sq_part_us = median(parts["sqlite"], &PartFigure::server_us);
+  const double pg_part_us = median(parts["postgres"], &PartFigure::server_us);
+  {
+    const double rate = median(pair_creates, &RateFigure::rate);
+    const double us = median(pair_creates, &RateFigure::server_us);
+    const double db = Median(pair_db_us);
+    Row& p =
+        Add("registry", Fmt("create c=%d, two daemons on one PostgreSQL", create_conns), "req/s");
+    p.value = rate;
+    p.detail =
+        Fmt("x%.2f the SQLite daemon, x%.2f one PostgreSQL daemon; p99 %.2f ms; daemons' "
+            "CPU %.0f us/req + PostgreSQL %.0f us/req",
+            rate / sq_rate, rate / pg_rate, median(pair_creates, &RateFigure::p99), us, db);
+    p.extra = {{"ratio_to_sqlite", rate / sq_rate},
+               {"ratio_to_one_postgres_daemon", rate / pg_rate},
+               {"server_cpu_us_per_req", us},
+               {"postgres_cpu_us_per_req", db}};
+  }
+  const double db_part = Median(db_part_us["postgres"]);
+  Row& u =
+      Add("registry", Fmt("UploadPart %zu MiB c=%d, PostgreSQL", size >> 20, part_conns), "MiB/s");
+  u.value = pg_mib;
+  u.detail =
+      Fmt("x%.2f the SQLite daemon (%.0f MiB/s); server CPU %.0f us/req + PostgreSQL "
+          "%.0f us/req (SQLite daemon %.0f)",
+          pg_mib / sq_mib, sq_mib, pg_part_us, db_part, sq_part_us);
+  u.extra = {{"sqlite_mib_s", sq_mib},
+             {"ratio_to_sqlite", pg_mib / sq_mib},
+             {"server_cpu_us_per_req", pg_part_us},
+             {"postgres_cpu_us_per_req", db_part},
+             {"sqlite_server_cpu_us_per_req", sq_part_us}};
 }
 
 // ---------------------------------------------------------------- list

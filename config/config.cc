@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -21,6 +22,7 @@ struct EnvName {
 constexpr EnvName kEnv[] = {
     {"S2LITE_LISTEN", "listen", false},
     {"S2LITE_DATA_DIR", "data-dir", false},
+    {"S2LITE_REGISTRY", "registry", false},
     {"S2LITE_IN_MEMORY", "in-memory", false},
     {"S2LITE_DOMAIN", "domain", true},
     {"S2LITE_DOMAINS", "domain", true},
@@ -44,6 +46,9 @@ constexpr EnvName kEnv[] = {
     {"S2LITE_ADMIN", "admin", true},
     {"S2LITE_ADMINS", "admin", true},
     {"S2LITE_CORS_ALLOW_ORIGIN", "cors-allow-origin", true},
+    {"S2LITE_LEASE_TTL", "lease-ttl", false},
+    {"S2LITE_BLOB_GRACE", "blob-grace", false},
+    {"S2LITE_MAX_READ_DURATION", "max-read-duration", false},
 };
 
 po::options_description Describe() {
@@ -63,6 +68,10 @@ po::options_description Describe() {
       "cors-allow-origin", po::value<std::vector<std::string>>(),
       "ORIGIN (one '*' wildcard) a bucket without its own CORS configuration allows, all "
       "methods and headers (repeatable; local development)")(
+      "registry", po::value<std::string>(),
+      "PostgreSQL registry shared by several daemons over one --data-dir: postgresql://... URI "
+      "or 'host=... dbname=...' (password from the URI, PGPASSWORD or ~/.pgpass; never logged; "
+      "default: SQLite in the data dir)")(
       "seed", po::value<std::string>(),
       "directory whose DIR/<bucket>/<key...> files become buckets and objects at start")(
       "user", po::value<std::vector<std::string>>(),
@@ -79,6 +88,15 @@ po::options_description Describe() {
       "abort multipart uploads pending longer than this many seconds (default 0 = never)")(
       "max-connections", po::value<std::string>(),
       "most connections served at once; more are closed at once (default 4096)")(
+      "lease-ttl", po::value<std::string>(),
+      "several daemons on one registry: seconds a leader's lease on the background work "
+      "lasts; renewed every third of it (default 15)")(
+      "max-read-duration", po::value<std::string>(),
+      "several daemons on one registry: seconds a GET may stream before it is cut off "
+      "(default 1800)")(
+      "blob-grace", po::value<std::string>(),
+      "several daemons on one registry: seconds freed or unreferenced blob files are kept, "
+      "longer than --max-read-duration (default 3600)")(
       "md5-lanes", po::value<std::string>()->implicit_value("true"),
       "hash concurrent bodies' MD5s together in SIMD lanes (default on)")(
       "console", po::value<std::string>()->implicit_value("true"),
@@ -140,6 +158,7 @@ std::string Build(const Values& v, DaemonConfig& c) {
       return "invalid --listen '" + *s + "': expected HOST:PORT";
   }
   if (const auto* s = get("data-dir")) o.data_dir = *s;
+  if (const auto* s = get("registry")) o.registry = *s;
   for (const char* b :
        {"in-memory", "fsync", "md5-lanes", "console", "no-console", "exit-with-parent"}) {
     if (const auto* s = get(b)) {
@@ -229,6 +248,26 @@ std::string Build(const Values& v, DaemonConfig& c) {
   if (const auto* s = get("max-connections")) {
     if (!ParseNumber(*s, &o.max_connections) || o.max_connections == 0)
       return "invalid --max-connections '" + *s + "': expected a positive number";
+  }
+  for (auto [flag, field] :
+       {std::pair{"lease-ttl", &o.lease_ttl}, std::pair{"max-read-duration", &o.max_read_duration},
+        std::pair{"blob-grace", &o.blob_grace}}) {
+    if (const auto* s = get(flag)) {
+      double seconds = 0;
+      if (!ParseNumber(*s, &seconds) || !(seconds > 0) || seconds > 1e7)
+        return std::string("invalid --") + flag + " '" + *s + "': expected positive seconds";
+      *field = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+    }
+  }
+  if (o.blob_grace <= o.max_read_duration) {
+    auto seconds = [](std::chrono::milliseconds ms) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%g s", static_cast<double>(ms.count()) / 1000);
+      return std::string(text);
+    };
+    return "--blob-grace (" + seconds(o.blob_grace) + ") must exceed --max-read-duration (" +
+           seconds(o.max_read_duration) +
+           "): a GET must end before the bytes it reads may be removed";
   }
   if (o.users.empty()) {
     o.users.push_back({kDevUser, kDevAccessKey, kDevSecretKey, /*admin=*/true});

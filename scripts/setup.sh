@@ -10,12 +10,13 @@ BUILD_PKGS=(
   build-essential cmake pkg-config ccache ninja-build
   libboost1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libssl-dev libpugixml-dev libsqlite3-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libisal-dev
+  libgtest-dev libgmock-dev libisal-dev libpq-dev
 )
 TEST_PKGS=(
   curl libcurl4-openssl-dev ca-certificates awscli python3-boto3 python3 sqlite3 procps docker-compose s3cmd rclone python3-pytest
   clang libclang-rt-14-dev
   chromium fonts-liberation clang-format
+  postgresql-15
 )
 
 PKGS=("${BUILD_PKGS[@]}")

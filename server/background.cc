@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "server/handlers/common.h"
+#include "server/leader.h"
 #include "server/lifecycle.h"
 #include "server/server_impl.h"
 
@@ -17,6 +18,7 @@ using server::kTuple;
 // Aborts uploads pending longer than abort_incomplete_after (when set) and
 // applies the buckets' lifecycle rules.
 asio::awaitable<void> Server::Impl::SweepOnce() {
+  if (!state->leader->leader()) co_return;  // another daemon on the registry runs it
   const std::chrono::milliseconds age = options.abort_incomplete_after;
   Result<int> aborted = 0;
   if (age.count() > 0)

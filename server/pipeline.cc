@@ -16,6 +16,7 @@
 #include "server/console.h"
 #include "server/errors.h"
 #include "server/handlers/common.h"
+#include "server/leader.h"
 #include "server/logging.h"
 #include "server/state.h"
 
@@ -91,7 +92,8 @@ Task<std::optional<Response>> ServeOperational(RequestContext& ctx) {
   }
   if (path == "/health/live") co_return Plain(200, "OK\n");
   if (path == "/health/ready") {
-    co_return st.ready ? Plain(200, "OK\n") : Plain(503, "starting or stopping\n");
+    if (!st.ready) co_return Plain(503, "starting or stopping\n");
+    co_return st.store->healthy() ? Plain(200, "OK\n") : Plain(503, "registry unreachable\n");
   }
   if (path == "/metrics") {
     StoreGauges g;
@@ -103,6 +105,11 @@ Task<std::optional<Response>> ServeOperational(RequestContext& ctx) {
         "# TYPE s2lite_faults_fired_total counter\n"
         "s2lite_faults_fired_total " +
         std::to_string(st.faults.fired()) + "\n";
+    text +=
+        "# HELP s2lite_leader 1 while this daemon runs the background work (sweeps).\n"
+        "# TYPE s2lite_leader gauge\n"
+        "s2lite_leader " +
+        std::string(st.leader && st.leader->leader() ? "1" : "0") + "\n";
     co_return Plain(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
   }
   if (reserved && path != "/faults" && path != "/requests")

@@ -18,6 +18,7 @@
 
 #include "common/crypto.h"
 #include "server/handlers/common.h"
+#include "server/leader.h"
 #include "server/logging.h"
 #include "server/seed.h"
 #include "server/server_impl.h"
@@ -95,6 +96,8 @@ Result<std::unique_ptr<server::ServerState>> Server::Impl::OpenState() {
   storage::StoreOptions so{options.data_dir, options.in_memory, options.fsync,
                            /*group_commit=*/!options.in_memory};
   if (options.clock) so.now = [clock = options.clock] { return server::ToTimeMs(clock()); };
+  so.registry = options.registry;
+  so.max_read_ms = options.max_read_duration.count();
   so.warn = [logger = st->logger](const std::string& message) { logger->warn("{}", message); };
   auto store = storage::OpenObjectStore(so);
   if (!store.ok()) return store.status();
@@ -170,6 +173,8 @@ void Server::Impl::Launch(std::unique_ptr<server::ServerState> st) {
   state->workers = workers.get();
   stopping = false;
   asio::co_spawn(acceptor->get_executor(), AcceptLoop(), asio::detached);
+  state->leader =
+      server::StartLeader(*state, iocs.front()->get_executor(), workers->get_executor());
   reaper = std::make_unique<asio::steady_timer>(*iocs.front());
   asio::co_spawn(reaper->get_executor(), ReapStaleUploads(), asio::detached);
   for (auto& ioc : iocs) {
@@ -184,6 +189,7 @@ void Server::Impl::Stop() {
   if (!running) return;
   stopping = true;
   if (reaper) asio::post(reaper->get_executor(), [this] { reaper->cancel(); });
+  if (state->leader) state->leader->Cancel();
   state->ready = false;
   asio::post(acceptor->get_executor(), [this] {
     beast::error_code ec;
@@ -210,6 +216,8 @@ void Server::Impl::Stop() {
   threads.clear();
   workers->join();  // a copy still running finishes (its session is gone)
   workers.reset();
+  // Another daemon takes the background work over at once.
+  if (state->leader) static_cast<void>(storage::Sync(state->leader->Release()));
   state->workers = nullptr;
   // The store's last commit, before the io_contexts its waiters belong to go.
   state->store.reset();

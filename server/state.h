@@ -24,6 +24,8 @@ class thread_pool;
 
 namespace s2lite::server {
 
+class Leader;
+
 struct ServerState {
   Options options;
   std::unique_ptr<storage::ObjectStore> store;
@@ -39,6 +41,8 @@ struct ServerState {
   // Runs the handlers that would hold an I/O thread for long (copies);
   // owned by Server::Impl, set while running.
   boost::asio::thread_pool* workers = nullptr;
+  // Whether this daemon runs the background work (server/leader.h); set while running.
+  std::shared_ptr<Leader> leader;
 
   // Options::clock, or the system clock.
   std::chrono::system_clock::time_point Now() const {

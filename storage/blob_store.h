@@ -41,12 +41,30 @@ class BlobStore {
   virtual Status Remove(const std::string& blob_id) = 0;
   // Ids of every blob present (for orphan collection at start-up).
   virtual Result<std::vector<std::string>> ListAll() = 0;
+
+  // Every committed blob and every writer's temporary file, with its last
+  // modification time: what a shared store's sweeper needs to tell an
+  // abandoned file (its writer was killed, or its commit failed) from one
+  // being written or committed just now.
+  struct File {
+    std::string blob_id;
+    TimeMs modified = 0;     // ms since the epoch (the file system's clock)
+    bool temporary = false;  // not committed: a writer's bytes in progress
+  };
+  virtual Result<std::vector<File>> ListFiles() = 0;
+  // Removes the temporary file of a writer that is gone. Missing is OK.
+  virtual Status RemoveTemporary(const std::string& blob_id) = 0;
 };
 
-// Files under `dir` (created if missing), named by random ids, fanned out
-// into 256 sub-directories. Writes go to a temp name and are renamed at
-// Commit. `fsync`: fsync file and directory at Commit.
-Result<std::unique_ptr<BlobStore>> OpenFileBlobStore(const std::string& dir, bool fsync);
+// Files under `dir` (created if missing), named by random ids (128 bits from
+// the system's CSPRNG, so daemons sharing `dir` never pick the same one),
+// fanned out into 256 sub-directories. Blob files are write-once: written to
+// a temp name with O_EXCL, fsync'd when `fsync` (directories too), renamed at
+// Commit, never modified afterwards. Opening empties the temp directory of
+// what a crashed writer left, unless `shared`: then other processes' writers
+// are using it, and their abandoned files are left to the sweeper (ListFiles).
+Result<std::unique_ptr<BlobStore>> OpenFileBlobStore(const std::string& dir, bool fsync,
+                                                     bool shared = false);
 // Bytes in memory (in-memory mode, tests).
 std::unique_ptr<BlobStore> NewMemoryBlobStore();
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -40,6 +41,17 @@ bool IsBlobId(std::string_view id) { return id.size() == kIdLength && IsHex(id);
 Status ErrnoStatus(std::string_view what, const std::string& path, int err) {
   return Status(ErrorCode::kInternalError,
                 std::string(what) + " " + path + ": " + std::generic_category().message(err));
+}
+
+// The file's modification time in ms since the epoch; nullopt when it is gone.
+Result<std::optional<TimeMs>> ModifiedMs(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::optional<TimeMs>();
+    return ErrnoStatus("stat", path, errno);
+  }
+  return std::optional<TimeMs>(static_cast<TimeMs>(st.st_mtim.tv_sec) * 1000 +
+                               st.st_mtim.tv_nsec / 1'000'000);
 }
 
 Status FsyncDir(const std::string& path) {
@@ -242,6 +254,39 @@ class FileBlobStore final : public BlobStore {
     return Status::Ok();
   }
 
+  Result<std::vector<File>> ListFiles() override {
+    Result<std::vector<std::string>> ids = ListAll();
+    if (!ids.ok()) return ids.status();
+    std::vector<File> files;
+    files.reserve(ids->size());
+    for (const std::string& id : *ids) {
+      Result<std::optional<TimeMs>> modified = ModifiedMs(PathOf(id));
+      if (!modified.ok()) return modified.status();
+      if (*modified) files.push_back({id, **modified, false});  // else removed meanwhile
+    }
+    Result<std::vector<std::string>> temps = ListDir(tmp_dir_);
+    if (!temps.ok()) return temps.status();
+    for (const std::string& name : *temps) {
+      std::string_view id(name);
+      if (id.size() != kIdLength + kTmpSuffix.size() || !id.ends_with(kTmpSuffix)) continue;
+      id.remove_suffix(kTmpSuffix.size());
+      if (!IsBlobId(id)) continue;
+      Result<std::optional<TimeMs>> modified = ModifiedMs(tmp_dir_ + "/" + name);
+      if (!modified.ok()) return modified.status();
+      if (*modified) files.push_back({std::string(id), **modified, true});
+    }
+    return files;
+  }
+
+  Status RemoveTemporary(const std::string& blob_id) override {
+    if (!IsBlobId(blob_id)) {
+      return Status(ErrorCode::kInternalError, "invalid blob id: " + blob_id);
+    }
+    std::string path = tmp_dir_ + "/" + blob_id + std::string(kTmpSuffix);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("unlink", path, errno);
+    return Status::Ok();
+  }
+
   Result<std::vector<std::string>> ListAll() override {
     Result<std::vector<std::string>> subs = ListDir(dir_);
     if (!subs.ok()) return subs;
@@ -269,13 +314,16 @@ class FileBlobStore final : public BlobStore {
 
 }  // namespace
 
-Result<std::unique_ptr<BlobStore>> OpenFileBlobStore(const std::string& dir, bool fsync) {
+Result<std::unique_ptr<BlobStore>> OpenFileBlobStore(const std::string& dir, bool fsync,
+                                                     bool shared) {
   if (dir.empty()) return Status(ErrorCode::kInvalidArgument, "blob directory not set");
   if (Status s = MakePrivateDir(dir); !s.ok()) return s;
   if (Status s = MakePrivateDir(dir + "/" + std::string(kTmpDir)); !s.ok()) return s;
   auto store = std::make_unique<FileBlobStore>(dir, fsync);
-  Status s = store->ClearTmp();
-  if (!s.ok()) return s;
+  if (!shared) {
+    Status s = store->ClearTmp();
+    if (!s.ok()) return s;
+  }
   return std::unique_ptr<BlobStore>(std::move(store));
 }
 

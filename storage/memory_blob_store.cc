@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -19,7 +20,14 @@ using Bytes = std::shared_ptr<const std::string>;
 struct MemoryBlobs {
   std::mutex mu;
   std::unordered_map<std::string, Bytes> blobs;
+  std::unordered_map<std::string, TimeMs> modified;  // commit time (system clock)
 };
+
+TimeMs SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 class MemoryBlobWriter final : public BlobWriter {
  public:
@@ -38,6 +46,7 @@ class MemoryBlobWriter final : public BlobWriter {
     auto bytes = std::make_shared<const std::string>(std::move(bytes_));
     std::lock_guard lock(blobs_->mu);
     blobs_->blobs.emplace(ref.blob_id, std::move(bytes));
+    blobs_->modified.emplace(ref.blob_id, SystemNowMs());
     return ref;
   }
 
@@ -88,8 +97,19 @@ class MemoryBlobStore final : public BlobStore {
   Status Remove(const std::string& blob_id) override {
     std::lock_guard lock(blobs_->mu);
     blobs_->blobs.erase(blob_id);
+    blobs_->modified.erase(blob_id);
     return Status::Ok();
   }
+
+  // Bytes in progress live in their writer, not here: nothing is temporary.
+  Result<std::vector<File>> ListFiles() override {
+    std::lock_guard lock(blobs_->mu);
+    std::vector<File> files;
+    files.reserve(blobs_->modified.size());
+    for (const auto& [id, when] : blobs_->modified) files.push_back({id, when, false});
+    return files;
+  }
+  Status RemoveTemporary(const std::string&) override { return Status::Ok(); }
 
   Result<std::vector<std::string>> ListAll() override {
     std::lock_guard lock(blobs_->mu);

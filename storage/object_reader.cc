@@ -1,6 +1,7 @@
 #include "storage/object_reader.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace s2lite::storage {
@@ -18,6 +19,11 @@ ObjectReader::ObjectReader(ObjectStore& store, ObjectStore::LeasedObject object,
 Status ObjectReader::Open() { return left_ == 0 ? Status::Ok() : Advance(); }
 
 Status ObjectReader::Advance() {
+  // Past it, a shared store's sweeper may remove the blobs (StoreOptions::max_read_ms).
+  if (std::chrono::steady_clock::now() > object_.read_deadline) {
+    return Status(ErrorCode::kInternalError,
+                  "reading " + object_.info.key + " took longer than the longest read allowed");
+  }
   const std::vector<BlobRef>& manifest = object_.info.manifest;
   while (index_ < manifest.size() && blob_offset_ >= manifest[index_].size) {
     blob_offset_ = 0;

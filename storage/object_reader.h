@@ -29,7 +29,8 @@ class ObjectReader {
   Status Open();
 
   // Up to n bytes; 0 once `length` bytes have been read. kInternalError when
-  // a blob is missing or shorter than the manifest says.
+  // a blob is missing or shorter than the manifest says, or once the object's
+  // read_deadline has passed (a shared store's bound on a read's length).
   Result<size_t> Read(char* data, size_t n);
 
   // For zero-copy sends: the file and range holding the next at most `max`

@@ -19,6 +19,7 @@
 #include "common/hex.h"
 #include "storage/errors.h"
 #include "storage/file_modes.h"
+#include "storage/postgres_registry.h"
 #include "storage/registry.h"
 #include "storage/sqlite_registry.h"
 
@@ -129,6 +130,13 @@ Result<ObjectInfo> PlanCompletion(const UploadInfo& upload, const std::vector<Pa
   return object;
 }
 
+// SweepBlobs' bounds: tombstones removed per registry round trip, round trips
+// per sweep, and the most tombstones read to tell orphans from freed blobs
+// (beyond it, orphans wait for a later sweep).
+constexpr int kSweepBatch = 1000;
+constexpr int kMaxSweepBatches = 100;
+constexpr int kMaxTombstoneScan = 1'000'000;
+
 // An exclusive flock on <data_dir>/LOCK, held for the store's lifetime. Two
 // stores over one directory would each take the other's fresh blobs for
 // orphans at open, so the second is refused.
@@ -174,11 +182,13 @@ class DirLock {
 class Store final : public ObjectStore {
  public:
   Store(DirLock lock, std::unique_ptr<Registry> registry, std::unique_ptr<BlobStore> blobs,
-        std::function<TimeMs()> now)
+        const StoreOptions& options)
       : lock_(std::move(lock)),
         registry_(std::move(registry)),
         blobs_(std::move(blobs)),
-        now_(now ? std::move(now) : std::function<TimeMs()>(SystemNowMs)) {
+        now_(options.now ? options.now : std::function<TimeMs()>(SystemNowMs)),
+        shared_(registry_->shared()),
+        max_read_ms_(options.max_read_ms) {
     // A commit that fails leaves its new parts' and objects' bytes
     // unreferenced: they go now, not at the next open.
     registry_->OnFailedCommit([this](const FreedBlobs& ids) {
@@ -378,7 +388,12 @@ class Store final : public ObjectStore {
       }
     }
     if (!o.ok()) co_return o.status();
-    co_return LeasedObject{std::move(*o), std::move(lease)};
+    LeasedObject leased{std::move(*o), std::move(lease)};
+    if (shared_ && max_read_ms_ > 0) {
+      leased.read_deadline =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(max_read_ms_);
+    }
+    co_return leased;
   }
 
   Task<Status> DeleteObject(const std::string& bucket, const std::string& key,
@@ -397,6 +412,30 @@ class Store final : public ObjectStore {
     return blobs_->Open(blob_id);
   }
 
+  bool healthy() const override { return registry_->healthy(); }
+
+  bool shared() const override { return shared_; }
+
+  Task<Result<BlobSweep>> SweepBlobs(TimeMs grace_ms) override {
+    BlobSweep swept;
+    if (!shared_) co_return swept;
+    Result<int> tombstoned = co_await SweepTombstones(grace_ms);
+    if (!tombstoned.ok()) co_return tombstoned.status();
+    swept.tombstoned = *tombstoned;
+    Result<int> orphans = co_await SweepOrphans(grace_ms);
+    if (!orphans.ok()) co_return orphans.status();
+    swept.orphans = *orphans;
+    co_return swept;
+  }
+
+  Task<Result<bool>> AcquireLease(const std::string& name, const std::string& holder,
+                                  TimeMs ttl_ms) override {
+    co_return co_await registry_->AcquireLease(name, holder, ttl_ms);
+  }
+  Task<Status> ReleaseLease(const std::string& name, const std::string& holder) override {
+    co_return co_await registry_->ReleaseLease(name, holder);
+  }
+
   Task<Status> Reset() override {
     Status s = co_await registry_->Reset();  // committed before any blob goes
     if (!s.ok()) co_return s;
@@ -410,8 +449,76 @@ class Store final : public ObjectStore {
   }
 
  private:
+  // Removing a tombstone's bytes before forgetting it: a crash in between
+  // leaves a tombstone whose removal the next sweep repeats.
+  Task<Result<int>> SweepTombstones(TimeMs grace_ms) {
+    int removed = 0;
+    for (int batch = 0; batch < kMaxSweepBatches; ++batch) {
+      Result<std::vector<std::string>> ids =
+          co_await registry_->ListTombstones(grace_ms, kSweepBatch);
+      if (!ids.ok()) co_return ids.status();
+      std::vector<std::string> gone;
+      Status failed = Status::Ok();
+      for (const std::string& id : *ids) {
+        Status s = blobs_->Remove(id);
+        if (s.ok()) {
+          gone.push_back(id);
+        } else if (failed.ok()) {
+          failed = s;
+        }
+      }
+      if (!gone.empty()) {
+        Status s = co_await registry_->ForgetTombstones(gone);
+        if (!s.ok()) co_return s;
+        removed += static_cast<int>(gone.size());
+      }
+      if (!failed.ok()) co_return failed;
+      if (ids->size() < static_cast<size_t>(kSweepBatch)) break;
+    }
+    co_return removed;
+  }
+
+  // The files are listed before the rows are read: a file old enough to go
+  // was last written a grace period ago, so a row that refers to it was
+  // committed (at most a request's lifetime after the write) before the read.
+  Task<Result<int>> SweepOrphans(TimeMs grace_ms) {
+    Result<std::vector<BlobStore::File>> files = blobs_->ListFiles();
+    if (!files.ok()) co_return files.status();
+    const TimeMs cutoff = now_() - grace_ms;
+    std::vector<BlobStore::File> old;
+    for (BlobStore::File& f : *files) {
+      if (f.modified <= cutoff) old.push_back(std::move(f));
+    }
+    if (old.empty()) co_return 0;
+    Result<std::vector<std::string>> referenced = co_await registry_->ReferencedBlobs();
+    if (!referenced.ok()) co_return referenced.status();
+    // A tombstoned blob may be read for a grace period after it was freed,
+    // however old its file.
+    Result<std::vector<std::string>> tombstones =
+        co_await registry_->ListTombstones(0, kMaxTombstoneScan);
+    if (!tombstones.ok()) co_return tombstones.status();
+    if (tombstones->size() >= static_cast<size_t>(kMaxTombstoneScan)) co_return 0;  // next time
+    std::unordered_set<std::string> keep(referenced->begin(), referenced->end());
+    keep.insert(tombstones->begin(), tombstones->end());
+    int removed = 0;
+    for (const BlobStore::File& f : old) {
+      if (f.temporary) {
+        // No row can refer to bytes that were never committed.
+        if (Status s = blobs_->RemoveTemporary(f.blob_id); !s.ok()) co_return s;
+        ++removed;
+      } else if (keep.count(f.blob_id) == 0) {
+        if (Status s = blobs_->Remove(f.blob_id); !s.ok()) co_return s;
+        ++removed;
+      }
+    }
+    co_return removed;
+  }
+
   // A leased blob is removed when its last lease goes. A failure only leaves
-  // an orphan, which the next open removes, so it is not reported.
+  // an orphan, which the next open (or a shared store's sweeper) removes, so
+  // it is not reported. A shared registry frees no blob here (it tombstones
+  // them, and another daemon may be reading them): only the bytes of a write
+  // it refused, which no row ever referred to, come this way.
   void RemoveBlob(const std::string& blob_id) {
     {
       std::lock_guard lock(lease_mu_);
@@ -453,8 +560,12 @@ class Store final : public ObjectStore {
   // The new bytes of a write that failed. Nothing refers to them, unless the
   // failure was the commit's (kInternalError): then the registry knows which
   // of them no committed row refers to and reports those (OnFailedCommit).
+  // A shared registry's kSlowDown may be a commit whose outcome is unknown
+  // (the connection went): it reports the blobs it knows are unreferenced
+  // the same way, and the sweeper finds the rest.
   void RemoveUnwritten(const std::vector<BlobRef>& blobs, const Status& why) {
     if (why.code() == ErrorCode::kInternalError) return;
+    if (why.code() == ErrorCode::kSlowDown && registry_->shared()) return;
     for (const BlobRef& blob : blobs) RemoveBlob(blob.blob_id);
   }
 
@@ -462,11 +573,58 @@ class Store final : public ObjectStore {
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<BlobStore> blobs_;
   std::function<TimeMs()> now_;
+  const bool shared_;
+  const TimeMs max_read_ms_;
   std::mutex lease_mu_;
   int readers_ = 0;                              // GetObjectForRead calls reading the registry
   std::unordered_map<std::string, int> leases_;  // blob id -> GETs reading it
   std::unordered_set<std::string> doomed_;       // leased blobs to remove at release
 };
+
+Result<std::unique_ptr<ObjectStore>> NewStore(DirLock lock, std::unique_ptr<Registry> registry,
+                                              std::unique_ptr<BlobStore> blobs,
+                                              const StoreOptions& options) {
+  auto store =
+      std::make_unique<Store>(std::move(lock), std::move(registry), std::move(blobs), options);
+  // Other daemons' fresh blobs would look like orphans: the sweeper tells
+  // them apart by age.
+  if (!store->shared()) {
+    Status s = Sync(store->RemoveOrphans());
+    if (!s.ok()) return s;
+  }
+  return std::unique_ptr<ObjectStore>(std::move(store));
+}
+
+// Several daemons on one PostgreSQL registry and one blob directory: no
+// directory lock, and no orphan removal at open (another daemon's fresh
+// blobs are not orphans; the leader's sweeper removes orphans after a grace
+// period).
+Result<std::unique_ptr<ObjectStore>> OpenSharedStore(const StoreOptions& options) {
+  if (options.in_memory) {
+    return Status(ErrorCode::kInvalidArgument, "an in-memory store has no shared registry");
+  }
+  // (Not quoted back: it may hold a password.)
+  if (!IsPostgresConninfo(options.registry)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "registry: expected a postgresql:// URI or a key=value connection string");
+  }
+  if (options.data_dir.empty()) {
+    return Status(ErrorCode::kInvalidArgument, "data directory not set");
+  }
+  if (Status s = TightenModes(options.data_dir, options.warn); !s.ok()) return s;
+  if (Status s = MakePrivateDir(options.data_dir); !s.ok()) return s;
+  Result<std::unique_ptr<BlobStore>> blobs =
+      OpenFileBlobStore(options.data_dir + "/blobs", options.fsync, /*shared=*/true);
+  if (!blobs.ok()) return blobs.status();
+  PostgresRegistryOptions po;
+  po.conninfo = options.registry;
+  po.connections = options.registry_connections;
+  po.timeout_ms = options.registry_timeout_ms;
+  po.log = options.warn;
+  Result<std::unique_ptr<Registry>> registry = OpenPostgresRegistry(po);
+  if (!registry.ok()) return registry.status();
+  return NewStore(DirLock(), std::move(*registry), std::move(*blobs), options);
+}
 
 }  // namespace
 
@@ -474,6 +632,7 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options
   DirLock lock;
   std::unique_ptr<Registry> registry;
   std::unique_ptr<BlobStore> blobs;
+  if (!options.registry.empty()) return OpenSharedStore(options);
   if (options.in_memory) {
     Result<std::unique_ptr<Registry>> r = OpenSqliteRegistry(":memory:", options.fsync);
     if (!r.ok()) return r.status();
@@ -500,11 +659,13 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options
     if (!r.ok()) return r.status();
     registry = std::move(*r);
   }
-  auto store =
-      std::make_unique<Store>(std::move(lock), std::move(registry), std::move(blobs), options.now);
-  Status s = Sync(store->RemoveOrphans());
-  if (!s.ok()) return s;
-  return std::unique_ptr<ObjectStore>(std::move(store));
+  return NewStore(std::move(lock), std::move(registry), std::move(blobs), options);
+}
+
+Result<std::unique_ptr<ObjectStore>> NewObjectStore(std::unique_ptr<Registry> registry,
+                                                    std::unique_ptr<BlobStore> blobs,
+                                                    const StoreOptions& options) {
+  return NewStore(DirLock(), std::move(registry), std::move(blobs), options);
 }
 
 }  // namespace s2lite::storage

@@ -24,6 +24,7 @@
 // NewBlob and OpenBlob stay synchronous: they open local files (the blob
 // store), never wait for a commit.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -82,8 +83,32 @@ struct StoreOptions {
   // system clock.
   std::function<TimeMs()> now;
   // Told about what opening found and mended (a data directory readable by
-  // other users). Optional.
+  // other users), and about a network registry's lost and regained
+  // connections. Optional.
   std::function<void(const std::string&)> warn;
+  // With a shared registry (several daemons): the longest a read of an
+  // object's bytes may last, from GetObjectForRead to its last byte (a GET,
+  // a copy); ObjectReader fails past it. Freed blobs are removed a grace
+  // period after they were freed (SweepBlobs), which must exceed this bound
+  // so that no read is cut short by a removal. 0 = unbounded. Ignored by a
+  // single-process store, whose readers hold their blobs (see LeasedObject).
+  TimeMs max_read_ms = 0;
+  // Empty: the SQLite registry `<data_dir>/s2lite.db` (or in memory).
+  // Otherwise a PostgreSQL connection string (`postgresql://...` URI or
+  // `host=... dbname=...`), shared by several daemons over one blob
+  // directory: blobs stay in `<data_dir>/blobs`, the directory is not locked
+  // and no orphans are removed at open (the leader's sweeper does that).
+  std::string registry;
+  // PostgreSQL registry only: pooled connections, and how long a call may
+  // wait for a connection or an answer before failing with kSlowDown.
+  int registry_connections = 8;
+  int registry_timeout_ms = 5000;
+};
+
+// What one SweepBlobs call removed.
+struct BlobSweep {
+  int tombstoned = 0;  // freed blobs whose grace period was over
+  int orphans = 0;     // unreferenced, untombstoned files older than the grace period
 };
 
 class ObjectStore {
@@ -192,21 +217,56 @@ class ObjectStore {
   // `info.manifest` stay readable even if the object is replaced or deleted
   // meanwhile (their removal waits for the last lease), as a GET in flight on
   // S3 completes with the version it started with.
+  // With a shared registry the lease guards nothing across daemons: the
+  // bytes stay for a grace period instead, and the read must end before
+  // `read_deadline` (StoreOptions::max_read_ms).
   struct LeasedObject {
     ObjectInfo info;
     std::shared_ptr<const void> lease;
+    std::chrono::steady_clock::time_point read_deadline =
+        std::chrono::steady_clock::time_point::max();
   };
   virtual Task<Result<LeasedObject>> GetObjectForRead(const std::string& bucket,
                                                       const std::string& key) = 0;
 
+  // --- several daemons on one registry (see Registry::shared)
+  // Whether other daemons share the registry and the blob directory.
+  virtual bool shared() const = 0;
+  // A shared store never removes bytes as it frees them. This sweep, run by
+  // one daemon at a time (the lease holder), removes (1) the blobs freed at
+  // least `grace_ms` ago by the registry's clock, in bounded batches, and
+  // forgets their tombstones; (2) files (temporary ones included) last
+  // modified at least `grace_ms` ago by the store's clock that no row refers
+  // to and that are not tombstoned: a killed writer's or a failed commit's.
+  // A single-process store does nothing (it removes bytes as it frees them
+  // and orphans at open).
+  virtual Task<Result<BlobSweep>> SweepBlobs(TimeMs grace_ms) = 0;
+  // The registry's lease (Registry::AcquireLease / ReleaseLease).
+  virtual Task<Result<bool>> AcquireLease(const std::string& name, const std::string& holder,
+                                          TimeMs ttl_ms) = 0;
+  virtual Task<Status> ReleaseLease(const std::string& name, const std::string& holder) = 0;
+
   // --- maintenance
   // Empties everything (tests).
   virtual Task<Status> Reset() = 0;
+  // False while the registry is unreachable (a network database; see
+  // Registry::healthy). Cheap, never waits.
+  virtual bool healthy() const { return true; }
 };
 
+class Registry;
+// The store over `registry` and `blobs` (OpenObjectStore's last step; tests
+// pass a registry of their own). A registry that is not shared() has its
+// orphan blobs removed here; a shared one's are left to SweepBlobs.
+Result<std::unique_ptr<ObjectStore>> NewObjectStore(std::unique_ptr<Registry> registry,
+                                                    std::unique_ptr<BlobStore> blobs,
+                                                    const StoreOptions& options);
+
 // Opens (creating if needed) the store: SQLite registry `s2lite.db` in WAL
-// mode + file blobs under `<data_dir>/blobs`, or `:memory:` + memory blobs.
-// Runs schema migrations and removes orphan blobs left by a crash.
+// mode + file blobs under `<data_dir>/blobs`, or `:memory:` + memory blobs,
+// or (options.registry set) a PostgreSQL registry + file blobs under
+// `<data_dir>/blobs`. Runs schema migrations and, but for PostgreSQL,
+// removes orphan blobs left by a crash.
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options);
 
 }  // namespace s2lite::storage

@@ -158,6 +158,10 @@ class Registry {
   // freed blobs (its caller removes them once no reader holds them) and has no
   // tombstones.
   virtual bool shared() const { return false; }
+  // Whether the registry can be reached: a network database says false from
+  // a failed connection attempt (or a lost connection) until a later attempt
+  // succeeds, for the server's readiness check. Cheap, never waits.
+  virtual bool healthy() const { return true; }
   // Up to `limit` tombstoned blob ids freed at least `min_age_ms` ago by the
   // registry's own clock (one clock for every daemon), oldest first.
   virtual Task<Result<std::vector<std::string>>> ListTombstones(TimeMs /*min_age_ms*/,

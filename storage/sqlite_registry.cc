@@ -295,41 +295,6 @@ ObjectInfo ReadObject(const Query& q) {
   return o;
 }
 
-// "1:<etag>,2:<etag>". Recorded etags are the parts' hex MD5s, so neither
-// separator can occur inside one.
-std::string EncodeCompletedParts(const std::vector<CompletePart>& parts) {
-  std::string out;
-  for (const CompletePart& p : parts) {
-    if (!out.empty()) out += ',';
-    out += std::to_string(p.part_number) + ':' + p.etag;
-  }
-  return out;
-}
-
-std::vector<CompletePart> DecodeCompletedParts(std::string_view encoded) {
-  std::vector<CompletePart> parts;
-  while (!encoded.empty()) {
-    size_t comma = encoded.find(',');
-    std::string_view item = encoded.substr(0, comma);
-    size_t colon = item.find(':');
-    CompletePart p;
-    p.part_number = std::atoi(std::string(item.substr(0, colon)).c_str());
-    if (colon != std::string_view::npos) p.etag = std::string(item.substr(colon + 1));
-    parts.push_back(std::move(p));
-    encoded = comma == std::string_view::npos ? std::string_view() : encoded.substr(comma + 1);
-  }
-  return parts;
-}
-
-// The smallest string greater than every string starting with `prefix`, or
-// nullopt when there is none (empty prefix, or only 0xff bytes).
-std::optional<std::string> PrefixSuccessor(std::string prefix) {
-  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
-  if (prefix.empty()) return std::nullopt;
-  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
-  return prefix;
-}
-
 void BindUpperBound(Query& q, int index, const std::string& prefix) {
   std::optional<std::string> upper = PrefixSuccessor(prefix);
   if (upper) {
@@ -1639,6 +1604,41 @@ std::string Unescape(std::string_view in) {
 }
 
 }  // namespace
+
+// "1:<etag>,2:<etag>". Recorded etags are the parts' hex MD5s, so neither
+// separator can occur inside one.
+std::string EncodeCompletedParts(const std::vector<CompletePart>& parts) {
+  std::string out;
+  for (const CompletePart& p : parts) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(p.part_number) + ':' + p.etag;
+  }
+  return out;
+}
+
+std::vector<CompletePart> DecodeCompletedParts(std::string_view encoded) {
+  std::vector<CompletePart> parts;
+  while (!encoded.empty()) {
+    size_t comma = encoded.find(',');
+    std::string_view item = encoded.substr(0, comma);
+    size_t colon = item.find(':');
+    CompletePart p;
+    p.part_number = std::atoi(std::string(item.substr(0, colon)).c_str());
+    if (colon != std::string_view::npos) p.etag = std::string(item.substr(colon + 1));
+    parts.push_back(std::move(p));
+    encoded = comma == std::string_view::npos ? std::string_view() : encoded.substr(comma + 1);
+  }
+  return parts;
+}
+
+// The smallest string greater than every string starting with `prefix`, or
+// nullopt when there is none (empty prefix, or only 0xff bytes).
+std::optional<std::string> PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (prefix.empty()) return std::nullopt;
+  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
 
 Result<std::unique_ptr<Registry>> OpenSqliteRegistry(const std::string& path, bool fsync,
                                                      bool group_commit) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,5 +30,13 @@ Result<std::unique_ptr<Registry>> OpenSqliteRegistry(const std::string& path, bo
 // empty values are preserved.
 std::string EncodeMetadata(const std::vector<std::pair<std::string, std::string>>& metadata);
 std::vector<std::pair<std::string, std::string>> DecodeMetadata(std::string_view encoded);
+
+// A completed upload's part list kept in one column: "1:<etag>,2:<etag>".
+std::string EncodeCompletedParts(const std::vector<CompletePart>& parts);
+std::vector<CompletePart> DecodeCompletedParts(std::string_view encoded);
+
+// The smallest string greater than every string starting with `prefix`, or
+// nullopt when there is none (empty prefix, or only 0xff bytes).
+std::optional<std::string> PrefixSuccessor(std::string prefix);
 
 }  // namespace s2lite::storage

@@ -39,6 +39,14 @@ struct Options {
   // missing. Ignored when `in_memory` is true. Default: "./data".
   std::string data_dir = "./data";
 
+  // Where the metadata lives. Empty (the default): SQLite, `data_dir/s2lite.db`.
+  // Otherwise a PostgreSQL connection string, a `postgresql://user@host/db`
+  // URI or `host=... dbname=...` (libpq's forms; the password from it,
+  // PGPASSWORD or ~/.pgpass, and never logged): several servers may then
+  // share that database and one `data_dir` (on a shared file system) behind
+  // a load balancer. Not with `in_memory`.
+  std::string registry;
+
   // Keep everything in memory (an in-memory SQLite registry and blob store);
   // nothing touches the file system and it is all gone at Stop(). Default false.
   bool in_memory = false;
@@ -102,6 +110,23 @@ struct Options {
   // uploads aborted, expired objects deleted); also once at start. The
   // dates they compare are whole days (see `clock`). Default 60 s.
   std::chrono::milliseconds lifecycle_interval{60'000};
+
+  // Several daemons on one shared registry and blob directory (README,
+  // "Outgrowing one machine"); a single-process registry ignores these three.
+  // Background work (the stale-upload and lifecycle sweeps, the blob sweep)
+  // runs on one daemon at a time, the holder of a lease renewed every
+  // lease_ttl / 3; when it dies another takes over within lease_ttl * 4/3.
+  // Default 15 s.
+  std::chrono::milliseconds lease_ttl{15'000};
+  // The longest a read of an object's bytes (a GET's body, a copy) may last;
+  // a GET still sending past it is cut off (its connection closed). Default 30 min.
+  std::chrono::milliseconds max_read_duration{30 * 60'000};
+  // Freed blob files (overwritten, deleted, aborted) are removed this long
+  // after the write that freed them, and files nothing refers to (a killed
+  // writer's) once this old, so a GET on another daemon always finishes
+  // first. Must exceed max_read_duration, and the longest a write's registry
+  // calls may take (a row is committed after its bytes are written). Default 1 h.
+  std::chrono::milliseconds blob_grace{60 * 60'000};
 
   // Largest accepted XML request body (Complete, Delete, CreateBucket).
   uint64_t max_xml_body = 4ull * 1024 * 1024;

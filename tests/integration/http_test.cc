@@ -132,6 +132,10 @@ TEST_F(HttpTest, ManyServersRunInOneProcess) {
   TempDir other_dir;
   Options o = MakeOptions();
   o.data_dir = other_dir.path();
+  // On PostgreSQL, a database of its own too.
+  const char* admin = ::getenv("S2LITE_TEST_REGISTRY");
+  storage::testing::TempDatabase other_database(admin != nullptr ? admin : "");
+  if (!o.registry.empty()) o.registry = other_database.conninfo();
   Server other(o);
   ASSERT_TRUE(other.Start().ok());
   EXPECT_NE(other.port(), server_->port());

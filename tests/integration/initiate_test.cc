@@ -30,7 +30,9 @@ class InitiateTest : public ServerTest {
   }
   storage::UploadInfo LoadUpload(const std::string& id) {
     server_.reset();  // release the registry, read it as a second process would
-    auto store = storage::OpenObjectStore({dir_.path(), false, false});
+    storage::StoreOptions options{dir_.path(), false, false};
+    options.registry = Registry();
+    auto store = storage::OpenObjectStore(options);
     EXPECT_TRUE(store.ok());
     auto up = storage::Sync((*store)->GetUpload(id));
     EXPECT_TRUE(up.ok()) << up.status().message();
@@ -140,7 +142,9 @@ TEST_F(InitiateTest, UploadsSurviveRestart) {
   }
   RestartServer();
   server_.reset();
-  auto store = storage::OpenObjectStore({dir_.path(), false, false});
+  storage::StoreOptions options{dir_.path(), false, false};
+  options.registry = Registry();
+  auto store = storage::OpenObjectStore(options);
   ASSERT_TRUE(store.ok());
   for (size_t i = 0; i < ids.size(); ++i) {
     auto up = storage::Sync((*store)->GetUpload(ids[i]));

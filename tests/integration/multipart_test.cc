@@ -867,6 +867,13 @@ TEST_F(MultipartTest, GetInFlightSurvivesAnOverwriteOfItsObject) {
     }
     return n;
   };
+  if (database_) {
+    // Several daemons share the blobs: the old parts are tombstoned, for
+    // the leader's sweeper to remove after a grace period.
+    EXPECT_EQ(database_->Query("SELECT count(*) FROM blob_tombstones"),
+              std::to_string(blob_files() - 1));
+    return;
+  }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (blob_files() != 1 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

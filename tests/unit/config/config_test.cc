@@ -120,6 +120,31 @@ TEST(ConfigTest, FlagsBeatEnvironmentWhichBeatsFile) {
   EXPECT_EQ(r.config->options.users[0].access_key, "EAK");
 }
 
+TEST(ConfigTest, RegistryComesFromFlagEnvironmentOrFileAndDefaultsToSqlite) {
+  auto none = ParseArgs({});
+  ASSERT_TRUE(none.config) << none.error;
+  EXPECT_EQ(none.config->options.registry, "");
+  const std::string uri = "postgresql://s2@db.internal:5432/s2lite?sslmode=require";
+  auto flag = ParseArgs({"--registry", uri}, {{"S2LITE_REGISTRY", "host=env dbname=x"}});
+  ASSERT_TRUE(flag.config) << flag.error;
+  EXPECT_EQ(flag.config->options.registry, uri);
+  auto env = ParseArgs({}, {{"S2LITE_REGISTRY", "host=/run/pg dbname=s2lite"}});
+  ASSERT_TRUE(env.config) << env.error;
+  EXPECT_EQ(env.config->options.registry, "host=/run/pg dbname=s2lite");
+  char path[] = "/tmp/s2lite-config-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  {
+    std::ofstream f(path);
+    f << "registry = postgres://file@localhost/s2lite\n";
+  }
+  auto file = ParseArgs({"--config", path});
+  std::remove(path);
+  ASSERT_TRUE(file.config) << file.error;
+  EXPECT_EQ(file.config->options.registry, "postgres://file@localhost/s2lite");
+}
+
 TEST(ConfigTest, RefusesNonLoopbackWithoutCredentials) {
   auto r = ParseArgs({"--listen", "0.0.0.0:9000"});
   EXPECT_FALSE(r.config);
@@ -168,6 +193,36 @@ TEST(ConfigTest, AbortIncompleteAfterFromFlagOrEnvironment) {
   auto env = ParseArgs({}, {{"S2LITE_ABORT_INCOMPLETE_AFTER", "3600"}});
   ASSERT_TRUE(env.config) << env.error;
   EXPECT_EQ(env.config->options.abort_incomplete_after, std::chrono::hours(1));
+}
+
+TEST(ConfigTest, ClusterTimingsFromFlagOrEnvironment) {
+  auto none = ParseArgs({});
+  ASSERT_TRUE(none.config) << none.error;
+  EXPECT_EQ(none.config->options.lease_ttl, std::chrono::seconds(15));
+  EXPECT_EQ(none.config->options.max_read_duration, std::chrono::minutes(30));
+  EXPECT_EQ(none.config->options.blob_grace, std::chrono::hours(1));
+  auto flags = ParseArgs({"--lease-ttl", "1.5", "--blob-grace", "3", "--max-read-duration", "2"});
+  ASSERT_TRUE(flags.config) << flags.error;
+  EXPECT_EQ(flags.config->options.lease_ttl, std::chrono::milliseconds(1500));
+  EXPECT_EQ(flags.config->options.blob_grace, std::chrono::seconds(3));
+  EXPECT_EQ(flags.config->options.max_read_duration, std::chrono::seconds(2));
+  auto env = ParseArgs({}, {{"S2LITE_LEASE_TTL", "30"}, {"S2LITE_BLOB_GRACE", "7200"}});
+  ASSERT_TRUE(env.config) << env.error;
+  EXPECT_EQ(env.config->options.lease_ttl, std::chrono::seconds(30));
+  EXPECT_EQ(env.config->options.blob_grace, std::chrono::hours(2));
+
+  for (std::vector<std::string> args : {std::vector<std::string>{"--lease-ttl", "0"},
+                                        {"--blob-grace", "-1"},
+                                        {"--blob-grace", "1h"},
+                                        {"--max-read-duration", "nan"}}) {
+    SCOPED_TRACE(args[0] + " " + args[1]);
+    EXPECT_FALSE(ParseArgs(args).config);
+  }
+  // A GET could still be reading bytes the sweeper removes.
+  auto unsafe = ParseArgs({"--blob-grace", "60", "--max-read-duration", "60"});
+  EXPECT_FALSE(unsafe.config);
+  EXPECT_NE(unsafe.error.find("must exceed --max-read-duration (60 s)"), std::string::npos)
+      << unsafe.error;
 }
 
 TEST(ConfigTest, SeedDirectoryFromFlagOrEnvironment) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -237,6 +238,65 @@ TEST(FileBlobStoreTest, ListAllIgnoresForeignFiles) {
   Result<std::vector<std::string>> all = (*store)->ListAll();
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(*all, std::vector<std::string>{ref->blob_id});
+}
+
+TEST(FileBlobStoreTest, ListFilesGivesCommittedAndTemporaryFilesWithTheirAge) {
+  TempDir dir;
+  Result<std::unique_ptr<BlobStore>> store = OpenFileBlobStore(dir.path(), false);
+  ASSERT_TRUE(store.ok());
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const TimeMs before = now_ms() - 1000;  // file systems may round mtimes down
+  Result<BlobRef> committed = WriteBlob(**store, "done");
+  ASSERT_TRUE(committed.ok());
+  Result<std::unique_ptr<BlobWriter>> writing = (*store)->NewBlob();
+  ASSERT_TRUE(writing.ok());
+  ASSERT_TRUE((*writing)->Write("half", 4).ok());
+  std::ofstream(dir.path() + "/tmp/not-a-blob") << "ignored";
+
+  Result<std::vector<BlobStore::File>> files = (*store)->ListFiles();
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 2u);
+  std::sort(files->begin(), files->end(),
+            [](const auto& a, const auto& b) { return a.temporary < b.temporary; });
+  EXPECT_EQ((*files)[0].blob_id, committed->blob_id);
+  EXPECT_FALSE((*files)[0].temporary);
+  EXPECT_TRUE((*files)[1].temporary);
+  for (const BlobStore::File& f : *files) {
+    EXPECT_GE(f.modified, before);
+    EXPECT_LE(f.modified, now_ms() + 1000);
+  }
+  // A killed writer's file goes with RemoveTemporary; a live writer's too.
+  ASSERT_TRUE((*store)->RemoveTemporary((*files)[1].blob_id).ok());
+  EXPECT_FALSE((*writing)->Commit().ok());
+  EXPECT_TRUE((*store)->RemoveTemporary((*files)[1].blob_id).ok());  // missing is OK
+  EXPECT_FALSE((*store)->RemoveTemporary("../escape").ok());
+}
+
+TEST(FileBlobStoreTest, ASharedStoreLeavesOtherWritersTemporaryFilesAtOpen) {
+  TempDir dir;
+  Result<std::unique_ptr<BlobStore>> first = OpenFileBlobStore(dir.path(), false, true);
+  ASSERT_TRUE(first.ok());
+  Result<std::unique_ptr<BlobWriter>> writing = (*first)->NewBlob();
+  ASSERT_TRUE(writing.ok());
+  ASSERT_TRUE((*writing)->Write("abc", 3).ok());
+  // Another daemon opens the same directory meanwhile.
+  Result<std::unique_ptr<BlobStore>> second = OpenFileBlobStore(dir.path(), false, true);
+  ASSERT_TRUE(second.ok());
+  Result<BlobRef> ref = (*writing)->Commit();
+  ASSERT_TRUE(ref.ok()) << ref.status().message();
+  Result<std::unique_ptr<BlobReader>> reader = (*second)->Open(ref->blob_id);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(ReadAll(**reader), "abc");
+  // A single-process store clears tmp/ at open.
+  Result<std::unique_ptr<BlobWriter>> orphan = (*first)->NewBlob();
+  ASSERT_TRUE(orphan.ok());
+  Result<std::unique_ptr<BlobStore>> alone = OpenFileBlobStore(dir.path(), false);
+  ASSERT_TRUE(alone.ok());
+  EXPECT_EQ(CountFiles(dir.path() + "/tmp"), 0u);
 }
 
 }  // namespace

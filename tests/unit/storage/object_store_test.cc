@@ -21,6 +21,7 @@
 
 #include "storage/object_reader.h"
 #include "storage/sync_store.h"
+#include "tests/unit/storage/pg_test_util.h"
 #include "tests/unit/storage/test_util.h"
 
 namespace s2lite::storage {
@@ -34,15 +35,27 @@ using testing::ReadObjectBytes;
 using testing::TempDir;
 using testing::WriteBlob;
 
-enum class Backend { kFile, kMemory };
+// kPostgres: a PostgreSQL registry (a fresh database per test on the
+// cluster S2LITE_TEST_POSTGRES names; skipped without it) over file blobs.
+enum class Backend { kFile, kMemory, kPostgres };
+
+const char* NameOf(Backend backend) {
+  switch (backend) {
+    case Backend::kFile:
+      return "File";
+    case Backend::kMemory:
+      return "Memory";
+    case Backend::kPostgres:
+      return "Postgres";
+  }
+  return "?";
+}
 
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::kFile ? "File" : "Memory";
+  return NameOf(info.param);
 }
 
-void PrintTo(Backend backend, std::ostream* os) {
-  *os << (backend == Backend::kFile ? "File" : "Memory");
-}
+void PrintTo(Backend backend, std::ostream* os) { *os << NameOf(backend); }
 
 constexpr uint64_t kMinPart = 5;
 constexpr char kBucket[] = "bucket";
@@ -100,6 +113,13 @@ class ObjectStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     ASSERT_FALSE(dir_.path().empty());
+    if (GetParam() == Backend::kPostgres) {
+      if (testing::PostgresAdminConninfo().empty()) {
+        GTEST_SKIP() << "S2LITE_TEST_POSTGRES not set (scripts/pg-cluster.sh start DIR)";
+      }
+      database_ = std::make_unique<testing::TempDatabase>();
+      ASSERT_FALSE(database_->conninfo().empty()) << database_->error();
+    }
     ASSERT_NO_FATAL_FAILURE(Open());
     ASSERT_TRUE(store_->CreateBucket(BucketInfo{kBucket, "alice", "us-east-1", 0, ""}).ok());
   }
@@ -113,6 +133,9 @@ class ObjectStoreTest : public ::testing::TestWithParam<Backend> {
     if (GetParam() == Backend::kFile) {
       options.data_dir = data_dir();
       options.group_commit = true;
+    } else if (GetParam() == Backend::kPostgres) {
+      options.data_dir = data_dir();
+      options.registry = database_->conninfo();
     } else {
       options.in_memory = true;
     }
@@ -176,6 +199,18 @@ class ObjectStoreTest : public ::testing::TestWithParam<Backend> {
 
   static CompletePart Listed(const PartInfo& part) { return {part.part_number, part.md5_hex}; }
 
+  // Whether a committed write freed `blob_id`: its bytes are gone, or with a
+  // shared registry (several daemons), it is tombstoned for the sweeper.
+  bool Freed(const std::string& blob_id) {
+    if (GetParam() == Backend::kPostgres) {
+      return database_->Query("SELECT count(*) FROM blob_tombstones WHERE blob_id = '" + blob_id +
+                              "'") == "1";
+    }
+    return !BlobExists(*store_, blob_id);
+  }
+
+  // Declared first: the store goes before its database.
+  std::unique_ptr<testing::TempDatabase> database_;
   TempDir dir_;
   std::unique_ptr<SyncStore> store_;
 };
@@ -356,7 +391,7 @@ TEST_P(ObjectStoreTest, ReplacingAPartRemovesTheOldBytes) {
   ASSERT_TRUE(BlobExists(*store_, first.blob.blob_id));
   PartInfo second = PutPart(id, 1, "second version");
 
-  EXPECT_FALSE(BlobExists(*store_, first.blob.blob_id));
+  EXPECT_TRUE(Freed(first.blob.blob_id));
   EXPECT_EQ(ReadBlob(*store_, second.blob.blob_id), "second version");
   Result<std::vector<PartInfo>> parts = store_->ListParts(id, 0, 1000, nullptr);
   ASSERT_TRUE(parts.ok());
@@ -713,7 +748,7 @@ TEST_P(ObjectStoreTest, CompleteRemovesUnlistedPartsBytes) {
   PartInfo p3 = PutPart(id, 3, "cccccccc");
   ASSERT_TRUE(store_->CompleteUpload(id, {Listed(p1), Listed(p3)}, kMinPart).ok());
   EXPECT_TRUE(BlobExists(*store_, p1.blob.blob_id));
-  EXPECT_FALSE(BlobExists(*store_, p2.blob.blob_id));
+  EXPECT_TRUE(Freed(p2.blob.blob_id));
   EXPECT_TRUE(BlobExists(*store_, p3.blob.blob_id));
   Result<ObjectInfo> stored = store_->GetObject(kBucket, "k");
   ASSERT_TRUE(stored.ok());
@@ -725,12 +760,12 @@ TEST_P(ObjectStoreTest, CompleteOverAnObjectFreesTheOldBytes) {
   std::string first = CreateUpload("k", "u1");
   PartInfo a = PutPart(first, 1, "multipart one");
   ASSERT_TRUE(store_->CompleteUpload(first, {Listed(a)}, kMinPart).ok());
-  EXPECT_FALSE(BlobExists(*store_, old.manifest[0].blob_id));
+  EXPECT_TRUE(Freed(old.manifest[0].blob_id));
 
   std::string second = CreateUpload("k", "u2");
   PartInfo b = PutPart(second, 1, "multipart two");
   ASSERT_TRUE(store_->CompleteUpload(second, {Listed(b)}, kMinPart).ok());
-  EXPECT_FALSE(BlobExists(*store_, a.blob.blob_id));
+  EXPECT_TRUE(Freed(a.blob.blob_id));
   Result<ObjectInfo> stored = store_->GetObject(kBucket, "k");
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(ReadObjectBytes(*store_, *stored), "multipart two");
@@ -741,8 +776,8 @@ TEST_P(ObjectStoreTest, AbortRemovesPartsBytesAndForgetsTheUpload) {
   PartInfo p1 = PutPart(id, 1, "aaaaaaaa");
   PartInfo p2 = PutPart(id, 2, "bbbbbbbb");
   ASSERT_TRUE(store_->AbortUpload(id).ok());
-  EXPECT_FALSE(BlobExists(*store_, p1.blob.blob_id));
-  EXPECT_FALSE(BlobExists(*store_, p2.blob.blob_id));
+  EXPECT_TRUE(Freed(p1.blob.blob_id));
+  EXPECT_TRUE(Freed(p2.blob.blob_id));
 
   EXPECT_EQ(store_->AbortUpload(id).code(), ErrorCode::kNoSuchUpload);
   EXPECT_EQ(store_->GetUpload(id).status().code(), ErrorCode::kNoSuchUpload);
@@ -772,7 +807,7 @@ TEST_P(ObjectStoreTest, AbortUploadsOlderThanAbortsOnlyOldOnes) {
   Result<int> aborted = store_->AbortUploadsOlderThan(300);
   ASSERT_TRUE(aborted.ok());
   EXPECT_EQ(*aborted, 2);
-  EXPECT_FALSE(BlobExists(*store_, part.blob.blob_id));
+  EXPECT_TRUE(Freed(part.blob.blob_id));
   EXPECT_TRUE(store_->GetUpload("new").ok());
   EXPECT_EQ(store_->GetUpload("old1").status().code(), ErrorCode::kNoSuchUpload);
 }
@@ -793,7 +828,7 @@ TEST_P(ObjectStoreTest, PutGetDeleteObject) {
   EXPECT_EQ(ReadObjectBytes(*store_, *got), "hello");
 
   ASSERT_TRUE(store_->DeleteObject(kBucket, "k").ok());
-  EXPECT_FALSE(BlobExists(*store_, put.manifest[0].blob_id));
+  EXPECT_TRUE(Freed(put.manifest[0].blob_id));
   EXPECT_EQ(store_->GetObject(kBucket, "k").status().code(), ErrorCode::kNoSuchKey);
   EXPECT_TRUE(store_->DeleteObject(kBucket, "k").ok());
   EXPECT_EQ(store_->DeleteObject("missing", "k").code(), ErrorCode::kNoSuchBucket);
@@ -821,7 +856,7 @@ TEST_P(ObjectStoreTest, PutObjectKeepsAttrsAndReplacingFreesOldBytes) {
   ExpectAttrsEq(got->attrs, FullAttrs());
 
   ObjectInfo v2 = PutObject("k", "v2");
-  EXPECT_FALSE(BlobExists(*store_, blob->blob_id));
+  EXPECT_TRUE(Freed(blob->blob_id));
   got = store_->GetObject(kBucket, "k");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(ReadObjectBytes(*store_, *got), "v2");
@@ -990,8 +1025,9 @@ TEST_P(ObjectStoreTest, ConcurrentPutPartsKeepOneBlobPerPart) {
     EXPECT_EQ(Md5Hex(ReadBlob(*store_, p.blob.blob_id)), p.md5_hex);
     kept.insert(p.blob.blob_id);
   }
+  // Every replaced blob is freed (a shared registry tombstones it).
   size_t present = 0;
-  for (const std::string& blob_id : written) present += BlobExists(*store_, blob_id) ? 1 : 0;
+  for (const std::string& blob_id : written) present += Freed(blob_id) ? 0 : 1;
   EXPECT_EQ(present, kept.size());
 }
 
@@ -1015,7 +1051,7 @@ TEST_P(ObjectStoreTest, ConcurrentCompleteAndAbortHaveOneWinner) {
     } else {
       EXPECT_EQ(complete_status.code(), ErrorCode::kNoSuchUpload);
       EXPECT_EQ(store_->GetObject(kBucket, key).status().code(), ErrorCode::kNoSuchKey);
-      EXPECT_FALSE(BlobExists(*store_, part.blob.blob_id));
+      EXPECT_TRUE(Freed(part.blob.blob_id));
     }
   }
 }
@@ -1023,8 +1059,12 @@ TEST_P(ObjectStoreTest, ConcurrentCompleteAndAbortHaveOneWinner) {
 TEST_P(ObjectStoreTest, StoresInOneProcessAreIndependent) {
   TempDir other_dir;
   StoreOptions options;
+  testing::TempDatabase other_database;
   if (GetParam() == Backend::kFile) {
     options.data_dir = other_dir.path();
+  } else if (GetParam() == Backend::kPostgres) {
+    options.data_dir = other_dir.path();
+    options.registry = other_database.conninfo();
   } else {
     options.in_memory = true;
   }
@@ -1059,8 +1099,8 @@ TEST_P(ObjectStoreTest, ObjectReaderReadsARangeAcrossBlobsWhileHoldingTheLease) 
     EXPECT_EQ(got, "aabb");
     EXPECT_EQ(reader.left(), 0u);
   }
-  EXPECT_FALSE(BlobExists(*store_, p1.blob.blob_id));
-  EXPECT_FALSE(BlobExists(*store_, p2.blob.blob_id));
+  EXPECT_TRUE(Freed(p1.blob.blob_id));
+  EXPECT_TRUE(Freed(p2.blob.blob_id));
 }
 
 // --- conditional writes and tags
@@ -1182,7 +1222,8 @@ TEST_P(ObjectStoreTest, PutObjectTaggingReplacesOnlyTheTags) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ObjectStoreTest,
-                         ::testing::Values(Backend::kFile, Backend::kMemory), BackendName);
+                         ::testing::Values(Backend::kFile, Backend::kMemory, Backend::kPostgres),
+                         BackendName);
 
 // --- file backend only: durability and crash leftovers
 
