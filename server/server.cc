@@ -821,6 +821,10 @@ Status Server::Impl::Start() {
   storage::StoreOptions so{options.data_dir, options.in_memory, options.fsync,
                            /*group_commit=*/!options.in_memory};
   so.registry = options.registry;
+  // A PostgreSQL registry's pool: four connections per I/O thread.
+  so.registry_connections =
+      4 * static_cast<int>(options.threads ? options.threads
+                                           : std::max(1u, std::thread::hardware_concurrency()));
   if (options.clock) so.now = [clock = options.clock] { return server::ToTimeMs(clock()); };
   so.warn = [logger = st->logger](const std::string& message) { logger->warn("{}", message); };
   auto store = storage::OpenObjectStore(so);
