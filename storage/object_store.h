@@ -92,8 +92,8 @@ struct StoreOptions {
   // and no orphans are removed at open (the leader's sweeper does that).
   std::string registry;
   // PostgreSQL registry only: pooled connections (the server opens 4 per I/O
-  // thread), and how long a call may
-  // wait for a connection or an answer before failing with kSlowDown.
+  // thread), and how long a call may wait for a connection or an answer
+  // before failing with kSlowDown.
   int registry_connections = 8;
   int registry_timeout_ms = 5000;
 };
