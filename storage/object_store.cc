@@ -399,6 +399,7 @@ class Store final : public ObjectStore {
   }
 
   bool healthy() const override { return registry_->healthy(); }
+  Task<bool> Probe() override { return registry_->Probe(); }
 
   Task<Status> Reset() override {
     Status s = co_await registry_->Reset();  // committed before any blob goes

@@ -217,6 +217,8 @@ class ObjectStore {
   // False while the registry is unreachable (a network database; see
   // Registry::healthy). Cheap, never waits.
   virtual bool healthy() const { return true; }
+  // Registry::Probe: healthy(), trying the registry again when it is not.
+  virtual Task<bool> Probe() { co_return healthy(); }
 };
 
 // Opens (creating if needed) the store: SQLite registry `s2lite.db` in WAL

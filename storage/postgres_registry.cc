@@ -349,6 +349,7 @@ struct Statements {
       "VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond') "
       "ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at "
       "WHERE leases.expires_at < now() OR leases.holder = EXCLUDED.holder RETURNING holder"};
+  Statement probe{"probe", "SELECT 1"};
   Statement release_lease{"release_lease", "DELETE FROM leases WHERE name = $1 AND holder = $2"};
 };
 
@@ -551,6 +552,15 @@ class PostgresRegistry final : public Registry {
 
   bool shared() const override { return true; }
   bool healthy() const override { return pool_.healthy(); }
+  Task<bool> Probe() override {
+    if (pool_.healthy()) co_return true;
+    Status s = co_await Transact<Status>([&](Tx& tx) -> Task<Status> {
+      Result<std::vector<Rows>> r = co_await Run(tx, Cmds(Cmd(St().probe)));
+      co_return r.status();
+    });
+    if (s.ok()) pool_.NoteReachable();
+    co_return s.ok();
+  }
   void OnFailedCommit(std::function<void(const FreedBlobs&)> fn) override {
     on_failed_commit_ = std::move(fn);
   }
