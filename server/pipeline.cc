@@ -93,7 +93,8 @@ Task<std::optional<Response>> ServeOperational(RequestContext& ctx) {
   if (path == "/health/live") co_return Plain(200, "OK\n");
   if (path == "/health/ready") {
     if (!st.ready) co_return Plain(503, "starting or stopping\n");
-    co_return st.store->healthy() ? Plain(200, "OK\n") : Plain(503, "registry unreachable\n");
+    const bool reachable = co_await st.store->Probe();
+    co_return reachable ? Plain(200, "OK\n") : Plain(503, "registry unreachable\n");
   }
   if (path == "/metrics") {
     StoreGauges g;

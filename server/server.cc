@@ -98,6 +98,10 @@ Result<std::unique_ptr<server::ServerState>> Server::Impl::OpenState() {
   if (options.clock) so.now = [clock = options.clock] { return server::ToTimeMs(clock()); };
   so.registry = options.registry;
   so.max_read_ms = options.max_read_duration.count();
+  // A PostgreSQL registry's pool: four connections per I/O thread.
+  so.registry_connections =
+      4 * static_cast<int>(options.threads ? options.threads
+                                           : std::max(1u, std::thread::hardware_concurrency()));
   so.warn = [logger = st->logger](const std::string& message) { logger->warn("{}", message); };
   auto store = storage::OpenObjectStore(so);
   if (!store.ok()) return store.status();

@@ -413,6 +413,7 @@ class Store final : public ObjectStore {
   }
 
   bool healthy() const override { return registry_->healthy(); }
+  Task<bool> Probe() override { return registry_->Probe(); }
 
   bool shared() const override { return shared_; }
 

@@ -99,8 +99,9 @@ struct StoreOptions {
   // directory: blobs stay in `<data_dir>/blobs`, the directory is not locked
   // and no orphans are removed at open (the leader's sweeper does that).
   std::string registry;
-  // PostgreSQL registry only: pooled connections, and how long a call may
-  // wait for a connection or an answer before failing with kSlowDown.
+  // PostgreSQL registry only: pooled connections (the server opens 4 per I/O
+  // thread), and how long a call may wait for a connection or an answer
+  // before failing with kSlowDown.
   int registry_connections = 8;
   int registry_timeout_ms = 5000;
 };
@@ -252,6 +253,8 @@ class ObjectStore {
   // False while the registry is unreachable (a network database; see
   // Registry::healthy). Cheap, never waits.
   virtual bool healthy() const { return true; }
+  // Registry::Probe: healthy(), trying the registry again when it is not.
+  virtual Task<bool> Probe() { co_return healthy(); }
 };
 
 class Registry;

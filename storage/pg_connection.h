@@ -202,6 +202,12 @@ class Pool {
   // Notes a connection lost during use (logged, not healthy until the next
   // connect).
   void NoteLost(const std::string& why);
+  // Notes a round trip that worked (healthy again).
+  void NoteReachable() {
+    if (!healthy_.exchange(true, std::memory_order_acq_rel)) {
+      Log("registry " + redacted_ + " reachable again");
+    }
+  }
   void Log(const std::string& message) const {
     if (options_.log) options_.log(message);
   }

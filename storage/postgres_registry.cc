@@ -12,6 +12,7 @@
 
 #include "storage/errors.h"
 #include "storage/pg_connection.h"
+#include "storage/registry_columns.h"
 #include "storage/sqlite_registry.h"
 
 namespace s2lite::storage {
@@ -144,22 +145,17 @@ const std::vector<std::vector<std::string>> kMigrations = {
 };
 static_assert(kPostgresSchemaVersion == 1);
 
-constexpr std::string_view kAttrColumns =
-    "content_type, cache_control, content_disposition, content_encoding, content_language, "
-    "expires, metadata, storage_class, tagging, acl, checksum_algorithm, checksum_type, sse, "
-    "sse_kms_key_id";
-constexpr int kAttrCount = 14;
-
-// Column positions of the SELECTs below (as in the SQLite registry).
-constexpr int kUploadAttrs = 6;
-constexpr int kUploadCompletedMs = kUploadAttrs + kAttrCount;
-constexpr int kUploadCompletedParts = kUploadCompletedMs + 1;
-constexpr int kUploadCompletedSize = kUploadCompletedMs + 2;
-constexpr int kUploadCompletedEtag = kUploadCompletedMs + 3;
-constexpr int kObjectAttrs = 6;
-constexpr int kObjectPartsCount = kObjectAttrs + kAttrCount;
-constexpr int kObjectChecksum = kObjectPartsCount + 1;
-constexpr int kObjectUploadId = kObjectPartsCount + 2;
+using columns::kAttrColumns;
+using columns::kAttrCount;
+using columns::kObjectAttrs;
+using columns::kObjectChecksum;
+using columns::kObjectPartsCount;
+using columns::kObjectUploadId;
+using columns::kUploadAttrs;
+using columns::kUploadCompletedEtag;
+using columns::kUploadCompletedMs;
+using columns::kUploadCompletedParts;
+using columns::kUploadCompletedSize;
 
 std::string Placeholders(int first, int count) {
   std::string out;
@@ -349,6 +345,7 @@ struct Statements {
       "VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond') "
       "ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at "
       "WHERE leases.expires_at < now() OR leases.holder = EXCLUDED.holder RETURNING holder"};
+  Statement probe{"probe", "SELECT 1"};
   Statement release_lease{"release_lease", "DELETE FROM leases WHERE name = $1 AND holder = $2"};
 };
 
@@ -551,6 +548,15 @@ class PostgresRegistry final : public Registry {
 
   bool shared() const override { return true; }
   bool healthy() const override { return pool_.healthy(); }
+  Task<bool> Probe() override {
+    if (pool_.healthy()) co_return true;
+    Status s = co_await Transact<Status>([&](Tx& tx) -> Task<Status> {
+      Result<std::vector<Rows>> r = co_await Run(tx, Cmds(Cmd(St().probe)));
+      co_return r.status();
+    });
+    if (s.ok()) pool_.NoteReachable();
+    co_return s.ok();
+  }
   void OnFailedCommit(std::function<void(const FreedBlobs&)> fn) override {
     on_failed_commit_ = std::move(fn);
   }

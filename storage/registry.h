@@ -162,6 +162,10 @@ class Registry {
   // a failed connection attempt (or a lost connection) until a later attempt
   // succeeds, for the server's readiness check. Cheap, never waits.
   virtual bool healthy() const { return true; }
+  // healthy(), but when it is false, tries the registry again first (one
+  // round trip), so that a daemon taken out of a load balancer's rotation
+  // for being unhealthy finds out by itself when the database is back.
+  virtual Task<bool> Probe() { co_return healthy(); }
   // Up to `limit` tombstoned blob ids freed at least `min_age_ms` ago by the
   // registry's own clock (one clock for every daemon), oldest first.
   virtual Task<Result<std::vector<std::string>>> ListTombstones(TimeMs /*min_age_ms*/,

@@ -19,6 +19,7 @@
 #include "common/hex.h"
 #include "storage/errors.h"
 #include "storage/group_committer.h"
+#include "storage/registry_columns.h"
 #include "storage/spin_mutex.h"
 #include "storage/sqlite_db.h"
 
@@ -152,23 +153,17 @@ CREATE INDEX bucket_settings_by_name ON bucket_settings(name, bucket);
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
 static_assert(kMigrationCount == kRegistrySchemaVersion);
 
-// The ObjectAttrs columns, in the order BindAttrs/ReadAttrs use.
-constexpr std::string_view kAttrColumns =
-    "content_type, cache_control, content_disposition, content_encoding, content_language, "
-    "expires, metadata, storage_class, tagging, acl, checksum_algorithm, checksum_type, sse, "
-    "sse_kms_key_id";
-constexpr int kAttrCount = 14;
-
-// Column positions of the SELECTs below.
-constexpr int kUploadAttrs = 6;
-constexpr int kUploadCompletedMs = kUploadAttrs + kAttrCount;
-constexpr int kUploadCompletedParts = kUploadCompletedMs + 1;
-constexpr int kUploadCompletedSize = kUploadCompletedMs + 2;
-constexpr int kUploadCompletedEtag = kUploadCompletedMs + 3;
-constexpr int kObjectAttrs = 6;
-constexpr int kObjectPartsCount = kObjectAttrs + kAttrCount;
-constexpr int kObjectChecksum = kObjectPartsCount + 1;
-constexpr int kObjectUploadId = kObjectPartsCount + 2;
+using columns::kAttrColumns;
+using columns::kAttrCount;
+using columns::kObjectAttrs;
+using columns::kObjectChecksum;
+using columns::kObjectPartsCount;
+using columns::kObjectUploadId;
+using columns::kUploadAttrs;
+using columns::kUploadCompletedEtag;
+using columns::kUploadCompletedMs;
+using columns::kUploadCompletedParts;
+using columns::kUploadCompletedSize;
 
 std::string Placeholders(int first, int count) {
   std::string out;
