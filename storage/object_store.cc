@@ -65,10 +65,15 @@ bool SamePartList(const std::vector<CompletePart>& a, const std::vector<Complete
 
 // The S3 rules for CompleteMultipartUpload, checked against the upload's
 // parts: https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
-// `listed` is normalized (etags unquoted, lower-case).
-Result<ObjectInfo> PlanCompletion(const UploadInfo& upload, const std::vector<PartInfo>& parts,
-                                  const std::vector<CompletePart>& listed, uint64_t min_part_size,
-                                  TimeMs now) {
+// `listed` is normalized (etags unquoted, lower-case). ChooseParts returns
+// the stored parts `listed` names, in its order: kInvalidRequest when it is
+// empty, kInvalidPartOrder unless it ascends, kInvalidPart for a part that is
+// missing or has another ETag, kEntityTooSmall for a part but the last under
+// `min_part_size`.
+Result<std::vector<const PartInfo*>> ChooseParts(const UploadInfo& upload,
+                                                 const std::vector<PartInfo>& parts,
+                                                 const std::vector<CompletePart>& listed,
+                                                 uint64_t min_part_size) {
   if (listed.empty()) {
     return Status(ErrorCode::kInvalidRequest, "You must specify at least one part")
         .With("UploadId", upload.upload_id);
@@ -109,16 +114,26 @@ Result<ObjectInfo> PlanCompletion(const UploadInfo& upload, const std::vector<Pa
           .With("ETag", chosen[i]->md5_hex);
     }
   }
+  return chosen;
+}
 
+// The object Complete makes of `upload` and its chosen parts: a manifest of
+// their blobs (no byte copied) and S3's multipart ETag, the MD5 of the parts'
+// MD5s followed by "-<count>".
+Result<ObjectInfo> PlanCompletion(const UploadInfo& upload, const std::vector<PartInfo>& parts,
+                                  const std::vector<CompletePart>& listed, uint64_t min_part_size,
+                                  TimeMs now) {
+  Result<std::vector<const PartInfo*>> chosen = ChooseParts(upload, parts, listed, min_part_size);
+  if (!chosen.ok()) return chosen.status();
   ObjectInfo object;
   object.bucket = upload.bucket;
   object.key = upload.key;
   object.last_modified = now;
   object.owner = upload.owner;
   object.attrs = upload.attrs;
-  object.parts_count = static_cast<int>(chosen.size());
+  object.parts_count = static_cast<int>(chosen->size());
   std::string md5s;
-  for (const PartInfo* part : chosen) {
+  for (const PartInfo* part : *chosen) {
     if (!common::AppendHexDecoded(part->md5_hex, &md5s)) {
       return Status(ErrorCode::kInternalError, "stored part MD5 is not hex: " + part->md5_hex);
     }
@@ -126,7 +141,7 @@ Result<ObjectInfo> PlanCompletion(const UploadInfo& upload, const std::vector<Pa
     object.size += part->blob.size;
   }
   object.etag =
-      "\"" + common::HexEncode(common::Md5(md5s)) + "-" + std::to_string(chosen.size()) + "\"";
+      "\"" + common::HexEncode(common::Md5(md5s)) + "-" + std::to_string(chosen->size()) + "\"";
   return object;
 }
 

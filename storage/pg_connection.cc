@@ -9,6 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 namespace s2lite::storage::pg {
@@ -204,30 +205,39 @@ Task<Status> Connection::Connect(Clock::time_point deadline) {
 Task<Reply> Connection::Run(const std::vector<Command>& commands, Clock::time_point deadline,
                             int commit_index) {
   Reply reply;
-  reply.results.resize(commands.size());
-  struct Expect {
-    int command;
-    bool prepare;
-  };
-  std::vector<Expect> expect;
-  bool commit_answered = false;
-  auto lost = [&](Reply::Failure failure, std::string why) {
-    std::string message = conn_ ? PQerrorMessage(conn_) : "";
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
-      message.pop_back();
-    Drop();
-    reply.failure = failure;
-    reply.message = why + (message.empty() ? "" : ": " + message);
-    reply.commit_unknown = commit_index >= 0 && !commit_answered;
-    reply.results.clear();
-    return reply;
-  };
   if (conn_ == nullptr) {
     reply.failure = Reply::Failure::kConnection;
     reply.message = "not connected";
     co_return reply;
   }
+  reply.results.resize(commands.size());
+  std::vector<Expected> expected;
+  bool commit_answered = false;
+  std::optional<Broken> broken;
+  if (!Send(commands, expected)) broken = Broken{Reply::Failure::kConnection, "send failed"};
+  if (!broken) broken = co_await Flush(deadline);
+  if (!broken) {
+    broken = co_await Receive(commands, expected, commit_index, deadline, reply, commit_answered);
+  }
+  if (broken) {
+    co_return Lost(std::move(reply), std::move(*broken), commit_index >= 0 && !commit_answered);
+  }
+  if (!reply.ok()) reply.results.clear();
+  co_return reply;
+}
 
+Reply Connection::Lost(Reply reply, Broken broken, bool commit_unknown) {
+  std::string message = conn_ ? PQerrorMessage(conn_) : "";
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  Drop();
+  reply.failure = broken.failure;
+  reply.message = broken.why + (message.empty() ? "" : ": " + message);
+  reply.commit_unknown = commit_unknown;
+  reply.results.clear();
+  return reply;
+}
+
+bool Connection::Send(const std::vector<Command>& commands, std::vector<Expected>& expected) {
   for (size_t i = 0; i < commands.size(); ++i) {
     const Command& c = commands[i];
     std::vector<const char*> values = c.params.Values();
@@ -237,9 +247,9 @@ Task<Reply> Connection::Run(const std::vector<Command>& commands, Clock::time_po
       if (prepared_.count(c.statement->name) == 0) {
         if (PQsendPrepare(conn_, c.statement->name.c_str(), c.statement->sql.c_str(),
                           c.params.size(), c.params.types().data()) != 1) {
-          co_return lost(Reply::Failure::kConnection, "send failed");
+          return false;
         }
-        expect.push_back({static_cast<int>(i), true});
+        expected.push_back({static_cast<int>(i), true});
       }
       sent = PQsendQueryPrepared(conn_, c.statement->name.c_str(), c.params.size(), values.data(),
                                  lengths.data(), c.params.formats().data(), 1);
@@ -247,76 +257,93 @@ Task<Reply> Connection::Run(const std::vector<Command>& commands, Clock::time_po
       sent = PQsendQueryParams(conn_, c.sql.c_str(), c.params.size(), c.params.types().data(),
                                values.data(), lengths.data(), c.params.formats().data(), 1);
     }
-    if (sent != 1) co_return lost(Reply::Failure::kConnection, "send failed");
-    expect.push_back({static_cast<int>(i), false});
+    if (sent != 1) return false;
+    expected.push_back({static_cast<int>(i), false});
   }
-  if (PQpipelineSync(conn_) != 1) co_return lost(Reply::Failure::kConnection, "send failed");
+  return PQpipelineSync(conn_) == 1;
+}
+
+Task<std::optional<Connection::Broken>> Connection::Flush(Clock::time_point deadline) {
   for (;;) {
     int flushed = PQflush(conn_);
-    if (flushed == 0) break;
-    if (flushed < 0) co_return lost(Reply::Failure::kConnection, "send failed");
+    if (flushed == 0) co_return std::nullopt;
+    if (flushed < 0) co_return Broken{Reply::Failure::kConnection, "send failed"};
     if (!co_await Wait(true, deadline)) {
-      co_return lost(Reply::Failure::kTimeout, "no answer in time");
+      co_return Broken{Reply::Failure::kTimeout, "no answer in time"};
     }
-    if (PQconsumeInput(conn_) != 1) co_return lost(Reply::Failure::kConnection, "connection lost");
+    if (PQconsumeInput(conn_) != 1)
+      co_return Broken{Reply::Failure::kConnection, "connection lost"};
   }
+}
 
+Task<std::optional<Connection::Broken>> Connection::Receive(const std::vector<Command>& commands,
+                                                            const std::vector<Expected>& expected,
+                                                            int commit_index,
+                                                            Clock::time_point deadline,
+                                                            Reply& reply, bool& commit_answered) {
+  const Broken out_of_step{Reply::Failure::kConnection, "protocol out of step"};
   size_t at = 0;  // the expected result being read
   for (;;) {
     while (PQisBusy(conn_)) {
       if (!co_await Wait(false, deadline)) {
-        co_return lost(Reply::Failure::kTimeout, "no answer in time");
+        co_return Broken{Reply::Failure::kTimeout, "no answer in time"};
       }
-      if (PQconsumeInput(conn_) != 1)
-        co_return lost(Reply::Failure::kConnection, "connection lost");
+      if (PQconsumeInput(conn_) != 1) {
+        co_return Broken{Reply::Failure::kConnection, "connection lost"};
+      }
     }
     PGresult* r = PQgetResult(conn_);
     if (PQstatus(conn_) == CONNECTION_BAD) {
       if (r != nullptr) PQclear(r);
-      co_return lost(Reply::Failure::kConnection, "connection lost");
+      co_return Broken{Reply::Failure::kConnection, "connection lost"};
     }
     if (r == nullptr) {
-      if (++at > expect.size()) co_return lost(Reply::Failure::kConnection, "protocol out of step");
+      if (++at > expected.size()) co_return out_of_step;
       continue;
     }
-    ExecStatusType status = PQresultStatus(r);
-    if (status == PGRES_PIPELINE_SYNC) {
+    if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
       PQclear(r);
-      break;
+      co_return std::nullopt;
     }
-    if (at >= expect.size()) {
+    if (at >= expected.size()) {
       PQclear(r);
-      co_return lost(Reply::Failure::kConnection, "protocol out of step");
+      co_return out_of_step;
     }
-    const Expect e = expect[at];
+    const Expected e = expected[at];
     if (e.command == commit_index && !e.prepare) commit_answered = true;
-    if (status == PGRES_FATAL_ERROR) {
-      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-      std::string sqlstate = state ? state : "";
-      std::string message = PQresultErrorMessage(r);
-      PQclear(r);
-      while (!message.empty() && message.back() == '\n') message.pop_back();
-      // The server ending this session (pg_terminate_backend, shutdown).
-      if (sqlstate.rfind("57P", 0) == 0 || sqlstate.rfind("08", 0) == 0) {
-        co_return lost(Reply::Failure::kConnection, message);
-      }
-      if (reply.failure == Reply::Failure::kNone) {
-        reply.failure = Reply::Failure::kServer;
-        reply.sqlstate = std::move(sqlstate);
-        reply.message = std::move(message);
-        reply.failed_command = e.command;
-      }
-    } else if (status == PGRES_PIPELINE_ABORTED) {
-      PQclear(r);
-    } else if (e.prepare) {
-      if (status == PGRES_COMMAND_OK) prepared_.insert(commands[e.command].statement->name);
-      PQclear(r);
-    } else {
-      reply.results[e.command] = Rows(r);
-    }
+    if (std::optional<Broken> broken = Take(r, e, commands, reply)) co_return broken;
   }
-  if (!reply.ok()) reply.results.clear();
-  co_return reply;
+}
+
+std::optional<Connection::Broken> Connection::Take(PGresult* r, Expected e,
+                                                   const std::vector<Command>& commands,
+                                                   Reply& reply) {
+  ExecStatusType status = PQresultStatus(r);
+  if (status == PGRES_FATAL_ERROR) {
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    std::string sqlstate = state ? state : "";
+    std::string message = PQresultErrorMessage(r);
+    PQclear(r);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    // The server ending this session (pg_terminate_backend, shutdown).
+    if (sqlstate.rfind("57P", 0) == 0 || sqlstate.rfind("08", 0) == 0) {
+      return Broken{Reply::Failure::kConnection, message};
+    }
+    if (reply.failure == Reply::Failure::kNone) {
+      reply.failure = Reply::Failure::kServer;
+      reply.sqlstate = std::move(sqlstate);
+      reply.message = std::move(message);
+      reply.failed_command = e.command;
+    }
+  } else if (status == PGRES_PIPELINE_ABORTED) {
+    PQclear(r);
+  } else if (e.prepare) {
+    if (status == PGRES_COMMAND_OK) prepared_.insert(commands[e.command].statement->name);
+    PQclear(r);
+  } else {
+    reply.results[e.command] = Rows(r);
+  }
+  return std::nullopt;
 }
 
 // --- Pool

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -145,6 +146,34 @@ class Connection {
   // Waits until the socket is readable (writable, when `write`). False on
   // timeout or error.
   Task<bool> Wait(bool write, Clock::time_point deadline);
+
+  // Run's steps. A pipeline's results come back in order: each command's,
+  // preceded by its statement's preparation when this connection had not
+  // prepared it yet.
+  struct Expected {
+    int command;
+    bool prepare;
+  };
+  // Why a pipeline stopped short: the connection went or timed out.
+  struct Broken {
+    Reply::Failure failure;
+    std::string why;
+  };
+  // Queues every command (and missing preparations) and the pipeline sync.
+  bool Send(const std::vector<Command>& commands, std::vector<Expected>& expected);
+  // Sends what libpq has queued.
+  Task<std::optional<Broken>> Flush(Clock::time_point deadline);
+  // Reads the results up to the pipeline sync into `reply`; `commit_answered`
+  // once the command at `commit_index` has its answer.
+  Task<std::optional<Broken>> Receive(const std::vector<Command>& commands,
+                                      const std::vector<Expected>& expected, int commit_index,
+                                      Clock::time_point deadline, Reply& reply,
+                                      bool& commit_answered);
+  // Files one result (and frees it, or hands it to `reply`).
+  std::optional<Broken> Take(PGresult* r, Expected e, const std::vector<Command>& commands,
+                             Reply& reply);
+  // Drops the connection and says why in `reply`.
+  Reply Lost(Reply reply, Broken broken, bool commit_unknown);
 
   std::string conninfo_;
   int session_timeout_ms_;

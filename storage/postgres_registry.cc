@@ -545,6 +545,7 @@ class PostgresRegistry final : public Registry {
                                 o.log}) {}
 
   Task<Status> Migrate();
+  Task<Reply> ApplyMigration(pg::Connection& c, int v);
 
   bool shared() const override { return true; }
   bool healthy() const override { return pool_.healthy(); }
@@ -1253,8 +1254,8 @@ class PostgresRegistry final : public Registry {
   }
 
   static Task<void> Pause(int attempt) {
-    thread_local std::minstd_rand random(std::random_device{}());
-    const int ms = 2 * attempt + static_cast<int>(random() % (5 * attempt + 1));
+    // Retries are rare: a fresh random number each time, no shared generator.
+    const int ms = 2 * attempt + static_cast<int>(std::random_device{}() % (5 * attempt + 1));
     asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
     co_await timer.async_wait(asio::use_awaitable);
   }
@@ -1262,6 +1263,33 @@ class PostgresRegistry final : public Registry {
   pg::Pool pool_;
   std::function<void(const FreedBlobs&)> on_failed_commit_;
 };
+
+// Migration `v` in one transaction that first records its version: a unique
+// violation on that insert (command 1) means another daemon applied it.
+Task<Reply> PostgresRegistry::ApplyMigration(pg::Connection& c, int v) {
+  std::vector<Command> commands;
+  Command begin, record, commit;
+  begin.sql = "BEGIN";
+  record.sql = "INSERT INTO s2lite_schema_migrations (version) VALUES ($1)";
+  record.params.Int4(v);
+  commands.push_back(begin);
+  commands.push_back(record);
+  for (const std::string& statement : kMigrations[v - 1]) {
+    Command step;
+    step.sql = statement;
+    commands.push_back(std::move(step));
+  }
+  commit.sql = "COMMIT";
+  commands.push_back(commit);
+  Reply r = co_await c.Run(commands, pool_.Deadline() + std::chrono::seconds(30),
+                           static_cast<int>(commands.size()) - 1);
+  if (c.InTransaction()) {
+    Command rollback;
+    rollback.sql = "ROLLBACK";
+    static_cast<void>(co_await c.Run(Cmds(rollback), pool_.Deadline()));
+  }
+  co_return r;
+}
 
 Task<Status> PostgresRegistry::Migrate() {
   Result<pg::Pool::Lease> lease = co_await pool_.Acquire();
@@ -1301,27 +1329,7 @@ Task<Status> PostgresRegistry::Migrate() {
                          " is newer than this build supports (" + std::to_string(latest) + ")");
   }
   for (int v = version + 1; v <= latest; ++v) {
-    std::vector<Command> commands;
-    Command begin, record, commit;
-    begin.sql = "BEGIN";
-    record.sql = "INSERT INTO s2lite_schema_migrations (version) VALUES ($1)";
-    record.params.Int4(v);
-    commands.push_back(begin);
-    commands.push_back(record);
-    for (const std::string& statement : kMigrations[v - 1]) {
-      Command c;
-      c.sql = statement;
-      commands.push_back(std::move(c));
-    }
-    commit.sql = "COMMIT";
-    commands.push_back(commit);
-    r = co_await c.Run(commands, pool_.Deadline() + std::chrono::seconds(30),
-                       static_cast<int>(commands.size()) - 1);
-    if (c.InTransaction()) {
-      Command rollback;
-      rollback.sql = "ROLLBACK";
-      static_cast<void>(co_await c.Run(Cmds(rollback), pool_.Deadline()));
-    }
+    r = co_await ApplyMigration(c, v);
     // Another daemon applied this version (its insert committed first).
     if (!r.ok() && r.failure == Reply::Failure::kServer && r.sqlstate == "23505" &&
         r.failed_command == 1) {
