@@ -567,6 +567,30 @@ TEST_F(ObjectTest, DeletesManyObjects) {
   EXPECT_EQ(Get("m2").status, 404);
 }
 
+// The keys are deleted several at a time; the answer still lists them in the
+// request's order, each with its own outcome, and every existing one is gone.
+TEST_F(ObjectTest, DeletesAThousandKeysAnsweringInRequestOrder) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1000; ++i) {
+    std::string key = "many/" + std::to_string(i);
+    if (i % 3 == 0) {
+      ASSERT_EQ(Put(key, "x").status, 200) << key;
+    }
+    if (i == 500) key = std::string(1100, 'k');  // too long (never written): an error in place
+    keys.push_back(key);
+  }
+  std::string xml = DeleteXml(keys);
+  HttpResponse r = DeleteMany(xml, {{"Content-MD5", Md5Base64(xml)}});
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 500);
+  EXPECT_EQ(r.XmlAll("Key"), keys);
+  EXPECT_EQ(r.XmlAll("Deleted").size(), 999u);
+  ASSERT_EQ(r.XmlAll("Error").size(), 1u);
+  EXPECT_EQ(r.Xml("Code"), "KeyTooLongError");
+  auto left = server_->ListObjects("alice-bucket");
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->empty()) << left->size() << " objects left";
+}
+
 TEST_F(ObjectTest, DeletesManyObjectsQuietly) {
   ASSERT_EQ(Put("q1", "1").status, 200);
   std::string xml = DeleteXml({"q1", std::string(1100, 'k')}, true);
