@@ -415,7 +415,7 @@ one_leader() {
     sleep 1
   done
 }
-leader=$(one_leader 1 2 3)
+leader=$(one_leader 1 2 3) || exit 1
 step "cluster: s2lite-$leader is the one leader; stopping it"
 compose stop -t 20 "s2lite-$leader" >"$WORK/stop.log" 2>&1 || { cat "$WORK/stop.log" >&2; fail "docker-compose stop s2lite-$leader"; }
 [ "$(podman inspect --format '{{.State.ExitCode}}' "$(service_ctr "s2lite-$leader")")" = 0 ] \
@@ -430,8 +430,12 @@ aws_cli s3 cp --only-show-errors s3://cluster-bucket/9MiB.bin "$WORK/down.bin" |
 cmp "$WORK/up2.bin" "$WORK/down.bin" || fail "cluster: new object's bytes differ"
 rest=$(printf '%s\n' 1 2 3 | grep -vx "$leader" | tr '\n' ' ')
 # shellcheck disable=SC2086  # one word per daemon
-leader2=$(one_leader $rest)
-step "cluster: s2lite-$leader stopped: the object still served, a new upload round-trips, s2lite-$leader2 leads"
+leader2=$(one_leader $rest) || exit 1
+# (CSV column 18: the server's state.)
+podman exec "$LB" curl -fsS 'http://127.0.0.1:8404/stats;csv' >"$WORK/stats.csv" || fail "cluster: no haproxy stats"
+state=$(awk -F, -v s="s2lite-$leader" '$1 == "s2lite" && $2 == s {print $18}' "$WORK/stats.csv")
+case "$state" in DOWN*|MAINT*) ;; *) cat "$WORK/stats.csv" >&2; fail "cluster: haproxy still has the stopped s2lite-$leader as '$state'" ;; esac
+step "cluster: s2lite-$leader stopped ($state in haproxy): the object still served, a new upload round-trips, s2lite-$leader2 leads"
 kill "$TICKER_PID" 2>/dev/null; wait "$TICKER_PID" 2>/dev/null || true
 TICKER_PID=""
 compose down -v >"$WORK/down.log" 2>&1 || { cat "$WORK/down.log" >&2; fail "docker-compose down (cluster)"; }
