@@ -52,7 +52,7 @@ show_logs() {
   local c
   for c in "${CONTAINERS[@]}" $(podman ps -aq --filter "label=com.docker.compose.project=$RUN_ID" 2>/dev/null); do
     podman container exists "$c" 2>/dev/null || continue
-    echo "--- container $c: $(podman inspect --format '{{.State.Status}} exit={{.State.ExitCode}} health={{.State.Health.Status}}' "$c" 2>&1)" >&2
+    echo "--- container $c: $(podman inspect --format '{{.Name}} {{.State.Status}} exit={{.State.ExitCode}} health={{.State.Health.Status}}' "$c" 2>&1)" >&2
     podman inspect --format '{{range .State.Health.Log}}probe exit={{.ExitCode}}: {{.Output}}{{end}}' "$c" 2>/dev/null | tail -5 >&2 || true
     podman logs --tail 50 "$c" >&2 2>&1 || true
   done
