@@ -3,7 +3,11 @@
 # first start, with the password from POSTGRES_PASSWORD.
 #   docker build -f docker/postgres.Dockerfile -t s2lite-postgres docker
 FROM debian:12-slim
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql-15 \
+# The package's own cluster (/var/lib/postgresql/15/main) is not used: the
+# entrypoint makes one in the volume.
+RUN mkdir -p /etc/postgresql-common/createcluster.d \
+    && echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.d/no-main.conf \
+    && apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql-15 \
     && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt/* \
     && mkdir -p /var/lib/postgresql/data /run/postgresql \
     && chown -R postgres:postgres /var/lib/postgresql /run/postgresql

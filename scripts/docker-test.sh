@@ -2,7 +2,8 @@
 # CI stage: the container image and the compose file, for real, with rootful
 # podman from Debian. No registry is needed: the base images are made locally.
 #  1. apt: podman, buildah, runc, debootstrap, docker-compose (v1), awscli,
-#     whichever are missing.
+#     and the CNI dnsname plugin (compose services find each other by name
+#     on podman's CNI networks only with it), whichever are missing.
 #  2. debian:12 and debian:12-slim, if absent: `debootstrap --variant=minbase
 #     bookworm` from this machine's Debian mirror, `podman import`ed (the slim
 #     one without docs, man pages and locales, as the official one).
@@ -16,6 +17,13 @@
 #     on the same volume still serves the object.
 #  6. docker-compose (v1) against `podman system service`: docker/compose.yaml
 #     up, healthy, its S2LITE_BUCKETS bucket exists, down -v.
+#  7. docker/compose.cluster.yaml the same way (PostgreSQL and haproxy images
+#     built here, the s2lite one from step 4): all five services healthy,
+#     aws-cli through haproxy (a 20 MiB multipart upload whose parts the
+#     round robin spreads over the three daemons, byte-exact down), exactly one
+#     daemon leads (s2lite_leader 1 on /metrics), then the leader is stopped:
+#     the object is still served, a new upload works, and another daemon
+#     takes the lead over. down -v.
 # Every container, volume, network and process it creates is removed on exit;
 # a failure prints the containers' logs and exits 1. Run as root.
 # Knobs: S2LITE_DOCKER_IMAGE (s2lite:ci), S2LITE_DOCKER_MAX_MB (100: a bigger
@@ -31,8 +39,11 @@ RUN_ID=s2lite-ci-$$
 WORK=$(mktemp -d /tmp/s2lite-docker-XXXXXX)
 CONTAINERS=()
 VOLUMES=()
+IMAGES=()
 SERVICE_PID=""
+TICKER_PID=""
 COMPOSE_UP=""
+COMPOSE_FILE_USED=$ROOT/docker/compose.yaml
 t0=$(date +%s)
 
 step() { echo "=== docker-test: $* (+$(($(date +%s) - t0)) s)"; }
@@ -41,7 +52,7 @@ show_logs() {
   local c
   for c in "${CONTAINERS[@]}" $(podman ps -aq --filter "label=com.docker.compose.project=$RUN_ID" 2>/dev/null); do
     podman container exists "$c" 2>/dev/null || continue
-    echo "--- container $c: $(podman inspect --format '{{.State.Status}} exit={{.State.ExitCode}} health={{.State.Health.Status}}' "$c" 2>&1)" >&2
+    echo "--- container $c: $(podman inspect --format '{{.Name}} {{.State.Status}} exit={{.State.ExitCode}} health={{.State.Health.Status}}' "$c" 2>&1)" >&2
     podman inspect --format '{{range .State.Health.Log}}probe exit={{.ExitCode}}: {{.Output}}{{end}}' "$c" 2>/dev/null | tail -5 >&2 || true
     podman logs --tail 50 "$c" >&2 2>&1 || true
   done
@@ -57,6 +68,7 @@ fail() {
 cleanup() {
   local rc=$?
   set +e
+  if [ -n "$TICKER_PID" ]; then kill "$TICKER_PID" 2>/dev/null; wait "$TICKER_PID" 2>/dev/null; fi
   if [ -n "$COMPOSE_UP" ]; then compose down -v --remove-orphans >"$WORK/down.log" 2>&1; fi
   local c v
   for c in "${CONTAINERS[@]}"; do
@@ -71,6 +83,9 @@ cleanup() {
   podman network exists "${RUN_ID}_default" 2>/dev/null && podman network rm -f "${RUN_ID}_default" >/dev/null 2>&1
   if [ -n "$SERVICE_PID" ]; then kill "$SERVICE_PID" 2>/dev/null; wait "$SERVICE_PID" 2>/dev/null; fi
   podman image exists "$IMAGE-rebuild" 2>/dev/null && podman rmi -f "$IMAGE-rebuild" >/dev/null 2>&1
+  for c in "${IMAGES[@]}"; do
+    podman image exists "$c" 2>/dev/null && podman rmi -f "$c" >/dev/null 2>&1
+  done
   rm -rf "$WORK"
   exit $rc
 }
@@ -80,7 +95,7 @@ trap cleanup EXIT
 
 install_tools() {
   local need=() p
-  for p in podman buildah runc debootstrap docker-compose; do
+  for p in podman buildah runc debootstrap docker-compose golang-github-containernetworking-plugin-dnsname; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
   done
   command -v aws >/dev/null || [ -x /usr/bin/aws ] || need+=(awscli)
@@ -220,7 +235,29 @@ run_container() {
   wait_healthy "$1"
 }
 
-compose() { timeout 180 docker-compose -p "$RUN_ID" -f "$ROOT/docker/compose.yaml" "$@"; }
+compose() { timeout 180 docker-compose -p "$RUN_ID" -f "$COMPOSE_FILE_USED" "$@"; }
+
+# Without systemd podman runs no health check on its timer: this loop does, for
+# every container of the compose project, as the timer would (depends_on's
+# service_healthy waits for those results).
+start_health_ticker() {
+  (
+    trap 'exit 0' TERM
+    while :; do
+      for c in $(podman ps -q --filter "label=com.docker.compose.project=$RUN_ID" 2>/dev/null); do
+        podman healthcheck run "$c" >/dev/null 2>&1 || true
+      done
+      sleep 2
+    done
+  ) &
+  TICKER_PID=$!
+}
+
+# service_ctr SERVICE: the compose project's container of that service.
+service_ctr() {
+  podman ps -aq --filter "label=com.docker.compose.project=$RUN_ID" \
+    --filter "label=com.docker.compose.service=$1"
+}
 
 # --- 1-3: tools, base images, podman configuration ---------------------------
 install_tools
@@ -313,5 +350,100 @@ COMPOSE_UP=""
 [ -z "$(podman ps -aq --filter "label=com.docker.compose.project=$RUN_ID")" ] || fail "compose left containers"
 [ -z "$(podman volume ls -q --filter "label=com.docker.compose.project=$RUN_ID")" ] || fail "compose left volumes"
 step "compose: healthy, dev-bucket exists, down -v"
+cluster_start=$(date +%s)
+
+# --- 7: docker/compose.cluster.yaml: PostgreSQL, three daemons, haproxy --------
+PG_IMAGE=s2lite-postgres:$RUN_ID
+LB_IMAGE=s2lite-haproxy:$RUN_ID
+step "podman build $PG_IMAGE, $LB_IMAGE"
+for pair in "postgres:$PG_IMAGE" "haproxy:$LB_IMAGE"; do
+  IMAGES+=("${pair#*:}")
+  timeout 900 podman build --format docker --network=host -f "$ROOT/docker/${pair%%:*}.Dockerfile" \
+    -t "${pair#*:}" "$ROOT/docker" >"$WORK/build-${pair%%:*}.log" 2>&1 \
+    || { tail -40 "$WORK/build-${pair%%:*}.log" >&2; fail "podman build of docker/${pair%%:*}.Dockerfile"; }
+done
+COMPOSE_FILE_USED=$ROOT/docker/compose.cluster.yaml
+port=$(free_port)
+ENDPOINT=http://127.0.0.1:$port
+export S2LITE_IMAGE=$IMAGE S2LITE_PORT=$port S2LITE_POSTGRES_IMAGE=$PG_IMAGE S2LITE_LB_IMAGE=$LB_IMAGE
+step "docker-compose up (docker/compose.cluster.yaml, haproxy on 127.0.0.1:$port)"
+start_health_ticker
+COMPOSE_UP=1
+compose up -d --no-build >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "docker-compose up (cluster)"; }
+for svc in postgres s2lite-1 s2lite-2 s2lite-3 lb; do
+  ctr=$(service_ctr $svc)
+  [ -n "$ctr" ] || fail "docker-compose up started no $svc"
+  wait_healthy "$ctr"
+done
+LB=$(service_ctr lb)
+step "cluster: all five services healthy"
+export AWS_ACCESS_KEY_ID=s2lite-access AWS_SECRET_ACCESS_KEY=s2lite-secret
+aws_cli s3api head-bucket --bucket dev-bucket || fail "cluster: the S2LITE_BUCKETS bucket is missing"
+aws_cli s3api create-bucket --bucket cluster-bucket >/dev/null || fail "cluster: create-bucket"
+aws_cli s3 cp --only-show-errors "$WORK/up.bin" s3://cluster-bucket/20MiB.bin || fail "cluster: upload"
+etag=$(aws_cli s3api head-object --bucket cluster-bucket --key 20MiB.bin --query ETag --output text)
+case "$etag" in *-3\"|*-3) ;; *) fail "cluster: expected a 3-part multipart ETag, got $etag" ;; esac
+rm -f "$WORK/down.bin"
+aws_cli s3 cp --only-show-errors s3://cluster-bucket/20MiB.bin "$WORK/down.bin" || fail "cluster: download"
+cmp "$WORK/up.bin" "$WORK/down.bin" || fail "cluster: downloaded bytes differ"
+# haproxy's statistics (CSV: proxy, server, ..., column 8 = sessions in all):
+# the round robin gave every daemon part of the work.
+podman exec "$LB" curl -fsS 'http://127.0.0.1:8404/stats;csv' >"$WORK/stats.csv" || fail "cluster: no haproxy stats"
+for n in 1 2 3; do
+  sessions=$(awk -F, -v s="s2lite-$n" '$1 == "s2lite" && $2 == s {print $8}' "$WORK/stats.csv")
+  [ "${sessions:-0}" -gt 0 ] || { cat "$WORK/stats.csv" >&2; fail "cluster: haproxy sent s2lite-$n nothing"; }
+done
+step "cluster: aws-cli through haproxy: 20 MiB multipart (ETag $etag) up and down, byte-exact, all three daemons served"
+
+# leaders DAEMON...: the daemons (of those named) whose /metrics say
+# s2lite_leader 1, asked from inside the network (haproxy's container).
+leaders() {
+  local n
+  for n in "$@"; do
+    podman exec "$LB" curl -fsS "http://s2lite-$n:9000/metrics" 2>/dev/null | grep -qx 's2lite_leader 1' && echo "$n"
+  done
+  return 0
+}
+# one_leader DAEMON...: waits (lease TTL 15 s, a released lease is taken at
+# the next attempt) until exactly one of them leads; prints it.
+one_leader() {
+  local deadline=$(($(date +%s) + 40)) l
+  while :; do
+    l=$(leaders "$@")
+    [ "$(echo "$l" | grep -c .)" -eq 1 ] && { echo "$l"; return 0; }
+    [ "$(date +%s)" -lt $deadline ] || fail "cluster: leaders among s2lite-{$*}: '${l//$'\n'/ }', want exactly one"
+    sleep 1
+  done
+}
+leader=$(one_leader 1 2 3) || exit 1
+step "cluster: s2lite-$leader is the one leader; stopping it"
+compose stop -t 20 "s2lite-$leader" >"$WORK/stop.log" 2>&1 || { cat "$WORK/stop.log" >&2; fail "docker-compose stop s2lite-$leader"; }
+[ "$(podman inspect --format '{{.State.ExitCode}}' "$(service_ctr "s2lite-$leader")")" = 0 ] \
+  || fail "cluster: s2lite-$leader did not exit 0 on SIGTERM"
+rm -f "$WORK/down.bin"
+aws_cli s3 cp --only-show-errors s3://cluster-bucket/20MiB.bin "$WORK/down.bin" || fail "cluster: download after a stop"
+cmp "$WORK/up.bin" "$WORK/down.bin" || fail "cluster: bytes differ after a stop"
+head -c $((9 << 20)) /dev/urandom >"$WORK/up2.bin"
+aws_cli s3 cp --only-show-errors "$WORK/up2.bin" s3://cluster-bucket/9MiB.bin || fail "cluster: upload after a stop"
+rm -f "$WORK/down.bin"
+aws_cli s3 cp --only-show-errors s3://cluster-bucket/9MiB.bin "$WORK/down.bin" || fail "cluster: download of the new object"
+cmp "$WORK/up2.bin" "$WORK/down.bin" || fail "cluster: new object's bytes differ"
+rest=$(printf '%s\n' 1 2 3 | grep -vx "$leader" | tr '\n' ' ')
+# shellcheck disable=SC2086  # one word per daemon
+leader2=$(one_leader $rest) || exit 1
+# (CSV column 18: the server's state.)
+podman exec "$LB" curl -fsS 'http://127.0.0.1:8404/stats;csv' >"$WORK/stats.csv" || fail "cluster: no haproxy stats"
+state=$(awk -F, -v s="s2lite-$leader" '$1 == "s2lite" && $2 == s {print $18}' "$WORK/stats.csv")
+case "$state" in DOWN*|MAINT*) ;; *) cat "$WORK/stats.csv" >&2; fail "cluster: haproxy still has the stopped s2lite-$leader as '$state'" ;; esac
+step "cluster: s2lite-$leader stopped ($state in haproxy): the object still served, a new upload round-trips, s2lite-$leader2 leads"
+kill "$TICKER_PID" 2>/dev/null; wait "$TICKER_PID" 2>/dev/null || true
+TICKER_PID=""
+compose down -v >"$WORK/down.log" 2>&1 || { cat "$WORK/down.log" >&2; fail "docker-compose down (cluster)"; }
+COMPOSE_UP=""
+[ -z "$(podman ps -aq --filter "label=com.docker.compose.project=$RUN_ID")" ] || fail "cluster compose left containers"
+[ -z "$(podman volume ls -q --filter "label=com.docker.compose.project=$RUN_ID")" ] || fail "cluster compose left volumes"
+podman rmi -f "$PG_IMAGE" "$LB_IMAGE" >/dev/null 2>>"$WORK/podman.log"
+cluster_s=$(($(date +%s) - cluster_start))
+step "cluster: down -v, images removed ($cluster_s s)"
 echo "docker-test: PASS: image $size MB, build $build1 s, rebuild after one source change $build2 s" \
-  "(dependency layer cached), stage $(($(date +%s) - t0)) s"
+  "(dependency layer cached), cluster $cluster_s s, stage $(($(date +%s) - t0)) s"

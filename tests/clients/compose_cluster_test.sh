@@ -20,6 +20,8 @@ for s in s2lite-1 s2lite-2 s2lite-3; do
   grep -A3 'test:' "$WORK/$s" > "$WORK/$s.test"
   grep -q healthcheck "$WORK/$s.test" || fail "$s: must probe /health/ready"
   grep -q 'condition: service_healthy' "$WORK/$s" || fail "$s: must wait for PostgreSQL"
+  # haproxy and neighbours reach each daemon as s2lite-N:9000 (its /metrics).
+  grep -qE 'S2LITE_DOMAINS: .*s2lite-1,s2lite-2,s2lite-3' "$WORK/$s" || fail "$s: S2LITE_DOMAINS lacks s2lite-N"
 done
 grep -q "127.0.0.1:9000:9000" "$WORK/cluster.out" || fail "the load balancer is not on 9000"
 S2LITE_PORT=9200 docker-compose -f "$compose" config > "$WORK/port.out"
@@ -34,6 +36,8 @@ cfg="$root/docker/haproxy.cfg"
 [ "$(grep -cE '^ +server s2lite-[123] s2lite-[123]:9000 check$' "$cfg")" -eq 3 ] || fail "haproxy: three checked servers"
 grep -q 'http-check send meth GET uri /health/ready' "$cfg" || fail "haproxy must check /health/ready"
 grep -q 'http-check expect status 200' "$cfg" || fail "haproxy must expect 200"
+# haproxy's default check is HTTP/1.0 without a Host: s2lite answers it 400.
+grep -qE 'http-check send .* ver HTTP/1.1 hdr Host localhost' "$cfg" || fail "haproxy's check needs HTTP/1.1 and a Host"
 if command -v haproxy >/dev/null 2>&1; then
   haproxy -c -f "$cfg" >/dev/null || fail "haproxy rejects its config"
 fi
