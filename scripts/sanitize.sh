@@ -2,6 +2,10 @@
 # Sanitizer stage of CI (run after scripts/test.sh):
 #   1. the unit and integration tests under ASan+UBSan (build-asan);
 #   2. the integration tests and the storage unit tests under TSan (build-tsan).
+# With PostgreSQL 15 installed (scripts/test.sh installs it), a throwaway
+# cluster (scripts/pg-cluster.sh) serves both stages, so the PostgreSQL
+# registry runs under them too: ASan runs the store suite and the integration
+# suite on it (ctest's integration.postgres), TSan the store suite.
 # Any sanitizer report fails the run. Usage: scripts/sanitize.sh [asan|tsan]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +31,15 @@ configure() {  # dir sanitizers
 # gtest filter, e.g. '*Concurrent*:*TwoHundred*:*KeepAlive*:*Crash*') if it
 # ever grows too slow.
 TSAN_FILTER="${S2LITE_TSAN_FILTER:-*}"
+
+if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+  pg_dir="$(mktemp -d /tmp/s2lite-pg-san.XXXXXX)"
+  trap 'scripts/pg-cluster.sh destroy "$pg_dir" >/dev/null 2>&1 || true' EXIT
+  S2LITE_TEST_POSTGRES="$(scripts/pg-cluster.sh start "$pg_dir")"
+  export S2LITE_TEST_POSTGRES
+else
+  echo "sanitize: PostgreSQL 15 not installed: the PostgreSQL registry is not covered" >&2
+fi
 
 for stage in "${STAGES[@]}"; do
   start=$(date +%s)

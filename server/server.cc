@@ -222,6 +222,8 @@ void Server::Impl::Stop() {
   workers.reset();
   // Another daemon takes the background work over at once.
   if (state->leader) static_cast<void>(storage::Sync(state->leader->Release()));
+  // Its timer belongs to an io_context: it goes first.
+  state->leader.reset();
   state->workers = nullptr;
   // The store's last commit, before the io_contexts its waiters belong to go.
   state->store.reset();
