@@ -56,7 +56,7 @@ for stage in "${STAGES[@]}"; do
       configure build-tsan thread
       cmake --build build-tsan -j"$JOBS" --target s2lite_integration_tests s2lite_storage_tests \
         s2lite_daemon
-      export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+      export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp"
       # The storage tests too: the registry's lock and group commit are
       # driven there from several threads directly.
       build-tsan/tests/s2lite_storage_tests --gtest_brief=1
