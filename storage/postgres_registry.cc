@@ -157,14 +157,8 @@ using columns::kUploadCompletedMs;
 using columns::kUploadCompletedParts;
 using columns::kUploadCompletedSize;
 
-std::string Placeholders(int first, int count) {
-  std::string out;
-  for (int i = 0; i < count; ++i) {
-    if (i > 0) out += ", ";
-    out += "$" + std::to_string(first + i);
-  }
-  return out;
-}
+// Numbered parameters in this engine's syntax.
+std::string Placeholders(int first, int count) { return columns::Placeholders('$', first, count); }
 
 const std::string kUploadColumns =
     "upload_id, bucket, key, initiator, owner, created_ms, " + std::string(kAttrColumns) +

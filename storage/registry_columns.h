@@ -3,6 +3,7 @@
 // The column lists and positions both registries' SELECTs share (their
 // schemas name and order the columns alike), a detail of storage/.
 
+#include <string>
 #include <string_view>
 
 namespace s2lite::storage::columns {
@@ -27,5 +28,16 @@ inline constexpr int kObjectAttrs = 6;
 inline constexpr int kObjectPartsCount = kObjectAttrs + kAttrCount;
 inline constexpr int kObjectChecksum = kObjectPartsCount + 1;
 inline constexpr int kObjectUploadId = kObjectPartsCount + 2;
+
+// `count` numbered SQL parameters from `first`, comma-separated, each
+// written `sigil` + number: "?1, ?2" (SQLite) or "$1, $2" (PostgreSQL).
+inline std::string Placeholders(char sigil, int first, int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    if (i > 0) out += ", ";
+    out += sigil + std::to_string(first + i);
+  }
+  return out;
+}
 
 }  // namespace s2lite::storage::columns
