@@ -165,14 +165,7 @@ class ObjectStoreTest : public ::testing::TestWithParam<Backend> {
   }
 
   PartInfo MakePart(int number, std::string_view bytes) {
-    Result<BlobRef> blob = WriteBlob(*store_, bytes);
-    EXPECT_TRUE(blob.ok());
-    PartInfo part;
-    part.part_number = number;
-    if (blob.ok()) part.blob = *blob;
-    part.md5_hex = Md5Hex(bytes);
-    part.etag = "\"" + part.md5_hex + "\"";
-    return part;
+    return testing::MakePart(*store_, number, bytes);
   }
 
   PartInfo PutPart(const std::string& upload_id, int number, std::string_view bytes) {

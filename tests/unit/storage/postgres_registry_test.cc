@@ -24,6 +24,7 @@ namespace s2lite::storage {
 namespace {
 
 using testing::BlobExists;
+using testing::MakePart;
 using testing::Md5Hex;
 using testing::TempDatabase;
 using testing::TempDir;
@@ -78,17 +79,6 @@ class PostgresRegistryTest : public ::testing::Test {
   std::vector<std::string> Log() {
     std::lock_guard lock(log_mu_);
     return log_;
-  }
-
-  static PartInfo Part(SyncStore& store, int number, const std::string& bytes) {
-    Result<BlobRef> blob = WriteBlob(store, bytes);
-    EXPECT_TRUE(blob.ok());
-    PartInfo part;
-    part.part_number = number;
-    if (blob.ok()) part.blob = *blob;
-    part.md5_hex = Md5Hex(bytes);
-    part.etag = "\"" + part.md5_hex + "\"";
-    return part;
   }
 
   static ObjectInfo Object(SyncStore& store, const std::string& key, const std::string& bytes) {
@@ -175,8 +165,8 @@ TEST_F(PostgresRegistryTest, CompletesAndAbortsOnTwoStoresHaveOneWinner) {
     upload.key = key;
     upload.owner = "alice";
     ASSERT_TRUE(a->CreateUpload(upload).ok());
-    PartInfo p1 = Part(*a, 1, "first part");
-    PartInfo p2 = Part(*b, 2, "second");
+    PartInfo p1 = MakePart(*a, 1, "first part");
+    PartInfo p2 = MakePart(*b, 2, "second");
     ASSERT_TRUE(a->PutPart(id, p1).ok());
     ASSERT_TRUE(b->PutPart(id, p2).ok());
     Result<ObjectInfo> one = Status(ErrorCode::kInternalError, "not run");

@@ -77,6 +77,20 @@ Result<BlobRef> WriteBlob(Store& store, std::string_view bytes) {
   return (*writer)->Commit();
 }
 
+// Part `number` with `bytes` in a new blob of `store`, its ETag the bytes'
+// MD5 as an upload would record it.
+template <class Store>
+PartInfo MakePart(Store& store, int number, std::string_view bytes) {
+  Result<BlobRef> blob = WriteBlob(store, bytes);
+  EXPECT_TRUE(blob.ok());
+  PartInfo part;
+  part.part_number = number;
+  if (blob.ok()) part.blob = *blob;
+  part.md5_hex = Md5Hex(bytes);
+  part.etag = "\"" + part.md5_hex + "\"";
+  return part;
+}
+
 inline std::string ReadAll(BlobReader& reader) {
   std::string out;
   char buf[7];  // small on purpose: exercises offsets
