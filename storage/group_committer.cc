@@ -13,8 +13,12 @@ namespace s2lite::storage {
 namespace asio = boost::asio;
 
 GroupCommitter::GroupCommitter(std::function<Status()> commit,
-                               std::function<std::optional<Status>(uint64_t)> ended)
-    : commit_(std::move(commit)), ended_(std::move(ended)) {
+                               std::function<std::optional<Status>(uint64_t)> ended, bool in_turn,
+                               std::function<bool()> slow)
+    : commit_(std::move(commit)),
+      ended_(std::move(ended)),
+      in_turn_(in_turn),
+      slow_(std::move(slow)) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -38,6 +42,7 @@ Task<Status> GroupCommitter::Call::Committed(uint64_t id) {
   Leave();
   if (id == 0) co_return Status::Ok();
   if (std::optional<Status> done = c_.ended_(id)) co_return std::move(*done);
+  if (c_.in_turn_) co_return co_await c_.CommitInTurn(id);
   {
     // Nobody else is in the store, nobody waits, and nobody was lately:
     // commit on the caller's thread, sparing two thread hand-offs (a lone
@@ -59,13 +64,57 @@ Task<Status> GroupCommitter::Wait(uint64_t id) {
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
       [this, id](auto handler) {
         auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-        std::lock_guard lock(mu_);
-        waiters_.push_back(Waiter{id, std::move(work), std::move(handler)});
-        // Only the first waiter wakes the committer; while it gathers it
-        // waits for calls in flight to get here, not for each waiter.
-        if (waiters_.size() == 1) cv_.notify_one();
+        Enqueue(Waiter{id, std::move(work), std::move(handler)});
       },
       asio::use_awaitable);
+}
+
+void GroupCommitter::Enqueue(Waiter w) {
+  std::lock_guard lock(mu_);
+  waiters_.push_back(std::move(w));
+  // Only the first waiter wakes the committer; while it gathers it
+  // waits for calls in flight to get here, not for each waiter. Waiters a
+  // turn's leader left behind (in_turn) came before without waking it.
+  if (waiters_.size() == 1 || in_turn_) cv_.notify_one();
+}
+
+// Whoever waits first in a turn leads: it yields once (to the back of its
+// executor's queue, behind the requests its loop already had ready), then
+// commits the open group for everyone waiting. A write made after the leader
+// stops leading goes to the next group, and its caller waits for the next
+// leader: every waiter the leader takes belongs to a group its commit ends.
+Task<Status> GroupCommitter::CommitInTurn(uint64_t id) {
+  bool lead = false;
+  {
+    std::lock_guard lock(mu_);
+    lead = !leader_;
+    leader_ = true;
+  }
+  if (!lead) {
+    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
+        [this, id](auto handler) {
+          auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+          std::lock_guard lock(mu_);
+          waiters_.push_back(Waiter{id, std::move(work), std::move(handler)});
+          // The leader took the others meanwhile, and may not have seen
+          // this one: the thread completes it (after a commit, so this
+          // call's group has ended whichever commit ended it).
+          if (!leader_) cv_.notify_one();
+        },
+        asio::use_awaitable);
+  }
+  co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+  std::vector<Waiter> batch;
+  bool slow = slow_ && slow_();
+  {
+    std::lock_guard lock(mu_);
+    leader_ = false;
+    if (!slow) batch.swap(waiters_);
+  }
+  if (slow) co_return co_await Wait(id);  // with the others, on the thread
+  static_cast<void>(commit_());
+  CompleteBatch(batch);
+  co_return EndOf(id);
 }
 
 Status GroupCommitter::EndOf(uint64_t id) {

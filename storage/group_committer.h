@@ -2,8 +2,10 @@
 
 // Group commit's waiting room, a detail of the SQLite backend: a call whose
 // write joined (or whose read saw) the open group waits here, without
-// holding its thread, until that group is committed; one thread commits for
-// everyone who finished meanwhile. Each registry has its own (no state is
+// holding its thread, until that group is committed; one commit serves
+// everyone who finished meanwhile, made by the committer's thread (when it
+// syncs) or by the first caller at the end of its event loop's turn (when it
+// does not: see the constructor). Each registry has its own (no state is
 // shared between two stores in one process).
 
 #include <atomic>
@@ -29,8 +31,18 @@ class GroupCommitter {
   // `commit` commits the open group (OK when none is open); `ended` says how
   // group `id` ended, nullopt while it has not. Both are called from the
   // committer's thread and, for a lone caller, from the caller's.
+  //
+  // With `in_turn` (a commit that needs no sync, cheap next to the requests
+  // it serves), groups are committed by the callers themselves, at the end
+  // of their event loop's turn: the first caller to wait yields once, so
+  // that every request its loop had ready joins the group, then commits for
+  // all of them and completes the others; no thread hand-off, no wake-up.
+  // `slow` (may be null) says the next commit would not be cheap (it
+  // rewinds the WAL, syncing the database): that one goes to the thread.
+  // Without `in_turn`, the thread commits every group.
   GroupCommitter(std::function<Status()> commit,
-                 std::function<std::optional<Status>(uint64_t)> ended);
+                 std::function<std::optional<Status>(uint64_t)> ended, bool in_turn = false,
+                 std::function<bool()> slow = nullptr);
   ~GroupCommitter() { Stop(); }
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -70,13 +82,19 @@ class GroupCommitter {
     boost::asio::any_completion_handler<void(Status)> handler;
   };
   Task<Status> Wait(uint64_t id);
+  // `in_turn`: as the turn's leader, or as a waiter when another leads.
+  Task<Status> CommitInTurn(uint64_t id);
+  void Enqueue(Waiter w);
   Status EndOf(uint64_t id);
   void Run();
   void CompleteBatch(std::vector<Waiter>& batch);
 
   std::function<Status()> commit_;
   std::function<std::optional<Status>(uint64_t)> ended_;
+  const bool in_turn_;
+  std::function<bool()> slow_;
   std::mutex mu_;
+  bool leader_ = false;  // a caller will commit at the end of its turn (mu_)
   std::condition_variable cv_;
   std::vector<Waiter> waiters_;
   std::atomic<int> in_flight_{0};  // calls not yet waiting

@@ -17,6 +17,7 @@
 #include "common/ascii.h"
 #include "common/crypto.h"
 #include "common/hex.h"
+#include "storage/bucket_cache.h"
 #include "storage/errors.h"
 #include "storage/file_modes.h"
 #include "storage/postgres_registry.h"
@@ -237,6 +238,7 @@ class Store final : public ObjectStore {
     if (b.acl.empty()) b.acl = "private";
     if (b.generation == 0) b.generation = NewGeneration();
     Status s = co_await registry_->InsertBucket(b);
+    Changed();
     if (s.code() != ErrorCode::kBucketAlreadyExists) co_return s;
     Result<BucketInfo> existing = co_await registry_->GetBucket(b.name);
     if (existing.ok() && existing->owner == b.owner) co_return BucketAlreadyOwnedByYouError();
@@ -244,7 +246,12 @@ class Store final : public ObjectStore {
   }
 
   Task<Result<BucketInfo>> GetBucket(const std::string& name) override {
-    return registry_->GetBucket(name);
+    if (shared_) co_return co_await registry_->GetBucket(name);
+    if (std::optional<BucketInfo> hit = cache_.FindBucket(name)) co_return std::move(*hit);
+    const uint64_t ticket = cache_.Ticket();
+    Result<BucketInfo> bucket = co_await registry_->GetBucket(name);
+    if (bucket.ok()) cache_.KeepBucket(ticket, *bucket);
+    co_return bucket;
   }
 
   Task<Result<std::vector<BucketInfo>>> ListBuckets(const std::string& owner) override {
@@ -252,17 +259,27 @@ class Store final : public ObjectStore {
   }
 
   Task<Status> DeleteBucket(const std::string& name) override {
-    return registry_->DeleteBucket(name);
+    Status s = co_await registry_->DeleteBucket(name);
+    Changed();
+    co_return s;
   }
 
   Task<Result<std::optional<std::string>>> GetBucketSetting(const std::string& bucket,
                                                             const std::string& name) override {
-    return registry_->GetBucketSetting(bucket, name);
+    if (shared_) co_return co_await registry_->GetBucketSetting(bucket, name);
+    if (auto hit = cache_.FindSetting(bucket, name)) co_return std::move(*hit);
+    const uint64_t ticket = cache_.Ticket();
+    Result<std::optional<std::string>> document =
+        co_await registry_->GetBucketSetting(bucket, name);
+    if (document.ok()) cache_.KeepSetting(ticket, bucket, name, *document);
+    co_return document;
   }
   Task<Status> PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
                                 const std::string& name,
                                 const std::optional<std::string>& document) override {
-    co_return co_await registry_->PutBucketSetting(bucket, bucket_generation, name, document);
+    Status s = co_await registry_->PutBucketSetting(bucket, bucket_generation, name, document);
+    Changed();
+    co_return s;
   }
   Task<Result<std::vector<std::pair<std::string, std::string>>>> ListBucketSettings(
       const std::string& name) override {
@@ -454,6 +471,7 @@ class Store final : public ObjectStore {
 
   Task<Status> Reset() override {
     Status s = co_await registry_->Reset();  // committed before any blob goes
+    Changed();
     if (!s.ok()) co_return s;
     Result<std::vector<std::string>> ids = blobs_->ListAll();
     if (!ids.ok()) co_return ids.status();
@@ -465,6 +483,11 @@ class Store final : public ObjectStore {
   }
 
  private:
+  // After a change to buckets or their settings has ended, however it ended.
+  void Changed() {
+    if (!shared_) cache_.Invalidate();
+  }
+
   // Removing a tombstone's bytes before forgetting it: a crash in between
   // leaves a tombstone whose removal the next sweep repeats.
   Task<Result<int>> SweepTombstones(TimeMs grace_ms) {
@@ -591,6 +614,7 @@ class Store final : public ObjectStore {
   std::function<TimeMs()> now_;
   const bool shared_;
   const TimeMs max_read_ms_;
+  BucketCache cache_;  // unused when shared_
   std::mutex lease_mu_;
   int readers_ = 0;                              // GetObjectForRead calls reading the registry
   std::unordered_map<std::string, int> leases_;  // blob id -> GETs reading it

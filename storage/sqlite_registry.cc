@@ -520,6 +520,8 @@ class SqliteRegistry final : public Registry {
   Status FailureOf(uint64_t id);
   Status SyncWal();
   void RewindWalIfLongLocked();
+  // Whether the next commit rewinds the WAL (RewindWalIfLongLocked).
+  bool RewindDue();
   void WakeCheckpointer();
   void RunCheckpointer();
 
@@ -613,8 +615,12 @@ Result<std::unique_ptr<Registry>> SqliteRegistry::Open(const std::string& path, 
   if (!s.ok()) return s;
   if (group_commit) {
     SqliteRegistry* r = registry.get();
+    // Without fsync a commit only writes the WAL's new frames to the page
+    // cache: the requests' own threads commit, at the end of their turn,
+    // except a commit that must first rewind the WAL (a database sync).
     registry->committer_ = std::make_unique<GroupCommitter>(
-        [r] { return r->CommitGroup(); }, [r](uint64_t id) { return r->GroupStatus(id); });
+        [r] { return r->CommitGroup(); }, [r](uint64_t id) { return r->GroupStatus(id); },
+        /*in_turn=*/!fsync, [r] { return r->RewindDue(); });
   }
   return std::unique_ptr<Registry>(std::move(registry));
 }
@@ -1434,6 +1440,11 @@ void SqliteRegistry::RewindWalIfLongLocked() {
     wal_frames_ = 0;
     rewind_pending_ = false;
   }
+}
+
+bool SqliteRegistry::RewindDue() {
+  std::lock_guard lock(mu_);
+  return wal_frames_ >= kRewindFrames;
 }
 
 void SqliteRegistry::WakeCheckpointer() {

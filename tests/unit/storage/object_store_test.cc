@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <cctype>
 #include <chrono>
 #include <csignal>
@@ -316,6 +319,32 @@ TEST_P(ObjectStoreTest, BucketSettingsAreStoredReplacedRemovedAndGoWithTheBucket
       store_->PutBucketSetting("other", first->generation, "cors", std::string("<s/>")).code(),
       ErrorCode::kNoSuchBucket);
   EXPECT_FALSE(store_->GetBucketSetting("other", "cors")->has_value());
+}
+
+// Every request reads its bucket (and some its settings): a store whose
+// registry only it writes may keep what it read, but never answers older
+// than the registry once a change has returned.
+TEST_P(ObjectStoreTest, BucketReadsFollowEveryChange) {
+  Result<BucketInfo> first = store_->GetBucket(kBucket);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->owner, "alice");
+  EXPECT_FALSE(store_->GetBucketSetting(kBucket, "lifecycle")->has_value());
+  ASSERT_TRUE(store_->PutBucketSetting(kBucket, 0, "lifecycle", std::string("<a/>")).ok());
+  EXPECT_EQ(store_->GetBucketSetting(kBucket, "lifecycle")->value_or(""), "<a/>");
+
+  ASSERT_TRUE(store_->DeleteBucket(kBucket).ok());
+  EXPECT_EQ(store_->GetBucket(kBucket).status().code(), ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(store_->GetBucketSetting(kBucket, "lifecycle").status().code(),
+            ErrorCode::kNoSuchBucket);
+  ASSERT_TRUE(store_->CreateBucket({kBucket, "bob", "us-east-1", 0, ""}).ok());
+  Result<BucketInfo> again = store_->GetBucket(kBucket);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->owner, "bob");
+  EXPECT_NE(again->generation, first->generation);
+  EXPECT_FALSE(store_->GetBucketSetting(kBucket, "lifecycle")->has_value());
+
+  ASSERT_TRUE(store_->Reset().ok());
+  EXPECT_EQ(store_->GetBucket(kBucket).status().code(), ErrorCode::kNoSuchBucket);
 }
 
 TEST_P(ObjectStoreTest, CreatingAnExistingBucketSaysWhoOwnsIt) {
@@ -1360,6 +1389,51 @@ TEST_P(FileObjectStoreTest, FailedCommitFailsItsCallsAndRemovesTheirNewBytes) {
   PartInfo again = PutPart(upload, 1, "part bytes");
   ASSERT_NO_FATAL_FAILURE(Reopen());
   EXPECT_EQ(ReadBlob(*store_, again.blob.blob_id), "part bytes");
+}
+
+// A read may see a write of the open group before it commits. If that
+// commit then fails, what the read saw is not served afterwards: the change
+// ends by emptying what the store keeps of its buckets' settings.
+TEST_P(FileObjectStoreTest, ASettingWhoseCommitFailedIsNotServedAfterwards) {
+  namespace asio = boost::asio;
+  ObjectStore& store = store_->async();
+  Status put;
+  std::optional<std::string> seen_meanwhile;
+  asio::io_context io(1);
+  asio::co_spawn(
+      io,
+      [&]() -> Task<void> {
+        put = co_await store.PutBucketSetting(kBucket, 0, "lifecycle", std::string("<a/>"));
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> Task<void> {
+        auto got = co_await store.GetBucketSetting(kBucket, "lifecycle");
+        if (got.ok()) seen_meanwhile = *got;
+      },
+      asio::detached);
+
+  struct sigaction ignore {
+  }, old_action{};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);
+  rlimit old_limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  rlimit tiny = old_limit;
+  tiny.rlim_cur = 1;  // every write past the first byte of a file fails
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+  io.run();
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  sigaction(SIGXFSZ, &old_action, nullptr);
+
+  EXPECT_FALSE(put.ok());
+  // The read ran while the write waited for its commit (the same event
+  // loop's turn): else this test no longer tests what it says.
+  ASSERT_EQ(seen_meanwhile.value_or(""), "<a/>");
+  Result<std::optional<std::string>> after = store_->GetBucketSetting(kBucket, "lifecycle");
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->has_value()) << "served a setting that was never committed";
 }
 
 // The commit contract with group commit on: whatever a call returned OK for
