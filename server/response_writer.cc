@@ -4,9 +4,9 @@
 #include <sys/sendfile.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/span_body.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/status.hpp>
 #include <cerrno>
 #include <optional>
 #include <string>
@@ -20,26 +20,35 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using SpanBody = http::span_body<const char>;
 
-// Sets `res`'s headers from `r`: its own, Connection, and Content-Length
-// (a HEAD answer keeps the length it declares). Returns whether the status
-// has no body (1xx, 204, 304).
-bool SetHeaders(http::response<SpanBody>& res, const Response& r, bool head, bool keep_alive) {
+// The status line and header section of `r`: its own headers in order, then
+// Connection and Content-Length (a HEAD answer keeps the length it declares;
+// 1xx, 204 and 304 have none). Sets `no_body` for those statuses. Written by
+// hand, in one buffer: Beast's serializer allocates a node per field and
+// walks them as a sequence of small buffers.
+std::string FormatHead(const Response& r, bool head, bool keep_alive, bool& no_body) {
   std::optional<uint64_t> declared_length;
-  for (auto& [name, value] : r.headers) {
+  std::string out;
+  out.reserve(256);
+  out += "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  out += http::obsolete_reason(static_cast<http::status>(r.status));
+  out += "\r\n";
+  for (const auto& [name, value] : r.headers) {
     if (name == "Content-Length") {
       declared_length = std::stoull(value);
       continue;
     }
-    res.insert(name, value);
+    out.append(name).append(": ").append(value).append("\r\n");
   }
-  res.set(http::field::connection, keep_alive ? "keep-alive" : "close");
+  out += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
   uint64_t length = r.source ? r.source_length : r.body.size();
   if (head && declared_length) length = *declared_length;
-  bool no_body_status = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
-  if (!no_body_status) res.content_length(length);
-  return no_body_status;
+  no_body = r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200);
+  if (!no_body) out.append("Content-Length: ").append(std::to_string(length)).append("\r\n");
+  out += "\r\n";
+  return out;
 }
 
 enum class Sent {
@@ -90,17 +99,16 @@ Task<bool> WriteResponse(Stream& stream, const RequestContext& ctx, Response& r,
   const bool head = ctx.view.method == "HEAD";
   const auto timeout = ctx.state->options.read_timeout;
   beast::get_lowest_layer(stream).expires_after(timeout);
-  http::response<SpanBody> res{static_cast<http::status>(r.status), 11};
-  const bool no_body_status = SetHeaders(res, r, head, keep_alive);
+  bool no_body_status = false;
+  const std::string head_section = FormatHead(r, head, keep_alive, no_body_status);
   if (!r.source && !truncate) {
     // Header and body leave in one gather write: one send, one segment.
-    if (!head && !no_body_status) res.body() = SpanBody::value_type(r.body.data(), r.body.size());
-    http::response_serializer<SpanBody> sr{res};
-    auto [ec, n] = co_await http::async_write(stream, sr, kTuple);
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head_section), asio::const_buffer()};
+    if (!head && !no_body_status) buffers[1] = asio::buffer(r.body);
+    auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
     co_return !ec;
   }
-  http::response_serializer<SpanBody> sr{res};
-  auto [ec, n] = co_await http::async_write_header(stream, sr, kTuple);
+  auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head_section), kTuple);
   if (ec) co_return false;
   if (head || no_body_status) co_return true;
   if (!r.source) {
