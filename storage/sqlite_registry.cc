@@ -1426,8 +1426,12 @@ SqliteRegistry::~SqliteRegistry() {
 // kRewindFrames, the commit itself finishes the copy right after COMMIT,
 // while no group can be open (mu_ held: usually a few frames plus one
 // database sync), and the next group starts the WAL from its beginning.
-constexpr int kBackgroundFrames = 2000;  // 8 MiB of 4 KiB pages
-constexpr int kRewindFrames = 4000;
+// Each checkpoint syncs the WAL and the database, and copies a page once
+// however often it changed since the last: fewer, larger ones cost less CPU
+// per write (creates at 64 connections: about 3 % less than at 2,000/4,000
+// frames), for a WAL of up to about 64 MiB under a steady write load.
+constexpr int kBackgroundFrames = 8000;  // 32 MiB of 4 KiB pages
+constexpr int kRewindFrames = 16000;
 
 void SqliteRegistry::RewindWalIfLongLocked() {
   if (wal_frames_ < kRewindFrames) return;
