@@ -27,14 +27,16 @@
 # Every container, volume, network and process it creates is removed on exit;
 # a failure prints the containers' logs and exits 1. Run as root.
 # Knobs: S2LITE_DOCKER_IMAGE (s2lite:ci), S2LITE_DOCKER_MAX_MB (100: a bigger
-# image fails), S2LITE_DOCKER_CCACHE (/var/cache/s2lite-docker-ccache),
+# image fails), S2LITE_DOCKER_CCACHE (this machine's ccache directory),
 # S2LITE_DEBIAN_MIRROR (default: the one apt uses here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 IMAGE=${S2LITE_DOCKER_IMAGE:-s2lite:ci}
 MAX_IMAGE_MB=${S2LITE_DOCKER_MAX_MB:-100}
-CCACHE_DIR_HOST=${S2LITE_DOCKER_CCACHE:-/var/cache/s2lite-docker-ccache}
+# This machine's own ccache: the image compiles with scripts/test.sh's flags,
+# so after it (as in CI) the image's compile steps are cache hits.
+CCACHE_DIR_HOST=${S2LITE_DOCKER_CCACHE:-$(ccache -k cache_dir 2>/dev/null || echo /var/cache/s2lite-docker-ccache)}
 RUN_ID=s2lite-ci-$$
 WORK=$(mktemp -d /tmp/s2lite-docker-XXXXXX)
 CONTAINERS=()
