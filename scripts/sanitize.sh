@@ -20,8 +20,11 @@ configure() {  # dir sanitizers
   if [ ! -f "$1/CMakeCache.txt" ]; then
     # -O1 -g1: the usual sanitizer setting (reports keep file:line), and a
     # much cheaper compile of the Boost-heavy units than -O2 -g. Asserts on.
+    # The tests' own code at -O0: it compiles 2-3 times faster under the
+    # sanitizers (tests/integration/object_test.cc: 15 s instead of 40 s).
     cmake -S . -B "$1" "${GEN[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+      -DS2LITE_TEST_CODE_FLAGS=-O0 \
       -DS2LITE_WERROR=ON -DS2LITE_SANITIZE="$2" -DS2LITE_BUILD_BENCH=OFF -DS2LITE_INSTALL=OFF >/dev/null
   fi
 }
