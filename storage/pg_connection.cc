@@ -80,8 +80,8 @@ std::vector<int> Params::Lengths() const {
 // --- Rows
 
 int64_t Rows::Int(int row, int col) const {
-  const char* p = PQgetvalue(r_.get(), row, col);
-  switch (PQgetlength(r_.get(), row, col)) {
+  const char* p = pq::getvalue(r_.get(), row, col);
+  switch (pq::getlength(r_.get(), row, col)) {
     case 8: {
       uint64_t v;
       std::memcpy(&v, p, 8);
@@ -105,21 +105,21 @@ int64_t Rows::Int(int row, int col) const {
 }
 
 int64_t Rows::affected() const {
-  const char* n = r_ ? PQcmdTuples(r_.get()) : "";
+  const char* n = r_ ? pq::cmdTuples(r_.get()) : "";
   return *n ? std::strtoll(n, nullptr, 10) : 0;
 }
 
 // --- Connection
 
 void Connection::Drop() {
-  if (conn_ != nullptr) PQfinish(conn_);
+  if (conn_ != nullptr) pq::finish(conn_);
   conn_ = nullptr;
   prepared_.clear();
 }
 
 bool Connection::InTransaction() const {
   if (conn_ == nullptr) return false;
-  PGTransactionStatusType t = PQtransactionStatus(conn_);
+  PGTransactionStatusType t = pq::transactionStatus(conn_);
   return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
 }
 
@@ -141,7 +141,7 @@ Task<bool> Connection::Wait(bool write, Clock::time_point deadline) {
   // The descriptor only borrows libpq's socket: released, never closed. The
   // timer cancels the wait at the deadline (a plain handler: cheaper than a
   // parallel group of coroutines on every round trip).
-  auto wait = std::make_shared<SocketWait>(executor, PQsocket(conn_));
+  auto wait = std::make_shared<SocketWait>(executor, pq::socket(conn_));
   wait->timer.expires_at(deadline);
   wait->timer.async_wait([wait](const boost::system::error_code& ec) {
     if (!ec && wait->socket.is_open()) {
@@ -160,30 +160,31 @@ Task<bool> Connection::Wait(bool write, Clock::time_point deadline) {
 
 Task<Status> Connection::Connect(Clock::time_point deadline) {
   Drop();
+  if (Status loaded = pq::Load(); !loaded.ok()) co_return loaded;
   // A host name is resolved here (blocking): use a Unix socket path, an
   // address (hostaddr) or a local resolver for the registry.
-  conn_ = PQconnectStart(conninfo_.c_str());
+  conn_ = pq::connectStart(conninfo_.c_str());
   if (conn_ == nullptr) co_return Status(ErrorCode::kSlowDown, "out of memory");
   auto failed = [this](std::string why) {
-    std::string message = conn_ ? PQerrorMessage(conn_) : "";
+    std::string message = conn_ ? pq::errorMessage(conn_) : "";
     while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
       message.pop_back();
     Drop();
     return Status(ErrorCode::kSlowDown, why + (message.empty() ? "" : ": " + message));
   };
-  if (PQstatus(conn_) == CONNECTION_BAD) co_return failed("cannot connect");
+  if (pq::status(conn_) == CONNECTION_BAD) co_return failed("cannot connect");
   PostgresPollingStatusType poll = PGRES_POLLING_WRITING;
   while (poll != PGRES_POLLING_OK) {
     if (poll == PGRES_POLLING_FAILED) co_return failed("cannot connect");
     if (!co_await Wait(poll == PGRES_POLLING_WRITING, deadline)) {
       co_return failed("connection timed out");
     }
-    poll = PQconnectPoll(conn_);
+    poll = pq::connectPoll(conn_);
   }
   // Notices (e.g. "already exists, skipping") are not errors: not printed.
-  PQsetNoticeProcessor(
+  pq::setNoticeProcessor(
       conn_, [](void*, const char*) {}, nullptr);
-  if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
+  if (pq::setnonblocking(conn_, 1) != 0 || pq::enterPipelineMode(conn_) != 1) {
     co_return failed("cannot enter pipeline mode");
   }
   // The server gives up on what the client has given up on: a statement
@@ -227,7 +228,7 @@ Task<Reply> Connection::Run(const std::vector<Command>& commands, Clock::time_po
 }
 
 Reply Connection::Lost(Reply reply, Broken broken, bool commit_unknown) {
-  std::string message = conn_ ? PQerrorMessage(conn_) : "";
+  std::string message = conn_ ? pq::errorMessage(conn_) : "";
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   Drop();
   reply.failure = broken.failure;
@@ -245,33 +246,33 @@ bool Connection::Send(const std::vector<Command>& commands, std::vector<Expected
     int sent;
     if (c.statement != nullptr) {
       if (prepared_.count(c.statement->name) == 0) {
-        if (PQsendPrepare(conn_, c.statement->name.c_str(), c.statement->sql.c_str(),
-                          c.params.size(), c.params.types().data()) != 1) {
+        if (pq::sendPrepare(conn_, c.statement->name.c_str(), c.statement->sql.c_str(),
+                            c.params.size(), c.params.types().data()) != 1) {
           return false;
         }
         expected.push_back({static_cast<int>(i), true});
       }
-      sent = PQsendQueryPrepared(conn_, c.statement->name.c_str(), c.params.size(), values.data(),
-                                 lengths.data(), c.params.formats().data(), 1);
+      sent = pq::sendQueryPrepared(conn_, c.statement->name.c_str(), c.params.size(), values.data(),
+                                   lengths.data(), c.params.formats().data(), 1);
     } else {
-      sent = PQsendQueryParams(conn_, c.sql.c_str(), c.params.size(), c.params.types().data(),
-                               values.data(), lengths.data(), c.params.formats().data(), 1);
+      sent = pq::sendQueryParams(conn_, c.sql.c_str(), c.params.size(), c.params.types().data(),
+                                 values.data(), lengths.data(), c.params.formats().data(), 1);
     }
     if (sent != 1) return false;
     expected.push_back({static_cast<int>(i), false});
   }
-  return PQpipelineSync(conn_) == 1;
+  return pq::pipelineSync(conn_) == 1;
 }
 
 Task<std::optional<Connection::Broken>> Connection::Flush(Clock::time_point deadline) {
   for (;;) {
-    int flushed = PQflush(conn_);
+    int flushed = pq::flush(conn_);
     if (flushed == 0) co_return std::nullopt;
     if (flushed < 0) co_return Broken{Reply::Failure::kConnection, "send failed"};
     if (!co_await Wait(true, deadline)) {
       co_return Broken{Reply::Failure::kTimeout, "no answer in time"};
     }
-    if (PQconsumeInput(conn_) != 1)
+    if (pq::consumeInput(conn_) != 1)
       co_return Broken{Reply::Failure::kConnection, "connection lost"};
   }
 }
@@ -284,29 +285,29 @@ Task<std::optional<Connection::Broken>> Connection::Receive(const std::vector<Co
   const Broken out_of_step{Reply::Failure::kConnection, "protocol out of step"};
   size_t at = 0;  // the expected result being read
   for (;;) {
-    while (PQisBusy(conn_)) {
+    while (pq::isBusy(conn_)) {
       if (!co_await Wait(false, deadline)) {
         co_return Broken{Reply::Failure::kTimeout, "no answer in time"};
       }
-      if (PQconsumeInput(conn_) != 1) {
+      if (pq::consumeInput(conn_) != 1) {
         co_return Broken{Reply::Failure::kConnection, "connection lost"};
       }
     }
-    PGresult* r = PQgetResult(conn_);
-    if (PQstatus(conn_) == CONNECTION_BAD) {
-      if (r != nullptr) PQclear(r);
+    PGresult* r = pq::getResult(conn_);
+    if (pq::status(conn_) == CONNECTION_BAD) {
+      if (r != nullptr) pq::clear(r);
       co_return Broken{Reply::Failure::kConnection, "connection lost"};
     }
     if (r == nullptr) {
       if (++at > expected.size()) co_return out_of_step;
       continue;
     }
-    if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
-      PQclear(r);
+    if (pq::resultStatus(r) == PGRES_PIPELINE_SYNC) {
+      pq::clear(r);
       co_return std::nullopt;
     }
     if (at >= expected.size()) {
-      PQclear(r);
+      pq::clear(r);
       co_return out_of_step;
     }
     const Expected e = expected[at];
@@ -318,12 +319,12 @@ Task<std::optional<Connection::Broken>> Connection::Receive(const std::vector<Co
 std::optional<Connection::Broken> Connection::Take(PGresult* r, Expected e,
                                                    const std::vector<Command>& commands,
                                                    Reply& reply) {
-  ExecStatusType status = PQresultStatus(r);
+  ExecStatusType status = pq::resultStatus(r);
   if (status == PGRES_FATAL_ERROR) {
-    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    const char* state = pq::resultErrorField(r, PG_DIAG_SQLSTATE);
     std::string sqlstate = state ? state : "";
-    std::string message = PQresultErrorMessage(r);
-    PQclear(r);
+    std::string message = pq::resultErrorMessage(r);
+    pq::clear(r);
     while (!message.empty() && message.back() == '\n') message.pop_back();
     // The server ending this session (pg_terminate_backend, shutdown).
     if (sqlstate.rfind("57P", 0) == 0 || sqlstate.rfind("08", 0) == 0) {
@@ -336,10 +337,10 @@ std::optional<Connection::Broken> Connection::Take(PGresult* r, Expected e,
       reply.failed_command = e.command;
     }
   } else if (status == PGRES_PIPELINE_ABORTED) {
-    PQclear(r);
+    pq::clear(r);
   } else if (e.prepare) {
     if (status == PGRES_COMMAND_OK) prepared_.insert(commands[e.command].statement->name);
-    PQclear(r);
+    pq::clear(r);
   } else {
     reply.results[e.command] = Rows(r);
   }
@@ -448,10 +449,11 @@ Task<Result<Pool::Lease>> Pool::Acquire() {
 }
 
 std::string RedactConninfo(const std::string& conninfo) {
+  if (!pq::Load().ok()) return "(libpq not loaded)";
   char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  PQconninfoOption* options = pq::conninfoParse(conninfo.c_str(), &error);
   if (options == nullptr) {
-    if (error != nullptr) PQfreemem(error);
+    if (error != nullptr) pq::freemem(error);
     return "(unparsable connection string)";
   }
   std::string out;
@@ -462,7 +464,7 @@ std::string RedactConninfo(const std::string& conninfo) {
     out += '=';
     out += std::strcmp(o->keyword, "password") == 0 ? "********" : o->val;
   }
-  PQconninfoFree(options);
+  pq::conninfoFree(options);
   return out;
 }
 

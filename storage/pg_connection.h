@@ -7,8 +7,6 @@
 // pool. Every wait has a deadline: a connection that times out or breaks is
 // dropped and the pool opens a new one on next use.
 
-#include <libpq-fe.h>
-
 #include <atomic>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -26,6 +24,7 @@
 #include <vector>
 
 #include "s2lite/status.h"
+#include "storage/libpq.h"
 #include "storage/task.h"
 
 namespace s2lite::storage::pg {
@@ -81,14 +80,14 @@ struct Command {
 class Rows {
  public:
   Rows() = default;
-  explicit Rows(PGresult* r) : r_(r, &PQclear) {}
-  int size() const { return r_ ? PQntuples(r_.get()) : 0; }
+  explicit Rows(PGresult* r) : r_(r, &pq::clear) {}
+  int size() const { return r_ ? pq::ntuples(r_.get()) : 0; }
   bool empty() const { return size() == 0; }
-  bool IsNull(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
+  bool IsNull(int row, int col) const { return pq::getisnull(r_.get(), row, col) != 0; }
   // text or bytea: the raw bytes.
   std::string Text(int row, int col) const {
-    return std::string(PQgetvalue(r_.get(), row, col),
-                       static_cast<size_t>(PQgetlength(r_.get(), row, col)));
+    return std::string(pq::getvalue(r_.get(), row, col),
+                       static_cast<size_t>(pq::getlength(r_.get(), row, col)));
   }
   // int2, int4, int8 or bool.
   int64_t Int(int row, int col) const;
@@ -130,16 +129,17 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   bool connected() const { return conn_ != nullptr; }
-  // Connects (non-blocking) and enters pipeline mode. An error says why.
+  // Connects (non-blocking) and enters pipeline mode. An error says why
+  // (pq::Load()'s when libpq cannot be loaded).
   Task<Status> Connect(Clock::time_point deadline);
   // Sends every command in one pipeline and reads their results. Stops at
   // the first failing command (the server skips the rest). `commit_index`:
   // the command that is a COMMIT (or -1), for Reply::commit_unknown.
   Task<Reply> Run(const std::vector<Command>& commands, Clock::time_point deadline,
                   int commit_index = -1);
-  // PQtransactionStatus: whether a transaction block is open.
+  // pq::transactionStatus: whether a transaction block is open.
   bool InTransaction() const;
-  int backend_pid() const { return conn_ ? PQbackendPID(conn_) : 0; }
+  int backend_pid() const { return conn_ ? pq::backendPID(conn_) : 0; }
   void Drop();
 
  private:
@@ -259,7 +259,8 @@ class Pool {
   std::atomic<bool> closed_{false};
 };
 
-// `conninfo` (key=value or a postgresql:// URI) without its password.
+// `conninfo` (key=value or a postgresql:// URI) without its password (a
+// placeholder when libpq cannot be loaded).
 std::string RedactConninfo(const std::string& conninfo);
 
 }  // namespace s2lite::storage::pg

@@ -1337,6 +1337,7 @@ Task<Status> PostgresRegistry::Migrate() {
 }  // namespace
 
 Result<std::unique_ptr<Registry>> OpenPostgresRegistry(const PostgresRegistryOptions& options) {
+  if (Status loaded = pq::Load(); !loaded.ok()) return loaded;
   auto registry = std::make_unique<PostgresRegistry>(options);
   Status s = Sync(registry->Migrate());
   if (!s.ok()) return s;

@@ -46,7 +46,9 @@ struct PostgresRegistryOptions {
 
 // Connects, creates or migrates the schema (several daemons may do so at
 // once), and returns the registry. A database written by a newer s2lite is
-// refused. Call from outside an I/O thread (it waits).
+// refused. Call from outside an I/O thread (it waits). libpq is loaded
+// here, on first use: kInternalError naming the package to install when it
+// cannot be (pq::Load()).
 Result<std::unique_ptr<Registry>> OpenPostgresRegistry(const PostgresRegistryOptions& options);
 
 // Whether `registry` names a PostgreSQL database: a postgresql:// or

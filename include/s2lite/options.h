@@ -44,7 +44,9 @@ struct Options {
   // URI or `host=... dbname=...` (libpq's forms; the password from it,
   // PGPASSWORD or ~/.pgpass, and never logged): several servers may then
   // share that database and one `data_dir` (on a shared file system) behind
-  // a load balancer. Not with `in_memory`.
+  // a load balancer. Not with `in_memory`. libpq (libpq.so.5: the package
+  // libpq5 on Debian) is loaded then, and only then: Start fails, saying so,
+  // when it is not installed.
   std::string registry;
 
   // Keep everything in memory (an in-memory SQLite registry and blob store);

@@ -16,5 +16,14 @@ GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 cmake -S "$root/examples/uploader" -B "$work/build" "${GEN[@]}" -DCMAKE_PREFIX_PATH="$work/prefix" \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$work/build" -j2 >/dev/null
+# libpq is loaded at run time, for a PostgreSQL registry only: an embedding
+# project needs neither libpq-dev to link nor libpq in its test binaries.
+if grep -rq PostgreSQL "$work/prefix/lib"*/cmake/s2lite/; then
+  echo "FAIL: the installed package asks for PostgreSQL (libpq-dev)" >&2; exit 1
+fi
+# (NEEDED, not ldd: the example's libcurl brings Kerberos and LDAP itself.)
+if readelf -d "$work/build/uploader_test" | grep -E 'NEEDED.*libpq'; then
+  echo "FAIL: a test binary linked against s2lite links libpq" >&2; exit 1
+fi
 "$work/build/uploader_test"
 echo "PASS: examples/uploader built against the installed package and its tests passed"
