@@ -5,6 +5,7 @@
 #include "server/handlers/conditional_write.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
+#include "server/lifecycle.h"
 #include "server/state.h"
 #include "server/xml.h"
 
@@ -101,7 +102,9 @@ Task<Response> HandleCopyObject(RequestContext& ctx) {
   target.condition = *condition;
   if (Status s = co_await ctx.state->store->PutObject(target); !s.ok())
     co_return Response::Error(ConditionalCommitError(std::move(s), *condition));
-  co_return CopyResult(target);
+  Response r = CopyResult(target);
+  co_await AddExpirationHeader(r, *ctx.state, target);
+  co_return r;
 }
 
 }  // namespace s2lite::server

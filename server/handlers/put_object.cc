@@ -4,6 +4,7 @@
 #include "server/handlers/conditional_write.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
+#include "server/lifecycle.h"
 #include "server/state.h"
 
 namespace s2lite::server {
@@ -43,6 +44,7 @@ Task<Response> PutObjectSink::Finish() {
   AddChecksumHeader(r, object.attrs.checksum_algorithm, object.checksum_value);
   if (!object.checksum_value.empty()) r.AddHeader("x-amz-checksum-type", "FULL_OBJECT");
   AddSseHeaders(r, object.attrs);
+  co_await AddExpirationHeader(r, *ctx_.state, object);
   co_return r;
 }
 

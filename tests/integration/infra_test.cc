@@ -523,6 +523,60 @@ TEST_F(LifecycleTest, DueUploadsAreAbortedAndExpiredObjectsDeleted) {
   EXPECT_EQ(At("HEAD", "/alice-bucket/logs/kept").status, 200);
 }
 
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (and
+// CopyObject, CompleteMultipartUpload): a write answers x-amz-expiration when
+// a rule will expire what it wrote; the rule id is URL-encoded.
+TEST_F(LifecycleTest, WritesAnswerTheExpirationOfWhatTheyWrote) {
+  auto real = std::chrono::system_clock::now();
+  auto day = std::chrono::hours(24);
+  auto midnight = std::chrono::floor<std::chrono::days>(real) + day;
+  offset_ = midnight + std::chrono::hours(1) - real;
+  ASSERT_EQ(At("PUT", "/alice-bucket?lifecycle",
+               "<LifecycleConfiguration><Rule><ID>expire temp logs</ID><Filter><And><Prefix>logs/"
+               "</Prefix><Tag><Key>temp</Key><Value>yes</Value></Tag></And></Filter>"
+               "<Status>Enabled</Status><Expiration><Days>2</Days></Expiration></Rule>"
+               "</LifecycleConfiguration>")
+                .status,
+            200);
+  std::time_t e = std::chrono::system_clock::to_time_t(midnight + 3 * day);
+  char date[64];
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", std::gmtime(&e));
+  const std::string expiry =
+      std::string("expiry-date=\"") + date + "\", rule-id=\"expire%20temp%20logs\"";
+
+  HttpResponse put = At("PUT", "/alice-bucket/logs/a", "x", {{"x-amz-tagging", "temp=yes"}});
+  ASSERT_EQ(put.status, 200);
+  EXPECT_EQ(put.Header("x-amz-expiration"), expiry);
+  EXPECT_EQ(At("HEAD", "/alice-bucket/logs/a").Header("x-amz-expiration"), expiry);
+  HttpResponse untagged = At("PUT", "/alice-bucket/logs/b", "x");
+  ASSERT_EQ(untagged.status, 200);
+  EXPECT_EQ(untagged.Header("x-amz-expiration"), "");
+
+  HttpResponse copy =
+      At("PUT", "/alice-bucket/logs/c", "", {{"x-amz-copy-source", "/alice-bucket/logs/a"}});
+  ASSERT_EQ(copy.status, 200) << copy.body;
+  EXPECT_EQ(copy.Header("x-amz-expiration"), expiry);
+  HttpResponse retagged = At("PUT", "/alice-bucket/logs/d", "",
+                             {{"x-amz-copy-source", "/alice-bucket/logs/a"},
+                              {"x-amz-tagging-directive", "REPLACE"},
+                              {"x-amz-tagging", "temp=no"}});
+  ASSERT_EQ(retagged.status, 200) << retagged.body;
+  EXPECT_EQ(retagged.Header("x-amz-expiration"), "");
+
+  HttpResponse init =
+      At("POST", "/alice-bucket/logs/mp?uploads", "", {{"x-amz-tagging", "temp=yes"}});
+  ASSERT_EQ(init.status, 200);
+  const std::string id = init.Xml("UploadId");
+  HttpResponse part = At("PUT", "/alice-bucket/logs/mp?partNumber=1&uploadId=" + id, "part");
+  ASSERT_EQ(part.status, 200);
+  EXPECT_EQ(part.Header("x-amz-expiration"), "") << "UploadPart does not answer it";
+  HttpResponse done = At("POST", "/alice-bucket/logs/mp?uploadId=" + id,
+                         "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
+                             part.Header("etag") + "</ETag></Part></CompleteMultipartUpload>");
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.Header("x-amz-expiration"), expiry);
+}
+
 // --- seeding
 
 class SeedTest : public ServerTest {
