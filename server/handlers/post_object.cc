@@ -15,6 +15,7 @@
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
+#include "server/handlers/tagging.h"
 #include "server/state.h"
 #include "server/xml.h"
 
@@ -30,6 +31,16 @@ Status MissingField(std::string_view name) {
                     "'.  If it is specified, please check the order of the fields.")
       .With("ArgumentName", std::string(name))
       .With("ArgumentValue", "");
+}
+
+// The tagging field: a Tagging document, its tags validated as
+// PutObjectTagging's. S3 answers MalformedXML to a value that is not XML, and
+// ignores a well-formed document whose root is not Tagging.
+Result<TagSet> ParseFormTagging(std::string_view value) {
+  auto root = ParseXmlTree(value);
+  if (!root.ok()) return root.status();
+  if (root->name != "Tagging") return TagSet{};
+  return ParseTaggingXml(value, kMaxObjectTags);
 }
 
 class PostObjectSink final : public BodySink, public FormHandler {
@@ -224,6 +235,11 @@ Status PostObjectSink::SetKeyAndAttrs(std::string_view filename) {
   }
   auto attrs = ParseObjectAttrs(as_headers);
   if (!attrs.ok()) return attrs.status();
+  if (const std::string* tagging = Field("tagging")) {
+    auto tags = ParseFormTagging(*tagging);
+    if (!tags.ok()) return tags.status();
+    attrs->tagging = EncodeTags(*tags);
+  }
   attrs_ = std::move(*attrs);
   return Status::Ok();
 }
