@@ -168,8 +168,23 @@ assert [r["ID"] for r in rules] == ["abort-uploads", "expire-tmp"], rules
 up = s3.create_multipart_upload(Bucket=b, Key="up/big")
 assert up["AbortRuleId"] == "abort-uploads" and up["AbortDate"].hour == 0, up
 s3.abort_multipart_upload(Bucket=b, Key="up/big", UploadId=up["UploadId"])
-s3.put_object(Bucket=b, Key="tmp/x", Body=b"x")
-assert 'rule-id="expire-tmp"' in s3.head_object(Bucket=b, Key="tmp/x")["Expiration"]
+put = s3.put_object(Bucket=b, Key="tmp/x", Body=b"x")
+expiration = s3.head_object(Bucket=b, Key="tmp/x")["Expiration"]
+assert 'rule-id="expire-tmp"' in expiration and expiration.startswith('expiry-date="'), expiration
+# The writes answer the expiration of what they wrote (PutObject, CopyObject,
+# CompleteMultipartUpload), as S3 does.
+assert put["Expiration"] == expiration, put
+assert "Expiration" not in s3.put_object(Bucket=b, Key="kept/x", Body=b"x")
+copied = s3.copy_object(Bucket=b, Key="tmp/copy", CopySource={"Bucket": b, "Key": "kept/x"})
+assert copied["Expiration"] == expiration, copied
+assert "Expiration" not in s3.copy_object(Bucket=b, Key="kept/copy",
+                                          CopySource={"Bucket": b, "Key": "tmp/x"})
+mp = s3.create_multipart_upload(Bucket=b, Key="tmp/mp")
+part = s3.upload_part(Bucket=b, Key="tmp/mp", UploadId=mp["UploadId"], PartNumber=1, Body=b"p")
+done = s3.complete_multipart_upload(
+    Bucket=b, Key="tmp/mp", UploadId=mp["UploadId"],
+    MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+assert done["Expiration"] == expiration, done
 error("MalformedXML", 400, s3.put_bucket_lifecycle_configuration, Bucket=b,
       LifecycleConfiguration={"Rules": [{"ID": "x", "Filter": {"Prefix": ""},
                                          "Status": "On", "Expiration": {"Days": 1}}]})
