@@ -4,6 +4,7 @@
 #include "server/handlers/conditional_write.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
+#include "server/handlers/ownership.h"
 #include "server/lifecycle.h"
 #include "server/state.h"
 
@@ -53,6 +54,7 @@ Task<Response> PutObjectSink::Finish() {
 Task<Result<std::unique_ptr<BodySink>>> BeginPutObject(RequestContext& ctx) {
   auto attrs = ParseWriteAttrs(ctx);
   if (!attrs.ok()) co_return attrs.status();
+  if (Status s = co_await CheckObjectAcl(ctx); !s.ok()) co_return s;
   // Checked before the body is read; again, atomically, when it is stored.
   auto condition = ParseWriteCondition(ctx);
   if (!condition.ok()) co_return condition.status();

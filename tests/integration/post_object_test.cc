@@ -248,6 +248,19 @@ TEST_F(PostObjectTest, TheTaggingFieldTagsTheObject) {
   EXPECT_EQ(Head("t/refused").status, 404) << "nothing stored by a refused form";
 }
 
+// A new bucket's BucketOwnerEnforced takes no ACL but the owner's, from a
+// form's acl field as from PutObject's header.
+TEST_F(PostObjectTest, AnAclFieldBeyondTheOwnersIsRefusedWhileAclsAreDisabled) {
+  const std::string policy = R"({"bucket": "alice-bucket"}, ["starts-with", "$key", "a/"],
+      ["starts-with", "$acl", ""])";
+  HttpResponse r = Post(With(SignedV4(policy), {{"key", "a/public"}, {"acl", "public-read"}}), "x");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.Xml("Code"), "AccessControlListNotSupported");
+  EXPECT_EQ(Head("a/public").status, 404);
+  r = Post(With(SignedV4(policy), {{"key", "a/private"}, {"acl", "private"}}), "x");
+  EXPECT_EQ(r.status, 204) << r.body;
+}
+
 TEST_F(PostObjectTest, OnlyTheBucketOwnerUploads) {
   Fields f =
       With(SignedV4(R"({"bucket": "alice-bucket"}, {"key": "b.txt"})", "", "AKIABOB", "bob-secret"),
