@@ -167,6 +167,11 @@ constexpr Entry kTable[] = {
      {"NoSuchPublicAccessBlockConfiguration", 404,
       "The public access block configuration was not found"}},
     {ErrorCode::kMalformedPolicy, {"MalformedPolicy", 400, "Policies must be valid JSON"}},
+    {ErrorCode::kAccessControlListNotSupported,
+     {"AccessControlListNotSupported", 400, "The bucket does not allow ACLs"}},
+    {ErrorCode::kInvalidBucketAclWithObjectOwnership,
+     {"InvalidBucketAclWithObjectOwnership", 400,
+      "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"}},
 };
 
 constexpr size_t kTableSize = sizeof(kTable) / sizeof(kTable[0]);
@@ -177,7 +182,8 @@ constexpr bool TableIsIndexedByCode() {
   return true;
 }
 static_assert(TableIsIndexedByCode(), "kTable must list every ErrorCode in enum order");
-static_assert(kTableSize == static_cast<size_t>(ErrorCode::kMalformedPolicy) + 1,
+static_assert(kTableSize ==
+                  static_cast<size_t>(ErrorCode::kInvalidBucketAclWithObjectOwnership) + 1,
               "kTable must list every ErrorCode");
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "common/crypto.h"
 #include "common/time.h"
+#include "common/uri.h"
 #include "server/handlers/common.h"
 #include "server/request.h"
 #include "server/state.h"
@@ -271,17 +272,27 @@ storage::TimeMs LifecycleDue(storage::TimeMs created, int days) {
   return day_start + (static_cast<storage::TimeMs>(days) + 1) * kDayMs;
 }
 
-std::optional<LifecycleDate> ObjectExpiration(const std::vector<LifecycleRule>& rules,
-                                              const storage::ObjectInfo& object) {
+namespace {
+
+std::optional<LifecycleDate> ExpirationOf(const std::vector<LifecycleRule>& rules,
+                                          const storage::ObjectInfo& object,
+                                          storage::TimeMs created) {
   std::optional<LifecycleDate> best;
   for (const LifecycleRule& r : rules) {
     if (!ObjectMatches(r, object)) continue;
     std::optional<storage::TimeMs> when;
-    if (r.expiration_days > 0) when = LifecycleDue(object.last_modified, r.expiration_days);
+    if (r.expiration_days > 0) when = LifecycleDue(created, r.expiration_days);
     if (r.expiration_date) when = *r.expiration_date;
     if (when && (!best || *when < best->when)) best = LifecycleDate{*when, r.id};
   }
   return best;
+}
+
+}  // namespace
+
+std::optional<LifecycleDate> ObjectExpiration(const std::vector<LifecycleRule>& rules,
+                                              const storage::ObjectInfo& object) {
+  return ExpirationOf(rules, object, object.last_modified);
 }
 
 std::optional<LifecycleDate> UploadAbortDate(const std::vector<LifecycleRule>& rules,
@@ -303,9 +314,23 @@ Task<std::vector<LifecycleRule>> BucketLifecycle(ServerState& state, const std::
   co_return std::move(*rules);
 }
 
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html: "The value
+// of the rule-id is URL-encoded" (which also keeps quotes and control
+// characters of an id out of the header).
 std::string ExpirationHeader(const LifecycleDate& d) {
-  return "expiry-date=\"" + common::FormatHttpDate(d.when / 1000) + "\", rule-id=\"" + d.rule_id +
-         "\"";
+  return "expiry-date=\"" + common::FormatHttpDate(d.when / 1000) + "\", rule-id=\"" +
+         common::UriEncode(d.rule_id, false) + "\"";
+}
+
+Task<void> AddExpirationHeader(Response& r, ServerState& state, const storage::ObjectInfo& object) {
+  const std::vector<LifecycleRule> rules = co_await BucketLifecycle(state, object.bucket);
+  if (rules.empty()) co_return;
+  storage::TimeMs created = object.last_modified;
+  if (created == 0)
+    created = std::chrono::duration_cast<std::chrono::milliseconds>(state.Now().time_since_epoch())
+                  .count();
+  if (auto expiry = ExpirationOf(rules, object, created))
+    r.AddHeader("x-amz-expiration", ExpirationHeader(*expiry));
 }
 
 Task<void> AddAbortDateHeaders(Response& r, const RequestContext& ctx,

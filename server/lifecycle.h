@@ -65,6 +65,12 @@ Task<std::vector<LifecycleRule>> BucketLifecycle(ServerState& state, const std::
 // "Fri, 23 Dec 2012 00:00:00 GMT" forms for x-amz-expiration / x-amz-abort-date.
 std::string ExpirationHeader(const LifecycleDate& d);
 
+// x-amz-expiration when a rule of its bucket will expire `object` (GetObject,
+// HeadObject, and the writes that answer it: PutObject, CopyObject,
+// CompleteMultipartUpload). An object the store has not stamped yet
+// (last_modified 0) is taken as made now.
+Task<void> AddExpirationHeader(Response& r, ServerState& state, const storage::ObjectInfo& object);
+
 // x-amz-abort-date and x-amz-abort-rule-id when a rule of the upload's
 // bucket will abort it (CreateMultipartUpload, UploadPart).
 Task<void> AddAbortDateHeaders(Response& r, const RequestContext& ctx,

@@ -77,9 +77,10 @@ class Registry {
   // The document stored under `name`, nullopt when none. kNoSuchBucket.
   virtual Task<Result<std::optional<std::string>>> GetBucketSetting(const std::string& bucket,
                                                                     const std::string& name) = 0;
-  // Stores `document` under `name` (replacing), or removes it when nullopt
-  // (OK when absent). kNoSuchBucket, also when `bucket_generation` is
-  // non-zero and differs (checked in the transaction).
+  // Stores `document` under `name` (replacing; an empty document is stored,
+  // not taken as none), or removes it when nullopt (OK when absent).
+  // kNoSuchBucket, also when `bucket_generation` is non-zero and differs
+  // (checked in the transaction).
   virtual Task<Status> PutBucketSetting(const std::string& bucket, uint64_t bucket_generation,
                                         const std::string& name,
                                         const std::optional<std::string>& document) = 0;

@@ -87,7 +87,10 @@ namespace s2lite {
   X(NoSuchLifecycleConfiguration)                                \
   X(OwnershipControlsNotFoundError)                              \
   X(NoSuchPublicAccessBlockConfiguration)                        \
-  X(MalformedPolicy)
+  X(MalformedPolicy)                                             \
+  /* ACLs a bucket's Object Ownership disables. */               \
+  X(AccessControlListNotSupported)                               \
+  X(InvalidBucketAclWithObjectOwnership)
 
 enum class ErrorCode {
 #define S2LITE_ERROR_CODE_ENUM(name) k##name,

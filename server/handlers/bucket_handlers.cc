@@ -2,6 +2,7 @@
 #include "common/time.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/ownership.h"
 #include "server/state.h"
 #include "server/xml.h"
 
@@ -24,6 +25,27 @@ Task<Response> HandleListBuckets(RequestContext& ctx) {
   co_return Response::Xml(w.Take());
 }
 
+namespace {
+
+// The x-amz-object-ownership of a CreateBucket (default BucketOwnerEnforced),
+// under which an ACL beyond the owner's is refused: "To set an ACL on a bucket
+// as part of a CreateBucket request, you must explicitly set S3 Object
+// Ownership for the bucket to a different value than the default".
+// Errors: kInvalidArgument, kInvalidBucketAclWithObjectOwnership.
+Result<std::string> CreateBucketOwnership(const RequestContext& ctx) {
+  const std::string* header = ctx.Header("x-amz-object-ownership");
+  if (header && !IsObjectOwnership(*header)) {
+    return Status(ErrorCode::kInvalidArgument, "Invalid x-amz-object-ownership header: " + *header)
+        .With("ArgumentName", "x-amz-object-ownership");
+  }
+  std::string ownership = header ? *header : std::string(kBucketOwnerEnforced);
+  if (ownership == kBucketOwnerEnforced && !OnlyOwnerAcl(ctx))
+    return Status(ErrorCode::kInvalidBucketAclWithObjectOwnership);
+  return ownership;
+}
+
+}  // namespace
+
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
 Task<Response> HandleCreateBucket(RequestContext& ctx) {
   const std::string& name = ctx.route.bucket;
@@ -45,8 +67,16 @@ Task<Response> HandleCreateBucket(RequestContext& ctx) {
                                   .With("ArgumentName", "x-amz-acl")
                                   .With("ArgumentValue", acl));
   }
+  auto ownership = CreateBucketOwnership(ctx);
+  if (!ownership.ok()) co_return Response::Error(ownership.status());
+  if (*ownership == kBucketOwnerEnforced) acl = "private";  // no other ACL is taken
   storage::BucketInfo b{name, ctx.user->name, region, ToTimeMs(ctx.now), acl};
   Status s = co_await ctx.state->store->CreateBucket(b);
+  // A bucket without ownership controls stored has the default.
+  if (s.ok() && *ownership != kBucketOwnerEnforced) {
+    s = co_await ctx.state->store->PutBucketSetting(name, 0, kOwnershipSetting,
+                                                    OwnershipControlsXml(*ownership));
+  }
   // S3 answers 200 to the owner re-creating a bucket in us-east-1 only.
   if (s.code() == ErrorCode::kBucketAlreadyOwnedByYou && region == "us-east-1") s = Status::Ok();
   if (!s.ok()) co_return Response::Error(std::move(s.With("BucketName", name)));

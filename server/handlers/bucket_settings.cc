@@ -15,6 +15,7 @@
 
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/ownership.h"
 #include "server/handlers/tagging.h"
 #include "server/lifecycle.h"
 #include "server/state.h"
@@ -47,11 +48,15 @@ Response Refuse(std::string message) {
   return Response::Error(Status(ErrorCode::kNotImplemented, std::move(message)));
 }
 
-// The stored document, or else `fallback` (an error code or a default document).
-Task<Response> GetStored(RequestContext& ctx, const std::string& name, ErrorCode missing) {
+// The stored document; else `fallback()` (S3's default document) when the
+// setting was never stored, or `missing` when there is no default or it was
+// deleted (stored as an empty document, so that the default does not return).
+Task<Response> GetStored(RequestContext& ctx, const std::string& name, ErrorCode missing,
+                         std::string (*fallback)()) {
   auto doc = co_await Get(ctx, name);
   if (!doc.ok()) co_return Response::Error(doc.status());
-  if (!doc->has_value()) co_return NotConfigured(ctx, missing);
+  if (!doc->has_value() && fallback) co_return Response::Xml(fallback());
+  if (!doc->has_value() || (*doc)->empty()) co_return NotConfigured(ctx, missing);
   co_return Response::Xml(**doc);
 }
 
@@ -249,24 +254,39 @@ Task<Response> GetEncryption(RequestContext& ctx) {
   co_return Response::Xml(doc->has_value() ? **doc : EncryptionXml("AES256", "", false));
 }
 
-// --- ownership controls and public access block: stored and echoed.
+// --- ownership controls and public access block: stored and echoed; a new
+// bucket has S3's defaults (BucketOwnerEnforced, every block on) until they
+// are deleted. Ownership decides which ACLs are taken (handlers/ownership.h);
+// s2lite grants no public access, so the public access block only records.
+
+std::string DefaultOwnershipControls() { return OwnershipControlsXml(kBucketOwnerEnforced); }
 
 Task<Response> PutOwnershipControls(RequestContext& ctx) {
   auto doc = ParseXmlTree(ctx.body);
   if (!doc.ok()) co_return Response::Error(doc.status());
-  const XmlNode* rule = doc->Child("Rule");
-  const XmlNode* own = rule ? rule->Child("ObjectOwnership") : nullptr;
-  if (doc->name != "OwnershipControls" || !own ||
-      (own->text != "BucketOwnerPreferred" && own->text != "ObjectWriter" &&
-       own->text != "BucketOwnerEnforced"))
+  const auto rules = doc->Children("Rule");
+  const XmlNode* own = rules.size() == 1 ? rules[0]->Child("ObjectOwnership") : nullptr;
+  if (doc->name != "OwnershipControls" || !own || !IsObjectOwnership(own->text))
     co_return Response::Error(Status(ErrorCode::kMalformedXML));
+  if (own->text == kBucketOwnerEnforced) {
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html
+    auto bucket = co_await ctx.state->store->GetBucket(ctx.route.bucket);
+    if (!bucket.ok()) co_return Response::Error(bucket.status());
+    if (CannedAclGrantsOthers(bucket->acl))
+      co_return Response::Error(Status(ErrorCode::kInvalidBucketAclWithObjectOwnership));
+  }
+  co_return co_await Put(ctx, kOwnershipSetting, OwnershipControlsXml(own->text), 200);
+}
+
+constexpr std::string_view kPublicAccessBlocks[] = {"BlockPublicAcls", "IgnorePublicAcls",
+                                                    "BlockPublicPolicy", "RestrictPublicBuckets"};
+
+std::string DefaultPublicAccessBlock() {
   XmlWriter w;
-  w.Open("OwnershipControls", true);
-  w.Open("Rule");
-  w.Element("ObjectOwnership", own->text);
-  w.Close("Rule");
-  w.Close("OwnershipControls");
-  co_return co_await Put(ctx, "ownershipControls", w.Take(), 200);
+  w.Open("PublicAccessBlockConfiguration", true);
+  for (std::string_view field : kPublicAccessBlocks) w.Element(field, "true");
+  w.Close("PublicAccessBlockConfiguration");
+  return w.Take();
 }
 
 Task<Response> PutPublicAccessBlock(RequestContext& ctx) {
@@ -276,8 +296,7 @@ Task<Response> PutPublicAccessBlock(RequestContext& ctx) {
     co_return Response::Error(Status(ErrorCode::kMalformedXML));
   XmlWriter w;
   w.Open("PublicAccessBlockConfiguration", true);
-  for (std::string_view field :
-       {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"}) {
+  for (std::string_view field : kPublicAccessBlocks) {
     const XmlNode* n = doc->Child(field);
     if (n && n->text != "true" && n->text != "false")
       co_return Response::Error(Status(ErrorCode::kMalformedXML));
@@ -353,24 +372,26 @@ Task<Response> GetAcl(RequestContext& ctx) {
   co_return Response::Xml(AclXml(bucket->owner, bucket->acl));
 }
 
-// Only the owner-only ACL (canned "private", or a policy granting the owner
-// FULL_CONTROL and nobody else anything) is what s2lite does; it is accepted.
+// With ACLs disabled (BucketOwnerEnforced) every ACL is refused, as S3 does.
+// Otherwise only the owner-only ACL (canned "private", or a policy granting
+// the owner FULL_CONTROL and nobody else anything) is what s2lite does; it is
+// accepted.
 Task<Response> PutAcl(RequestContext& ctx) {
+  const std::string* acl = ctx.Header("x-amz-acl");
+  if (acl && !IsCannedAcl(*acl)) {
+    co_return Response::Error(Status(ErrorCode::kInvalidArgument)
+                                  .With("ArgumentName", "x-amz-acl")
+                                  .With("ArgumentValue", *acl));
+  }
+  auto ownership = co_await BucketObjectOwnership(*ctx.state, ctx.route.bucket);
+  if (!ownership.ok()) co_return Response::Error(ownership.status());
+  if (*ownership == kBucketOwnerEnforced)
+    co_return Response::Error(Status(ErrorCode::kAccessControlListNotSupported));
   const std::string refusal =
       "s2lite serves every bucket to its owner only: ACLs granting access to others are not "
       "supported.";
-  for (std::string_view h : {"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
-                             "x-amz-grant-write-acp", "x-amz-grant-full-control"})
-    if (ctx.Header(h)) co_return Refuse(refusal);
-  if (const std::string* acl = ctx.Header("x-amz-acl")) {
-    if (!IsCannedAcl(*acl)) {
-      co_return Response::Error(Status(ErrorCode::kInvalidArgument)
-                                    .With("ArgumentName", "x-amz-acl")
-                                    .With("ArgumentValue", *acl));
-    }
-    if (*acl != "private") co_return Refuse(refusal);
-    co_return Response();
-  }
+  if (!OnlyOwnerAcl(ctx) || (acl && *acl != "private")) co_return Refuse(refusal);
+  if (acl) co_return Response();
   auto doc = ParseXmlTree(ctx.body);
   if (!doc.ok()) co_return Response::Error(doc.status());
   const XmlNode* list = doc->Child("AccessControlList");
@@ -464,29 +485,39 @@ constexpr std::pair<Op, Task<Response> (*)(RequestContext&)> kSettingHandlers[] 
     {Op::kPutBucketLogging, PutLogging},
 };
 
-// The Delete* operations: each removes its stored document (204).
-constexpr std::pair<Op, const char*> kDeletedSettings[] = {
-    {Op::kDeleteBucketTagging, "tagging"},
-    {Op::kDeleteBucketLifecycle, "lifecycle"},
-    {Op::kDeleteBucketPolicy, "policy"},
-    {Op::kDeleteBucketEncryption, "encryption"},
-    {Op::kDeleteBucketOwnershipControls, "ownershipControls"},
-    {Op::kDeletePublicAccessBlock, "publicAccessBlock"},
+// The Delete* operations (204): each removes its stored document, or, for a
+// setting a new bucket has by default, stores an empty one, which GET
+// answers as not configured.
+struct DeletedSetting {
+  Op op;
+  const char* name;
+  bool has_default;
+};
+constexpr DeletedSetting kDeletedSettings[] = {
+    {Op::kDeleteBucketTagging, "tagging", false},
+    {Op::kDeleteBucketLifecycle, "lifecycle", false},
+    {Op::kDeleteBucketPolicy, "policy", false},
+    {Op::kDeleteBucketEncryption, "encryption", false},
+    {Op::kDeleteBucketOwnershipControls, kOwnershipSetting, true},
+    {Op::kDeletePublicAccessBlock, "publicAccessBlock", true},
 };
 
-// The Get* operations that answer the stored document as it is, or
-// `missing` when it was never set.
+// The Get* operations that answer the stored document as it is; else the
+// default document of a new S3 bucket (`fallback`, when there is one), or
+// `missing`.
 struct StoredGet {
   Op op;
   const char* name;
   ErrorCode missing;
+  std::string (*fallback)();
 };
 constexpr StoredGet kStoredGets[] = {
-    {Op::kGetBucketLifecycleConfiguration, "lifecycle", ErrorCode::kNoSuchLifecycleConfiguration},
-    {Op::kGetBucketOwnershipControls, "ownershipControls",
-     ErrorCode::kOwnershipControlsNotFoundError},
+    {Op::kGetBucketLifecycleConfiguration, "lifecycle", ErrorCode::kNoSuchLifecycleConfiguration,
+     nullptr},
+    {Op::kGetBucketOwnershipControls, kOwnershipSetting, ErrorCode::kOwnershipControlsNotFoundError,
+     DefaultOwnershipControls},
     {Op::kGetPublicAccessBlock, "publicAccessBlock",
-     ErrorCode::kNoSuchPublicAccessBlockConfiguration},
+     ErrorCode::kNoSuchPublicAccessBlockConfiguration, DefaultPublicAccessBlock},
 };
 
 // Settings s2lite never configures: S3's "not configured" error.
@@ -502,10 +533,14 @@ Task<Response> HandleBucketSetting(RequestContext& ctx) {
   const Op op = ctx.route.op;
   for (const auto& [o, handle] : kSettingHandlers)
     if (o == op) co_return co_await handle(ctx);
-  for (const auto& [o, name] : kDeletedSettings)
-    if (o == op) co_return co_await Put(ctx, name, std::nullopt, 204);
+  for (const DeletedSetting& d : kDeletedSettings) {
+    if (d.op != op) continue;
+    std::optional<std::string> removed;
+    if (d.has_default) removed.emplace();
+    co_return co_await Put(ctx, d.name, std::move(removed), 204);
+  }
   for (const StoredGet& g : kStoredGets)
-    if (g.op == op) co_return co_await GetStored(ctx, g.name, g.missing);
+    if (g.op == op) co_return co_await GetStored(ctx, g.name, g.missing, g.fallback);
   for (const auto& [o, code] : kNeverConfigured)
     if (o == op) co_return NotConfigured(ctx, code);
   switch (op) {

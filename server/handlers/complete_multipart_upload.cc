@@ -11,6 +11,7 @@
 #include "server/handlers/handlers.h"
 #include "server/handlers/multipart_common.h"
 #include "server/handlers/object_common.h"
+#include "server/lifecycle.h"
 #include "server/state.h"
 #include "server/xml.h"
 #include "storage/errors.h"
@@ -178,7 +179,9 @@ Task<Response> HandleCompleteMultipartUpload(RequestContext& ctx) {
   if (!object.ok()) co_return Response::Error(ConditionalCommitError(object.status(), *condition));
   if (object->bucket != ctx.route.bucket || object->key != ctx.route.key)
     co_return Response::Error(storage::NoSuchUploadError(id));
-  co_return Answer(ctx, *object);
+  Response r = Answer(ctx, *object);
+  co_await AddExpirationHeader(r, *ctx.state, *object);
+  co_return r;
 }
 
 }  // namespace s2lite::server

@@ -5,6 +5,8 @@
 #include "server/handlers/conditional_write.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
+#include "server/handlers/ownership.h"
+#include "server/lifecycle.h"
 #include "server/state.h"
 #include "server/xml.h"
 
@@ -82,6 +84,7 @@ Task<Response> HandleCopyObject(RequestContext& ctx) {
   if (!source.ok()) co_return Response::Error(source.status());
   auto attrs = TargetAttrs(ctx, *source);
   if (!attrs.ok()) co_return Response::Error(attrs.status());
+  if (Status s = co_await CheckObjectAcl(ctx); !s.ok()) co_return Response::Error(std::move(s));
   if (Status s = CheckCopySourceConditions(ctx, *source); !s.ok())
     co_return Response::Error(std::move(s));
   if (Status s = CheckCopySize(ctx, source->size); !s.ok()) co_return Response::Error(std::move(s));
@@ -101,7 +104,9 @@ Task<Response> HandleCopyObject(RequestContext& ctx) {
   target.condition = *condition;
   if (Status s = co_await ctx.state->store->PutObject(target); !s.ok())
     co_return Response::Error(ConditionalCommitError(std::move(s), *condition));
-  co_return CopyResult(target);
+  Response r = CopyResult(target);
+  co_await AddExpirationHeader(r, *ctx.state, target);
+  co_return r;
 }
 
 }  // namespace s2lite::server

@@ -6,6 +6,7 @@
 #include "common/crypto.h"
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/ownership.h"
 #include "server/lifecycle.h"
 #include "server/state.h"
 #include "server/xml.h"
@@ -40,6 +41,7 @@ std::string NewUploadId() {
 Task<Response> HandleCreateMultipartUpload(RequestContext& ctx) {
   auto attrs = ParseObjectAttrs(ctx);
   if (!attrs.ok()) co_return Response::Error(attrs.status());
+  if (Status s = co_await CheckObjectAcl(ctx); !s.ok()) co_return Response::Error(std::move(s));
 
   storage::UploadInfo upload;
   upload.upload_id = NewUploadId();

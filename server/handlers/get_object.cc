@@ -211,9 +211,7 @@ Task<Response> ReadObject(RequestContext& ctx, bool head) {
 
   Response r;
   AddObjectHeaders(r, o);
-  const std::vector<LifecycleRule> rules = co_await BucketLifecycle(*ctx.state, ctx.route.bucket);
-  if (auto expiry = ObjectExpiration(rules, o))
-    r.AddHeader("x-amz-expiration", ExpirationHeader(*expiry));
+  co_await AddExpirationHeader(r, *ctx.state, o);
   const bool by_part = ctx.view.Query("partNumber") != nullptr;
   if (!slice->partial && !by_part) AddChecksum(r, ctx, o);
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html: PartsCount is

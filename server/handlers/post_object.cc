@@ -15,6 +15,8 @@
 #include "server/handlers/common.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
+#include "server/handlers/ownership.h"
+#include "server/handlers/tagging.h"
 #include "server/state.h"
 #include "server/xml.h"
 
@@ -32,14 +34,27 @@ Status MissingField(std::string_view name) {
       .With("ArgumentValue", "");
 }
 
+// The tagging field: a Tagging document, its tags validated as
+// PutObjectTagging's. S3 answers MalformedXML to a value that is not XML, and
+// ignores a well-formed document whose root is not Tagging.
+Result<TagSet> ParseFormTagging(std::string_view value) {
+  auto root = ParseXmlTree(value);
+  if (!root.ok()) return root.status();
+  if (root->name != "Tagging") return TagSet{};
+  return ParseTaggingXml(value, kMaxObjectTags);
+}
+
 class PostObjectSink final : public BodySink, public FormHandler {
  public:
-  // `bucket`: the addressed bucket as the store had it when the request came
-  // (read before the body, as parsing the form cannot wait for the store).
-  PostObjectSink(RequestContext& ctx, std::string boundary, Result<storage::BucketInfo> bucket)
+  // `bucket`: the addressed bucket as the store had it when the request came,
+  // and its ObjectOwnership (read before the body, as parsing the form cannot
+  // wait for the store).
+  PostObjectSink(RequestContext& ctx, std::string boundary, Result<storage::BucketInfo> bucket,
+                 std::string object_ownership)
       : ctx_(ctx),
         parser_(std::move(boundary), *this, kMaxPreFileBytes),
-        bucket_(std::move(bucket)) {}
+        bucket_(std::move(bucket)),
+        object_ownership_(std::move(object_ownership)) {}
 
   // A refused form is still read to its end before the answer, so that a
   // browser, still sending, sees the error rather than a reset connection.
@@ -97,6 +112,7 @@ class PostObjectSink final : public BodySink, public FormHandler {
   uint64_t size_ = 0;
   Status error_;
   Result<storage::BucketInfo> bucket_;
+  std::string object_ownership_;
 };
 
 // Finds the user and checks the policy's signature (SigV4 or SigV2).
@@ -224,6 +240,12 @@ Status PostObjectSink::SetKeyAndAttrs(std::string_view filename) {
   }
   auto attrs = ParseObjectAttrs(as_headers);
   if (!attrs.ok()) return attrs.status();
+  if (Status s = CheckAclAllowed(as_headers, object_ownership_); !s.ok()) return s;
+  if (const std::string* tagging = Field("tagging")) {
+    auto tags = ParseFormTagging(*tagging);
+    if (!tags.ok()) return tags.status();
+    attrs->tagging = EncodeTags(*tags);
+  }
   attrs_ = std::move(*attrs);
   return Status::Ok();
 }
@@ -314,8 +336,14 @@ Task<Result<std::unique_ptr<BodySink>>> BeginPostObject(RequestContext& ctx) {
         .With("Condition", "Bucket POST must be of the enclosure-type multipart/form-data");
   }
   Result<storage::BucketInfo> bucket = co_await ctx.state->store->GetBucket(ctx.route.bucket);
-  co_return std::unique_ptr<BodySink>(
-      std::make_unique<PostObjectSink>(ctx, std::move(*boundary), std::move(bucket)));
+  std::string ownership(kBucketOwnerEnforced);
+  if (bucket.ok()) {
+    auto got = co_await BucketObjectOwnership(*ctx.state, ctx.route.bucket);
+    if (!got.ok()) co_return got.status();
+    ownership = std::move(*got);
+  }
+  co_return std::unique_ptr<BodySink>(std::make_unique<PostObjectSink>(
+      ctx, std::move(*boundary), std::move(bucket), std::move(ownership)));
 }
 
 }  // namespace s2lite::server

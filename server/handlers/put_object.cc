@@ -4,6 +4,8 @@
 #include "server/handlers/conditional_write.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_common.h"
+#include "server/handlers/ownership.h"
+#include "server/lifecycle.h"
 #include "server/state.h"
 
 namespace s2lite::server {
@@ -43,6 +45,7 @@ Task<Response> PutObjectSink::Finish() {
   AddChecksumHeader(r, object.attrs.checksum_algorithm, object.checksum_value);
   if (!object.checksum_value.empty()) r.AddHeader("x-amz-checksum-type", "FULL_OBJECT");
   AddSseHeaders(r, object.attrs);
+  co_await AddExpirationHeader(r, *ctx_.state, object);
   co_return r;
 }
 
@@ -51,6 +54,7 @@ Task<Response> PutObjectSink::Finish() {
 Task<Result<std::unique_ptr<BodySink>>> BeginPutObject(RequestContext& ctx) {
   auto attrs = ParseWriteAttrs(ctx);
   if (!attrs.ok()) co_return attrs.status();
+  if (Status s = co_await CheckObjectAcl(ctx); !s.ok()) co_return s;
   // Checked before the body is read; again, atomically, when it is stored.
   auto condition = ParseWriteCondition(ctx);
   if (!condition.ok()) co_return condition.status();

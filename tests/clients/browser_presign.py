@@ -2,7 +2,8 @@
 
 Usage: browser_presign.py ENDPOINT ACCESS_KEY SECRET_KEY BUCKET PART_BYTES...
 
-- post: generate_presigned_post for "browser/${filename}" (201, content-length-range)
+- post: generate_presigned_post for "browser/${filename}" (201, content-length-range,
+  a tagging field)
 - put: a presigned PutObject URL signing a custom Content-Type (preflight)
 - multipart: an upload created here, presigned UploadPart URLs for each size in
   PART_BYTES, and a presigned CompleteMultipartUpload URL
@@ -25,12 +26,17 @@ s3 = boto3.client(
     config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
 )
 
+# S3's POST Object takes the object's tags as a Tagging document in a field.
+TAGGING = ("<Tagging><TagSet><Tag><Key>uploaded-by</Key><Value>browser</Value></Tag>"
+           "</TagSet></Tagging>")
 post = s3.generate_presigned_post(
     bucket,
     "browser/${filename}",
-    Fields={"success_action_status": "201", "Content-Type": "application/octet-stream"},
+    Fields={"success_action_status": "201", "Content-Type": "application/octet-stream",
+            "tagging": TAGGING},
     Conditions=[
         {"success_action_status": "201"},
+        {"tagging": TAGGING},
         ["starts-with", "$key", "browser/"],
         ["starts-with", "$Content-Type", ""],
         ["content-length-range", 1, 10 * 1024 * 1024],

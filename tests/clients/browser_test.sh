@@ -3,6 +3,7 @@
 # tests/clients/js) uploads straight to the daemon from a page served on
 # another origin (tests/clients/js/browser.mjs):
 #  (a) a presigned POST form upload (boto3's generate_presigned_post) of 3 MiB,
+#      tagged by the form's tagging field,
 #  (b) a fetch PUT to a presigned URL with a custom Content-Type (preflight),
 #  (c) a 12 MiB multipart upload through presigned UploadPart URLs, reading
 #      each part's ETag (exposed by the CORS rule), then Complete,
@@ -75,7 +76,9 @@ s3api get-object --bucket web-bucket --key browser/post.bin "$WORK/post.got" > "
 cmp -s "$WORK/post.got" "$WORK/post.expected" || fail "POST-uploaded bytes differ"
 [ "$(result 'r["allowed"]["post"]["etag"]')" = "\"$(s3_etag "$WORK/post.expected")\"" ] \
   || fail "POST ETag $(result 'r["allowed"]["post"]["etag"]')"
-echo "  ok: (a) presigned POST form upload, 3 MiB, bytes and ETag match"
+[ "$(s3api get-object-tagging --bucket web-bucket --key browser/post.bin --query 'TagSet[0].[Key,Value]' --output text)" \
+  = "$(printf 'uploaded-by\tbrowser')" ] || fail "POST tagging field: $(s3api get-object-tagging --bucket web-bucket --key browser/post.bin)"
+echo "  ok: (a) presigned POST form upload, 3 MiB, bytes and ETag match, tagged by its tagging field"
 
 # (b) Presigned PUT with a custom Content-Type (preflighted).
 [ "$(result 'r["allowed"]["put"]["status"]')" = 200 ] || fail "PUT: $(result 'r["allowed"]["put"]')"

@@ -140,6 +140,26 @@ status, _, body = post_form(expired, "late", b"x")
 assert status == 403 and "Policy expired." in body, (status, body)
 print(f"{tag}: generate_presigned_post (SigV4) upload and violations ok", file=sys.stderr)
 
+# The tagging field: a Tagging document (S3's POST Object), read back with
+# get_object_tagging.
+tagging = ("<Tagging><TagSet><Tag><Key>source</Key><Value>form</Value></Tag>"
+           "<Tag><Key>team</Key><Value>web ui</Value></Tag></TagSet></Tagging>")
+tagged = s3.generate_presigned_post(
+    bucket, f"{tag}/tagged.txt", Fields={"tagging": tagging},
+    Conditions=[["eq", "$tagging", tagging]], ExpiresIn=300)
+status, _, body = post_form(tagged, "tagged.txt", b"tagged by a form")
+assert status == 204, (status, body)
+got = s3.get_object_tagging(Bucket=bucket, Key=f"{tag}/tagged.txt")["TagSet"]
+assert got == [{"Key": "source", "Value": "form"}, {"Key": "team", "Value": "web ui"}], got
+bad = ("<Tagging><TagSet><Tag><Key>aws:x</Key><Value>1</Value></Tag></TagSet></Tagging>")
+refused = s3.generate_presigned_post(
+    bucket, f"{tag}/refused.txt", Fields={"tagging": bad},
+    Conditions=[["eq", "$tagging", bad]], ExpiresIn=300)
+status, _, body = post_form(refused, "refused.txt", b"x")
+assert status == 400 and "<Code>InvalidTag</Code>" in body, (status, body)
+expect_error("NoSuchKey", s3.get_object_tagging, Bucket=bucket, Key=f"{tag}/refused.txt")
+print(f"{tag}: generate_presigned_post with a tagging field ok", file=sys.stderr)
+
 # --- generate_presigned_post, SigV2 -----------------------------------------
 v2 = client("s3").generate_presigned_post(
     bucket,

@@ -120,8 +120,12 @@ error("NoSuchWebsiteConfiguration", 404, s3.get_bucket_website, Bucket=b)
 error("ReplicationConfigurationNotFoundError", 404, s3.get_bucket_replication, Bucket=b)
 error("ObjectLockConfigurationNotFoundError", 404, s3.get_object_lock_configuration, Bucket=b)
 error("NoSuchLifecycleConfiguration", 404, s3.get_bucket_lifecycle_configuration, Bucket=b)
-error("OwnershipControlsNotFoundError", 404, s3.get_bucket_ownership_controls, Bucket=b)
-error("NoSuchPublicAccessBlockConfiguration", 404, s3.get_public_access_block, Bucket=b)
+# Since April 2023: ACLs disabled and every Block Public Access setting on.
+assert s3.get_bucket_ownership_controls(Bucket=b)["OwnershipControls"]["Rules"] == [
+    {"ObjectOwnership": "BucketOwnerEnforced"}]
+assert s3.get_public_access_block(Bucket=b)["PublicAccessBlockConfiguration"] == {
+    "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True}
 assert "Status" not in s3.get_bucket_accelerate_configuration(Bucket=b)
 assert s3.get_bucket_request_payment(Bucket=b)["Payer"] == "BucketOwner"
 assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=b)
@@ -147,15 +151,40 @@ assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms",
 assert rule["BucketKeyEnabled"] is True
 s3.delete_bucket_encryption(Bucket=b)
 s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls={
-    "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    "Rules": [{"ObjectOwnership": "ObjectWriter"}]})
 assert s3.get_bucket_ownership_controls(Bucket=b)["OwnershipControls"]["Rules"] == [
-    {"ObjectOwnership": "BucketOwnerEnforced"}]
+    {"ObjectOwnership": "ObjectWriter"}]
 s3.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration={
-    "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+    "BlockPublicAcls": False, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
     "RestrictPublicBuckets": True})
-assert all(s3.get_public_access_block(Bucket=b)["PublicAccessBlockConfiguration"].values())
+assert s3.get_public_access_block(Bucket=b)["PublicAccessBlockConfiguration"] == {
+    "BlockPublicAcls": False, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
+    "RestrictPublicBuckets": True}
 s3.delete_public_access_block(Bucket=b)
 s3.delete_bucket_ownership_controls(Bucket=b)
+error("OwnershipControlsNotFoundError", 404, s3.get_bucket_ownership_controls, Bucket=b)
+error("NoSuchPublicAccessBlockConfiguration", 404, s3.get_public_access_block, Bucket=b)
+
+step("object ownership: ACLs disabled by default, enabled by CreateBucket's ObjectOwnership")
+acl_bucket = f"{b}-acls"
+error("InvalidBucketAclWithObjectOwnership", 400, s3.create_bucket, Bucket=acl_bucket,
+      ACL="public-read")
+s3.create_bucket(Bucket=acl_bucket, ACL="private")
+error("AccessControlListNotSupported", 400, s3.put_object, Bucket=acl_bucket, Key="k", Body=b"x",
+      ACL="public-read")
+s3.put_object(Bucket=acl_bucket, Key="k", Body=b"x", ACL="bucket-owner-full-control")
+error("AccessControlListNotSupported", 400, s3.put_bucket_acl, Bucket=acl_bucket, ACL="private")
+assert [g["Permission"] for g in s3.get_bucket_acl(Bucket=acl_bucket)["Grants"]] == [
+    "FULL_CONTROL"]
+writer_bucket = f"{b}-writer"
+s3.create_bucket(Bucket=writer_bucket, ObjectOwnership="ObjectWriter")
+assert s3.get_bucket_ownership_controls(Bucket=writer_bucket)["OwnershipControls"]["Rules"] == [
+    {"ObjectOwnership": "ObjectWriter"}]
+s3.put_object(Bucket=writer_bucket, Key="k", Body=b"x", ACL="public-read")
+s3.put_bucket_acl(Bucket=writer_bucket, ACL="private")
+for name in (acl_bucket, writer_bucket):
+    s3.delete_object(Bucket=name, Key="k")
+    s3.delete_bucket(Bucket=name)
 
 step("lifecycle")
 s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": [
@@ -168,8 +197,23 @@ assert [r["ID"] for r in rules] == ["abort-uploads", "expire-tmp"], rules
 up = s3.create_multipart_upload(Bucket=b, Key="up/big")
 assert up["AbortRuleId"] == "abort-uploads" and up["AbortDate"].hour == 0, up
 s3.abort_multipart_upload(Bucket=b, Key="up/big", UploadId=up["UploadId"])
-s3.put_object(Bucket=b, Key="tmp/x", Body=b"x")
-assert 'rule-id="expire-tmp"' in s3.head_object(Bucket=b, Key="tmp/x")["Expiration"]
+put = s3.put_object(Bucket=b, Key="tmp/x", Body=b"x")
+expiration = s3.head_object(Bucket=b, Key="tmp/x")["Expiration"]
+assert 'rule-id="expire-tmp"' in expiration and expiration.startswith('expiry-date="'), expiration
+# The writes answer the expiration of what they wrote (PutObject, CopyObject,
+# CompleteMultipartUpload), as S3 does.
+assert put["Expiration"] == expiration, put
+assert "Expiration" not in s3.put_object(Bucket=b, Key="kept/x", Body=b"x")
+copied = s3.copy_object(Bucket=b, Key="tmp/copy", CopySource={"Bucket": b, "Key": "kept/x"})
+assert copied["Expiration"] == expiration, copied
+assert "Expiration" not in s3.copy_object(Bucket=b, Key="kept/copy",
+                                          CopySource={"Bucket": b, "Key": "tmp/x"})
+mp = s3.create_multipart_upload(Bucket=b, Key="tmp/mp")
+part = s3.upload_part(Bucket=b, Key="tmp/mp", UploadId=mp["UploadId"], PartNumber=1, Body=b"p")
+done = s3.complete_multipart_upload(
+    Bucket=b, Key="tmp/mp", UploadId=mp["UploadId"],
+    MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+assert done["Expiration"] == expiration, done
 error("MalformedXML", 400, s3.put_bucket_lifecycle_configuration, Bucket=b,
       LifecycleConfiguration={"Rules": [{"ID": "x", "Filter": {"Prefix": ""},
                                          "Status": "On", "Expiration": {"Days": 1}}]})

@@ -3,7 +3,8 @@
 # order the AWS provider makes them (internal/service/s3/bucket.go and the
 # aws_s3_bucket_* resources): the S3 backend's state lock (If-None-Match), then
 # create, read, update, refresh and destroy of a bucket with versioning
-# suspended, CORS, lifecycle, tags, encryption and a policy. Every answer is
+# suspended, CORS, lifecycle, tags, encryption, a policy, ownership controls
+# (then an ACL) and a public access block. Every answer is
 # asserted. The whole replay runs with the newest aws-cli present (the state
 # lock needs --if-none-match); every other aws-cli replays the create, the
 # read of the new bucket and the destroy. CORS calls run only when the server
@@ -66,6 +67,12 @@ replay() {
   expect AES256 "$("${S3[@]}" get-bucket-encryption --bucket "$B" | json \
     'd["ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]')" encryption
   expect_error ObjectLockConfigurationNotFoundError "${S3[@]}" get-object-lock-configuration --bucket "$B"
+  # A new bucket's defaults since April 2023 (what aws_s3_bucket_ownership_controls
+  # and aws_s3_bucket_public_access_block import).
+  expect BucketOwnerEnforced "$("${S3[@]}" get-bucket-ownership-controls --bucket "$B" | json \
+    'd["OwnershipControls"]["Rules"][0]["ObjectOwnership"]')" ownership
+  expect "True True True True" "$("${S3[@]}" get-public-access-block --bucket "$B" | json \
+    '" ".join(str(d["PublicAccessBlockConfiguration"][k]) for k in ("BlockPublicAcls","IgnorePublicAcls","BlockPublicPolicy","RestrictPublicBuckets"))')" public-access-block
   expect "Environment=test,Name=replay" "$("${S3[@]}" get-bucket-tagging --bucket "$B" | json \
     '",".join(sorted(t["Key"]+"="+t["Value"] for t in d["TagSet"]))')" tags
   if [ "$full" = 0 ]; then
@@ -75,6 +82,18 @@ replay() {
   fi
 
   # --- the aws_s3_bucket_* resources: each puts, then reads back.
+  # aws_s3_bucket_acl needs ACLs enabled first (the ownership controls resource,
+  # depends_on), as with S3 since April 2023.
+  expect_error AccessControlListNotSupported "${S3[@]}" put-bucket-acl --bucket "$B" --acl private
+  "${S3[@]}" put-bucket-ownership-controls --bucket "$B" \
+    --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerPreferred}]'
+  expect BucketOwnerPreferred "$("${S3[@]}" get-bucket-ownership-controls --bucket "$B" | json \
+    'd["OwnershipControls"]["Rules"][0]["ObjectOwnership"]')" ownership
+  "${S3[@]}" put-bucket-acl --bucket "$B" --acl private
+  "${S3[@]}" put-public-access-block --bucket "$B" --public-access-block-configuration \
+    BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=false,RestrictPublicBuckets=false
+  expect "True False" "$("${S3[@]}" get-public-access-block --bucket "$B" | json \
+    '" ".join(str(d["PublicAccessBlockConfiguration"][k]) for k in ("BlockPublicAcls","BlockPublicPolicy"))')" public-access-block
   expect_error NotImplemented "${S3[@]}" put-bucket-versioning --bucket "$B" \
     --versioning-configuration Status=Enabled
   "${S3[@]}" put-bucket-versioning --bucket "$B" --versioning-configuration Status=Suspended
@@ -147,6 +166,11 @@ J
   expect_error NoSuchBucketPolicy "${S3[@]}" get-bucket-policy --bucket "$B"
   "${S3[@]}" delete-bucket-encryption --bucket "$B"
   "${S3[@]}" delete-bucket-lifecycle --bucket "$B"
+  # The provider deletes, then waits for the NotFound errors.
+  "${S3[@]}" delete-public-access-block --bucket "$B"
+  expect_error NoSuchPublicAccessBlockConfiguration "${S3[@]}" get-public-access-block --bucket "$B"
+  "${S3[@]}" delete-bucket-ownership-controls --bucket "$B"
+  expect_error OwnershipControlsNotFoundError "${S3[@]}" get-bucket-ownership-controls --bucket "$B"
   expect_error NoSuchLifecycleConfiguration "${S3[@]}" get-bucket-lifecycle-configuration --bucket "$B"
   if [ $cors = 1 ]; then
     "${S3[@]}" delete-bucket-cors --bucket "$B"

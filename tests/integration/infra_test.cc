@@ -32,6 +32,13 @@ HttpResponse Call(TestClient& c, const std::string& method, const std::string& t
 
 std::string Code(const HttpResponse& r) { return r.Xml("Code"); }
 
+// PUT ?ownershipControls with one rule.
+HttpResponse PutOwnership(TestClient& c, const std::string& bucket, const std::string& ownership) {
+  return Call(c, "PUT", "/" + bucket + "?ownershipControls",
+              "<OwnershipControls><Rule><ObjectOwnership>" + ownership +
+                  "</ObjectOwnership></Rule></OwnershipControls>");
+}
+
 // --- conditional writes
 
 class ConditionalWriteTest : public ServerTest {};
@@ -255,8 +262,8 @@ TEST_F(BucketSettingsTest, ANewBucketAnswersEveryReadAsANewS3BucketDoes) {
       {"object-lock", 404, "ObjectLockConfigurationNotFoundError"},
       {"policy", 404, "NoSuchBucketPolicy"},
       {"tagging", 404, "NoSuchTagSet"},
-      {"ownershipControls", 404, "OwnershipControlsNotFoundError"},
-      {"publicAccessBlock", 404, "NoSuchPublicAccessBlockConfiguration"},
+      {"ownershipControls", 200, "OwnershipControls"},
+      {"publicAccessBlock", 200, "PublicAccessBlockConfiguration"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.query);
@@ -275,6 +282,157 @@ TEST_F(BucketSettingsTest, ANewBucketAnswersEveryReadAsANewS3BucketDoes) {
   EXPECT_EQ(Call(*alice_, "GET", "/alice-bucket?encryption").Xml("SSEAlgorithm"), "AES256");
   EXPECT_EQ(Call(*alice_, "GET", "/alice-bucket?versioning").Xml("Status"), "");
   EXPECT_EQ(Call(*bob_, "GET", "/alice-bucket?policy").status, 403);
+}
+
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html:
+// since April 2023 a new bucket has ACLs disabled (BucketOwnerEnforced) and all
+// four Block Public Access settings on, until they are changed or deleted.
+TEST_F(BucketSettingsTest, OwnershipAndPublicAccessBlockHaveS3sDefaultsUntilDeleted) {
+  HttpResponse own = Call(*alice_, "GET", "/alice-bucket?ownershipControls");
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(own.body,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OwnershipControls "
+            "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule><ObjectOwnership>"
+            "BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>");
+  HttpResponse pab = Call(*alice_, "GET", "/alice-bucket?publicAccessBlock");
+  ASSERT_EQ(pab.status, 200) << pab.body;
+  for (const char* flag :
+       {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"}) {
+    SCOPED_TRACE(flag);
+    EXPECT_EQ(pab.Xml(flag), "true");
+  }
+
+  EXPECT_EQ(PutOwnership(*alice_, "alice-bucket", "ObjectWriter").status, 200);
+  EXPECT_EQ(Call(*alice_, "GET", "/alice-bucket?ownershipControls").Xml("ObjectOwnership"),
+            "ObjectWriter");
+  EXPECT_EQ(Code(Call(*alice_, "PUT", "/alice-bucket?ownershipControls",
+                      "<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership>"
+                      "</Rule><Rule><ObjectOwnership>BucketOwnerPreferred</ObjectOwnership>"
+                      "</Rule></OwnershipControls>")),
+            "MalformedXML");
+  EXPECT_EQ(Call(*alice_, "PUT", "/alice-bucket?publicAccessBlock",
+                 "<PublicAccessBlockConfiguration><BlockPublicAcls>false</BlockPublicAcls>"
+                 "</PublicAccessBlockConfiguration>")
+                .status,
+            200);
+  EXPECT_EQ(Call(*alice_, "GET", "/alice-bucket?publicAccessBlock").Xml("BlockPublicPolicy"),
+            "false");
+
+  // Deleted, they are gone (S3's 404s), and stay gone across a restart;
+  // deleting again is still 204.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(Call(*alice_, "DELETE", "/alice-bucket?ownershipControls").status, 204);
+    EXPECT_EQ(Call(*alice_, "DELETE", "/alice-bucket?publicAccessBlock").status, 204);
+  }
+  RestartServer();
+  HttpResponse gone = Call(*alice_, "GET", "/alice-bucket?ownershipControls");
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(Code(gone), "OwnershipControlsNotFoundError");
+  EXPECT_EQ(gone.Xml("BucketName"), "alice-bucket");
+  gone = Call(*alice_, "GET", "/alice-bucket?publicAccessBlock");
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(Code(gone), "NoSuchPublicAccessBlockConfiguration");
+
+  // Put again after a delete.
+  EXPECT_EQ(PutOwnership(*alice_, "alice-bucket", "BucketOwnerPreferred").status, 200);
+  EXPECT_EQ(Call(*alice_, "GET", "/alice-bucket?ownershipControls").Xml("ObjectOwnership"),
+            "BucketOwnerPreferred");
+}
+
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html: the
+// x-amz-object-ownership header, and no ACL but the owner's under the default
+// BucketOwnerEnforced.
+TEST_F(BucketSettingsTest, CreateBucketTakesObjectOwnershipAndRefusesAclsItDisables) {
+  EXPECT_EQ(Call(*alice_, "PUT", "/writer-bucket", "", {{"x-amz-object-ownership", "ObjectWriter"}})
+                .status,
+            200);
+  EXPECT_EQ(Call(*alice_, "GET", "/writer-bucket?ownershipControls").Xml("ObjectOwnership"),
+            "ObjectWriter");
+  EXPECT_EQ(Call(*alice_, "PUT", "/enforced-bucket", "",
+                 {{"x-amz-object-ownership", "BucketOwnerEnforced"}, {"x-amz-acl", "private"}})
+                .status,
+            200);
+  EXPECT_EQ(Call(*alice_, "GET", "/enforced-bucket?ownershipControls").Xml("ObjectOwnership"),
+            "BucketOwnerEnforced");
+
+  HttpResponse bad =
+      Call(*alice_, "PUT", "/bad-bucket", "", {{"x-amz-object-ownership", "RandomValue"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Code(bad), "InvalidArgument");
+  EXPECT_EQ(bad.XmlText("Message"), "Invalid x-amz-object-ownership header: RandomValue");
+  EXPECT_EQ(bad.Xml("ArgumentName"), "x-amz-object-ownership");
+
+  struct Case {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> headers;
+  } refused[] = {
+      {"public-read", {{"x-amz-acl", "public-read"}}},
+      {"explicit enforced",
+       {{"x-amz-acl", "authenticated-read"}, {"x-amz-object-ownership", "BucketOwnerEnforced"}}},
+      {"grant", {{"x-amz-grant-read", "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\""}}},
+  };
+  for (const Case& c : refused) {
+    SCOPED_TRACE(c.name);
+    HttpResponse r = Call(*alice_, "PUT", "/acl-bucket", "", c.headers);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(Code(r), "InvalidBucketAclWithObjectOwnership");
+    EXPECT_EQ(r.XmlText("Message"),
+              "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
+  }
+  EXPECT_EQ(Call(*alice_, "HEAD", "/acl-bucket").status, 404) << "no bucket made by a refusal";
+  EXPECT_EQ(Call(*alice_, "HEAD", "/bad-bucket").status, 404);
+}
+
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html
+TEST_F(BucketSettingsTest, BucketOwnerEnforcedRefusesAclsOtherThanTheOwners) {
+  const std::string refusal = "The bucket does not allow ACLs";
+  struct Case {
+    std::string name, method, target;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+  } refused[] = {
+      {"put public-read", "PUT", "/alice-bucket/k", {{"x-amz-acl", "public-read"}}, "x"},
+      {"put grant", "PUT", "/alice-bucket/k", {{"x-amz-grant-read", "id=\"someone\""}}, "x"},
+      {"initiate", "POST", "/alice-bucket/k?uploads", {{"x-amz-acl", "authenticated-read"}}, ""},
+      {"copy",
+       "PUT",
+       "/alice-bucket/k",
+       {{"x-amz-copy-source", "/alice-bucket/src"}, {"x-amz-acl", "public-read-write"}},
+       ""},
+      {"bucket acl private", "PUT", "/alice-bucket?acl", {{"x-amz-acl", "private"}}, ""},
+      {"bucket acl document",
+       "PUT",
+       "/alice-bucket?acl",
+       {},
+       "<AccessControlPolicy><AccessControlList/></AccessControlPolicy>"},
+  };
+  ASSERT_EQ(Call(*alice_, "PUT", "/alice-bucket/src", "source").status, 200);
+  for (const Case& c : refused) {
+    SCOPED_TRACE(c.name);
+    HttpResponse r = Call(*alice_, c.method, c.target, c.body, c.headers);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(Code(r), "AccessControlListNotSupported");
+    EXPECT_EQ(r.XmlText("Message"), refusal);
+  }
+  EXPECT_EQ(Call(*alice_, "HEAD", "/alice-bucket/k").status, 404) << "nothing written";
+  // The owner's own ACLs are what the bucket does anyway: accepted.
+  for (const char* acl : {"bucket-owner-full-control", "private"}) {
+    SCOPED_TRACE(acl);
+    EXPECT_EQ(Call(*alice_, "PUT", "/alice-bucket/k", "x", {{"x-amz-acl", acl}}).status, 200);
+  }
+  // A bucket ACL granting others cannot be turned into BucketOwnerEnforced.
+  ASSERT_EQ(Call(*alice_, "PUT", "/shared-bucket", "",
+                 {{"x-amz-object-ownership", "ObjectWriter"}, {"x-amz-acl", "public-read"}})
+                .status,
+            200);
+  HttpResponse enforce = PutOwnership(*alice_, "shared-bucket", "BucketOwnerEnforced");
+  EXPECT_EQ(enforce.status, 400) << enforce.body;
+  EXPECT_EQ(Code(enforce), "InvalidBucketAclWithObjectOwnership");
+  // With ACLs enabled, object ACLs are taken (and stored) as before.
+  ASSERT_EQ(PutOwnership(*alice_, "alice-bucket", "ObjectWriter").status, 200);
+  EXPECT_EQ(Call(*alice_, "PUT", "/alice-bucket/k", "x", {{"x-amz-acl", "public-read"}}).status,
+            200);
+  EXPECT_EQ(Call(*alice_, "PUT", "/alice-bucket?acl", "", {{"x-amz-acl", "private"}}).status, 200);
 }
 
 TEST_F(BucketSettingsTest, VersioningCanBeSuspendedButNotEnabled) {
@@ -321,11 +479,7 @@ TEST_F(BucketSettingsTest, PolicyEncryptionOwnershipAndPublicAccessBlockRoundTri
   EXPECT_EQ(Call(*alice_, "DELETE", "/alice-bucket?encryption").status, 204);
   EXPECT_EQ(Call(*alice_, "GET", "/alice-bucket?encryption").Xml("SSEAlgorithm"), "AES256");
 
-  EXPECT_EQ(Call(*alice_, "PUT", "/alice-bucket?ownershipControls",
-                 "<OwnershipControls><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership>"
-                 "</Rule></OwnershipControls>")
-                .status,
-            200);
+  EXPECT_EQ(PutOwnership(*alice_, "alice-bucket", "BucketOwnerEnforced").status, 200);
   EXPECT_EQ(Call(*alice_, "GET", "/alice-bucket?ownershipControls").Xml("ObjectOwnership"),
             "BucketOwnerEnforced");
   EXPECT_EQ(Call(*alice_, "PUT", "/alice-bucket?publicAccessBlock",
@@ -344,6 +498,9 @@ TEST_F(BucketSettingsTest, PolicyEncryptionOwnershipAndPublicAccessBlockRoundTri
 }
 
 TEST_F(BucketSettingsTest, WhatCannotBeHonouredIsRefused) {
+  // ACLs enabled, so that what is refused is refused for being unsupported
+  // (501) rather than disabled (BucketOwnerEnforced's 400).
+  ASSERT_EQ(PutOwnership(*alice_, "alice-bucket", "ObjectWriter").status, 200);
   struct Case {
     std::string target, body;
     std::vector<std::pair<std::string, std::string>> headers;
@@ -521,6 +678,60 @@ TEST_F(LifecycleTest, DueUploadsAreAbortedAndExpiredObjectsDeleted) {
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(At("HEAD", "/alice-bucket/logs/old").status, 404);
   EXPECT_EQ(At("HEAD", "/alice-bucket/logs/kept").status, 200);
+}
+
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (and
+// CopyObject, CompleteMultipartUpload): a write answers x-amz-expiration when
+// a rule will expire what it wrote; the rule id is URL-encoded.
+TEST_F(LifecycleTest, WritesAnswerTheExpirationOfWhatTheyWrote) {
+  auto real = std::chrono::system_clock::now();
+  auto day = std::chrono::hours(24);
+  auto midnight = std::chrono::floor<std::chrono::days>(real) + day;
+  offset_ = midnight + std::chrono::hours(1) - real;
+  ASSERT_EQ(At("PUT", "/alice-bucket?lifecycle",
+               "<LifecycleConfiguration><Rule><ID>expire temp logs</ID><Filter><And><Prefix>logs/"
+               "</Prefix><Tag><Key>temp</Key><Value>yes</Value></Tag></And></Filter>"
+               "<Status>Enabled</Status><Expiration><Days>2</Days></Expiration></Rule>"
+               "</LifecycleConfiguration>")
+                .status,
+            200);
+  std::time_t e = std::chrono::system_clock::to_time_t(midnight + 3 * day);
+  char date[64];
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", std::gmtime(&e));
+  const std::string expiry =
+      std::string("expiry-date=\"") + date + "\", rule-id=\"expire%20temp%20logs\"";
+
+  HttpResponse put = At("PUT", "/alice-bucket/logs/a", "x", {{"x-amz-tagging", "temp=yes"}});
+  ASSERT_EQ(put.status, 200);
+  EXPECT_EQ(put.Header("x-amz-expiration"), expiry);
+  EXPECT_EQ(At("HEAD", "/alice-bucket/logs/a").Header("x-amz-expiration"), expiry);
+  HttpResponse untagged = At("PUT", "/alice-bucket/logs/b", "x");
+  ASSERT_EQ(untagged.status, 200);
+  EXPECT_EQ(untagged.Header("x-amz-expiration"), "");
+
+  HttpResponse copy =
+      At("PUT", "/alice-bucket/logs/c", "", {{"x-amz-copy-source", "/alice-bucket/logs/a"}});
+  ASSERT_EQ(copy.status, 200) << copy.body;
+  EXPECT_EQ(copy.Header("x-amz-expiration"), expiry);
+  HttpResponse retagged = At("PUT", "/alice-bucket/logs/d", "",
+                             {{"x-amz-copy-source", "/alice-bucket/logs/a"},
+                              {"x-amz-tagging-directive", "REPLACE"},
+                              {"x-amz-tagging", "temp=no"}});
+  ASSERT_EQ(retagged.status, 200) << retagged.body;
+  EXPECT_EQ(retagged.Header("x-amz-expiration"), "");
+
+  HttpResponse init =
+      At("POST", "/alice-bucket/logs/mp?uploads", "", {{"x-amz-tagging", "temp=yes"}});
+  ASSERT_EQ(init.status, 200);
+  const std::string id = init.Xml("UploadId");
+  HttpResponse part = At("PUT", "/alice-bucket/logs/mp?partNumber=1&uploadId=" + id, "part");
+  ASSERT_EQ(part.status, 200);
+  EXPECT_EQ(part.Header("x-amz-expiration"), "") << "UploadPart does not answer it";
+  HttpResponse done = At("POST", "/alice-bucket/logs/mp?uploadId=" + id,
+                         "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
+                             part.Header("etag") + "</ETag></Part></CompleteMultipartUpload>");
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.Header("x-amz-expiration"), expiry);
 }
 
 // --- seeding

@@ -88,6 +88,14 @@ TEST_F(InitiateTest, DecodesPercentEncodedKeys) {
 }
 
 TEST_F(InitiateTest, RecordsMetadataAndHeadersDurably) {
+  // ACLs enabled (a new bucket's BucketOwnerEnforced refuses public-read).
+  HttpRequest own;
+  own.method = "PUT";
+  own.target = "/alice-bucket?ownershipControls";
+  own.body =
+      "<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule>"
+      "</OwnershipControls>";
+  ASSERT_EQ(alice_->Send(own).status, 200);
   HttpResponse r = Initiate("/alice-bucket/doc.bin?uploads",
                             {{"Content-Type", "image/png"},
                              {"X-Amz-Meta-Foo1", "value1"},

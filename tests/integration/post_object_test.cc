@@ -200,6 +200,67 @@ TEST_F(PostObjectTest, EachViolationGetsS3sError) {
   EXPECT_EQ(Head("up/a").status, 404) << "nothing stored by a refused form";
 }
 
+// https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html: the
+// tagging field is a Tagging document, its tags validated as PutObjectTagging's.
+TEST_F(PostObjectTest, TheTaggingFieldTagsTheObject) {
+  const std::string policy =
+      R"({"bucket": "alice-bucket"}, ["starts-with", "$key", "t/"], ["starts-with", "$tagging", ""])";
+  auto tagging = [](const std::string& tags) {
+    return "<Tagging><TagSet>" + tags + "</TagSet></Tagging>";
+  };
+  auto tag = [](const std::string& k, const std::string& v) {
+    return "<Tag><Key>" + k + "</Key><Value>" + v + "</Value></Tag>";
+  };
+  HttpResponse r =
+      Post(With(SignedV4(policy),
+                {{"key", "t/tagged"},
+                 {"tagging", tagging(tag("project", "blue") + tag("team", "web ui"))}}),
+           "body");
+  ASSERT_EQ(r.status, 204) << r.body;
+  HttpResponse got = Head("t/tagged?tagging");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.XmlAll("Key"), (std::vector<std::string>{"project", "team"}));
+  EXPECT_EQ(got.XmlAll("Value"), (std::vector<std::string>{"blue", "web ui"}));
+  EXPECT_EQ(Head("t/tagged").Header("x-amz-tagging-count"), "2");
+
+  // S3 ignores a well-formed document that is not a Tagging one.
+  r = Post(With(SignedV4(policy), {{"key", "t/other"}, {"tagging", "<Other></Other>"}}), "body");
+  ASSERT_EQ(r.status, 204) << r.body;
+  EXPECT_TRUE(Head("t/other?tagging").XmlAll("Tag").empty());
+
+  std::string eleven;
+  for (int i = 0; i < 11; ++i) eleven += tag("k" + std::to_string(i), "v");
+  struct Case {
+    std::string name, tagging, code;
+  } cases[] = {
+      {"not xml", "project=blue", "MalformedXML"},
+      {"no tag set", "<Tagging></Tagging>", "MalformedXML"},
+      {"aws: prefix", tagging(tag("aws:x", "1")), "InvalidTag"},
+      {"duplicate key", tagging(tag("a", "1") + tag("a", "2")), "InvalidTag"},
+      {"eleven tags", tagging(eleven), "InvalidTag"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    r = Post(With(SignedV4(policy), {{"key", "t/refused"}, {"tagging", c.tagging}}), "body");
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.Xml("Code"), c.code);
+  }
+  EXPECT_EQ(Head("t/refused").status, 404) << "nothing stored by a refused form";
+}
+
+// A new bucket's BucketOwnerEnforced takes no ACL but the owner's, from a
+// form's acl field as from PutObject's header.
+TEST_F(PostObjectTest, AnAclFieldBeyondTheOwnersIsRefusedWhileAclsAreDisabled) {
+  const std::string policy = R"({"bucket": "alice-bucket"}, ["starts-with", "$key", "a/"],
+      ["starts-with", "$acl", ""])";
+  HttpResponse r = Post(With(SignedV4(policy), {{"key", "a/public"}, {"acl", "public-read"}}), "x");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.Xml("Code"), "AccessControlListNotSupported");
+  EXPECT_EQ(Head("a/public").status, 404);
+  r = Post(With(SignedV4(policy), {{"key", "a/private"}, {"acl", "private"}}), "x");
+  EXPECT_EQ(r.status, 204) << r.body;
+}
+
 TEST_F(PostObjectTest, OnlyTheBucketOwnerUploads) {
   Fields f =
       With(SignedV4(R"({"bucket": "alice-bucket"}, {"key": "b.txt"})", "", "AKIABOB", "bob-secret"),

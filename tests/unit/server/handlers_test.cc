@@ -88,6 +88,29 @@ TEST_F(HandlersTest, MalformedCorsConfigurationIsRefused) {
   EXPECT_EQ(h_.Do("GET", "/photos?cors").error.code(), ErrorCode::kNoSuchCORSConfiguration);
 }
 
+// A new bucket: ACLs disabled (BucketOwnerEnforced) until its ownership
+// controls are deleted, after which GET is S3's 404 and ACLs are taken.
+TEST_F(HandlersTest, OwnershipDefaultsToEnforcedAndDeletingItEnablesAcls) {
+  Response own = h_.Do("GET", "/photos?ownershipControls");
+  ASSERT_TRUE(own.error.ok()) << own.error;
+  EXPECT_NE(HandlerHarness::Body(own).find("<ObjectOwnership>BucketOwnerEnforced<"),
+            std::string::npos);
+  EXPECT_EQ(h_.Do("PUT", "/photos/a", "x", {{"x-amz-acl", "public-read"}}).error.code(),
+            ErrorCode::kAccessControlListNotSupported);
+  EXPECT_TRUE(
+      h_.Do("PUT", "/photos/a", "x", {{"x-amz-acl", "bucket-owner-full-control"}}).error.ok());
+  EXPECT_EQ(h_.Do("PUT", "/photos?acl", "", {{"x-amz-acl", "private"}}).error.code(),
+            ErrorCode::kAccessControlListNotSupported);
+
+  Response del = h_.Do("DELETE", "/photos?ownershipControls");
+  ASSERT_TRUE(del.error.ok()) << del.error;
+  EXPECT_EQ(del.status, 204);
+  EXPECT_EQ(h_.Do("GET", "/photos?ownershipControls").error.code(),
+            ErrorCode::kOwnershipControlsNotFoundError);
+  EXPECT_TRUE(h_.Do("PUT", "/photos/a", "x", {{"x-amz-acl", "public-read"}}).error.ok());
+  EXPECT_TRUE(h_.Do("PUT", "/photos?acl", "", {{"x-amz-acl", "private"}}).error.ok());
+}
+
 TEST_F(HandlersTest, AnotherUsersBucketIsRefusedBeforeTheHandler) {
   h_.set_user({"mallory", "AKM", "secret-m", false});
   EXPECT_EQ(h_.Do("GET", "/photos?list-type=2").error.code(), ErrorCode::kAccessDenied);

@@ -303,6 +303,14 @@ TEST_P(ObjectStoreTest, BucketSettingsAreStoredReplacedRemovedAndGoWithTheBucket
   EXPECT_EQ(*all, (std::vector<std::pair<std::string, std::string>>{{kBucket, "<b/>"},
                                                                     {"other", "<o/>"}}));
 
+  // An empty document is one, not the absence of one (the server records a
+  // deleted setting that a new bucket has by default so).
+  ASSERT_TRUE(store_->PutBucketSetting(kBucket, 0, "ownershipControls", std::string()).ok());
+  Result<std::optional<std::string>> empty = store_->GetBucketSetting(kBucket, "ownershipControls");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->has_value());
+  EXPECT_EQ(empty->value_or("none"), "");
+
   // Removing is idempotent and leaves the other settings.
   ASSERT_TRUE(store_->PutBucketSetting(kBucket, 0, "cors", std::nullopt).ok());
   ASSERT_TRUE(store_->PutBucketSetting(kBucket, 0, "cors", std::nullopt).ok());
