@@ -112,6 +112,34 @@ void ExpectAttrsEq(const ObjectAttrs& got, const ObjectAttrs& want) {
   EXPECT_EQ(got.sse_kms_key_id, want.sse_kms_key_id);
 }
 
+// While it lives, every write past a file's first byte fails (EFBIG, as on a
+// full disk), so commits fail; the limit and SIGXFSZ's action are restored
+// when it goes.
+class WritesFail {
+ public:
+  WritesFail() {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    ok_ =
+        sigaction(SIGXFSZ, &ignore, &old_action_) == 0 && getrlimit(RLIMIT_FSIZE, &old_limit_) == 0;
+    rlimit tiny = old_limit_;
+    tiny.rlim_cur = 1;
+    ok_ = ok_ && setrlimit(RLIMIT_FSIZE, &tiny) == 0;
+  }
+  ~WritesFail() {
+    setrlimit(RLIMIT_FSIZE, &old_limit_);
+    sigaction(SIGXFSZ, &old_action_, nullptr);
+  }
+  WritesFail(const WritesFail&) = delete;
+  WritesFail& operator=(const WritesFail&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  struct sigaction old_action_ {};
+  rlimit old_limit_{};
+  bool ok_ = false;
+};
+
 class ObjectStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -1369,19 +1397,13 @@ TEST_P(FileObjectStoreTest, FailedCommitFailsItsCallsAndRemovesTheirNewBytes) {
   lost.etag = "\"" + Md5Hex("lost bytes") + "\"";
   lost.manifest = {*lost_blob};
 
-  struct sigaction ignore {
-  }, old_action{};
-  ignore.sa_handler = SIG_IGN;
-  ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);
-  rlimit old_limit{};
-  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  rlimit tiny = old_limit;
-  tiny.rlim_cur = 1;  // every write past the first byte of a file fails
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &tiny), 0);
-  Status put_part = store_->PutPart(upload, part);
-  Status put_object = store_->PutObject(lost);
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  sigaction(SIGXFSZ, &old_action, nullptr);
+  Status put_part, put_object;
+  {
+    WritesFail fail;
+    ASSERT_TRUE(fail.ok());
+    put_part = store_->PutPart(upload, part);
+    put_object = store_->PutObject(lost);
+  }
 
   // Not OK, since not committed.
   EXPECT_FALSE(put_part.ok());
@@ -1422,18 +1444,11 @@ TEST_P(FileObjectStoreTest, ASettingWhoseCommitFailedIsNotServedAfterwards) {
       },
       asio::detached);
 
-  struct sigaction ignore {
-  }, old_action{};
-  ignore.sa_handler = SIG_IGN;
-  ASSERT_EQ(sigaction(SIGXFSZ, &ignore, &old_action), 0);
-  rlimit old_limit{};
-  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  rlimit tiny = old_limit;
-  tiny.rlim_cur = 1;  // every write past the first byte of a file fails
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &tiny), 0);
-  io.run();
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  sigaction(SIGXFSZ, &old_action, nullptr);
+  {
+    WritesFail fail;
+    ASSERT_TRUE(fail.ok());
+    io.run();
+  }
 
   EXPECT_FALSE(put.ok());
   // The read ran while the write waited for its commit (the same event
