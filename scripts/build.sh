@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 BUILD_DIR="${S2LITE_BUILD_DIR:-build}"
 # ccache keys on paths relative to the tree, so another checkout of it (CI's
 # container image build, a git worktree) reuses what this one compiled.
+# It also keys on the locale (the compiler's messages): one fixed locale.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR=1
+unset LC_CTYPE LC_MESSAGES
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
 GEN=()
 if command -v ninja >/dev/null 2>&1; then GEN=(-G Ninja); fi
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
