@@ -75,6 +75,7 @@ void GroupCommitter::Enqueue(Waiter w) {
   // Only the first waiter wakes the committer; while it gathers it
   // waits for calls in flight to get here, not for each waiter. Waiters a
   // turn's leader left behind (in_turn) came before without waking it.
+  if (in_turn_) wake_thread_ = true;
   if (waiters_.size() == 1 || in_turn_) cv_.notify_one();
 }
 
@@ -99,7 +100,10 @@ Task<Status> GroupCommitter::CommitInTurn(uint64_t id) {
           // The leader took the others meanwhile, and may not have seen
           // this one: the thread completes it (after a commit, so this
           // call's group has ended whichever commit ended it).
-          if (!leader_) cv_.notify_one();
+          if (!leader_) {
+            wake_thread_ = true;
+            cv_.notify_one();
+          }
         },
         asio::use_awaitable);
   }
@@ -132,7 +136,10 @@ void GroupCommitter::Run() {
     bool last = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stop_ || !waiters_.empty(); });
+      // With in_turn, the waiters belong to a turn's leader unless the
+      // thread was asked (a slow commit, a call the leader missed).
+      cv_.wait(lock, [this] { return stop_ || (in_turn_ ? wake_thread_ : !waiters_.empty()); });
+      wake_thread_ = false;
       const auto deadline = std::chrono::steady_clock::now() + kGather;
       size_t seen = 0;
       while (!stop_ && (waiters_.size() != seen || in_flight_ > 0) &&

@@ -94,7 +94,8 @@ class GroupCommitter {
   const bool in_turn_;
   std::function<bool()> slow_;
   std::mutex mu_;
-  bool leader_ = false;  // a caller will commit at the end of its turn (mu_)
+  bool leader_ = false;       // a caller will commit at the end of its turn (mu_)
+  bool wake_thread_ = false;  // in_turn: the thread is asked to commit (mu_)
   std::condition_variable cv_;
   std::vector<Waiter> waiters_;
   std::atomic<int> in_flight_{0};  // calls not yet waiting
