@@ -325,10 +325,8 @@ std::string ExpirationHeader(const LifecycleDate& d) {
 Task<void> AddExpirationHeader(Response& r, ServerState& state, const storage::ObjectInfo& object) {
   const std::vector<LifecycleRule> rules = co_await BucketLifecycle(state, object.bucket);
   if (rules.empty()) co_return;
-  storage::TimeMs created = object.last_modified;
-  if (created == 0)
-    created = std::chrono::duration_cast<std::chrono::milliseconds>(state.Now().time_since_epoch())
-                  .count();
+  const storage::TimeMs created =
+      object.last_modified != 0 ? object.last_modified : ToTimeMs(state.Now());
   if (auto expiry = ExpirationOf(rules, object, created))
     r.AddHeader("x-amz-expiration", ExpirationHeader(*expiry));
 }

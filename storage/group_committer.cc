@@ -57,26 +57,31 @@ Task<Status> GroupCommitter::Call::Committed(uint64_t id) {
       co_return c_.EndOf(id);
     }
   }
-  co_return co_await c_.Wait(id);
+  co_return co_await c_.Wait(id, false);
 }
 
-Task<Status> GroupCommitter::Wait(uint64_t id) {
+Task<Status> GroupCommitter::Wait(uint64_t id, bool follows_leader) {
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
-      [this, id](auto handler) {
+      [this, id, follows_leader](auto handler) {
         auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-        Enqueue(Waiter{id, std::move(work), std::move(handler)});
+        Enqueue(Waiter{id, std::move(work), std::move(handler)}, follows_leader);
       },
       asio::use_awaitable);
 }
 
-void GroupCommitter::Enqueue(Waiter w) {
+void GroupCommitter::Enqueue(Waiter w, bool follows_leader) {
   std::lock_guard lock(mu_);
   waiters_.push_back(std::move(w));
-  // Only the first waiter wakes the committer; while it gathers it
-  // waits for calls in flight to get here, not for each waiter. Waiters a
-  // turn's leader left behind (in_turn) came before without waking it.
-  if (in_turn_) wake_thread_ = true;
-  if (waiters_.size() == 1 || in_turn_) cv_.notify_one();
+  // Without in_turn, only the first waiter wakes the committer; while it
+  // gathers it waits for calls in flight to get here, not for each waiter.
+  // With in_turn, a turn's leader takes the waiters that follow it; the
+  // thread is woken for anyone else (a slow commit, or a follower that came
+  // after the leader took the others: it is completed after a commit, so its
+  // group has ended whichever commit ended it).
+  const bool wake = in_turn_ ? !(follows_leader && leader_) : waiters_.size() == 1;
+  if (!wake) return;
+  wake_thread_ = true;
+  cv_.notify_one();
 }
 
 // Whoever waits first in a turn leads: it yields once (to the back of its
@@ -91,22 +96,7 @@ Task<Status> GroupCommitter::CommitInTurn(uint64_t id) {
     lead = !leader_;
     leader_ = true;
   }
-  if (!lead) {
-    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
-        [this, id](auto handler) {
-          auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-          std::lock_guard lock(mu_);
-          waiters_.push_back(Waiter{id, std::move(work), std::move(handler)});
-          // The leader took the others meanwhile, and may not have seen
-          // this one: the thread completes it (after a commit, so this
-          // call's group has ended whichever commit ended it).
-          if (!leader_) {
-            wake_thread_ = true;
-            cv_.notify_one();
-          }
-        },
-        asio::use_awaitable);
-  }
+  if (!lead) co_return co_await Wait(id, /*follows_leader=*/true);
   co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
   std::vector<Waiter> batch;
   bool slow = slow_ && slow_();
@@ -115,7 +105,7 @@ Task<Status> GroupCommitter::CommitInTurn(uint64_t id) {
     leader_ = false;
     if (!slow) batch.swap(waiters_);
   }
-  if (slow) co_return co_await Wait(id);  // with the others, on the thread
+  if (slow) co_return co_await Wait(id, false);  // with the others, on the thread
   static_cast<void>(commit_());
   CompleteBatch(batch);
   co_return EndOf(id);

@@ -81,10 +81,12 @@ class GroupCommitter {
     boost::asio::executor_work_guard<boost::asio::any_io_executor> work;
     boost::asio::any_completion_handler<void(Status)> handler;
   };
-  Task<Status> Wait(uint64_t id);
+  // Completes once group `id` has ended; `follows_leader`: a turn's leader
+  // (in_turn) is to take this waiter.
+  Task<Status> Wait(uint64_t id, bool follows_leader);
   // `in_turn`: as the turn's leader, or as a waiter when another leads.
   Task<Status> CommitInTurn(uint64_t id);
-  void Enqueue(Waiter w);
+  void Enqueue(Waiter w, bool follows_leader);
   Status EndOf(uint64_t id);
   void Run();
   void CompleteBatch(std::vector<Waiter>& batch);
