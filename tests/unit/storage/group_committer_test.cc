@@ -72,6 +72,22 @@ void SpawnCalls(asio::io_context& io, GroupCommitter& c, FakeGroups& g, int n,
   }
 }
 
+// `loops` threads, each running `rounds` event loops of `each` calls.
+void RunLoops(GroupCommitter& c, FakeGroups& g, int loops, int rounds, int each,
+              std::atomic<int>& done, std::atomic<int>& wrong) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < loops; ++t) {
+    threads.emplace_back([&] {
+      for (int r = 0; r < rounds; ++r) {
+        asio::io_context io(1);
+        SpawnCalls(io, c, g, each, done, wrong);
+        io.run();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
 TEST(GroupCommitterTest, CallsReadyInOneTurnShareOneCommitOnTheirOwnThread) {
   FakeGroups g;
   GroupCommitter c([&] { return g.Commit(); }, [&](uint64_t id) { return g.Ended(id); },
@@ -92,17 +108,7 @@ TEST(GroupCommitterTest, CallsOnSeveralLoopsEachEndCommitted) {
                    /*in_turn=*/true);
   constexpr int kLoops = 4, kRounds = 200, kEach = 5;
   std::atomic<int> done{0}, wrong{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kLoops; ++t) {
-    threads.emplace_back([&] {
-      for (int r = 0; r < kRounds; ++r) {
-        asio::io_context io(1);
-        SpawnCalls(io, c, g, kEach, done, wrong);
-        io.run();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  RunLoops(c, g, kLoops, kRounds, kEach, done, wrong);
   EXPECT_EQ(done.load(), kLoops * kRounds * kEach);
   EXPECT_EQ(wrong.load(), 0);
 }
@@ -129,17 +135,7 @@ TEST(GroupCommitterTest, WithoutInTurnTheThreadCommitsForConcurrentCalls) {
   FakeGroups g;
   GroupCommitter c([&] { return g.Commit(); }, [&](uint64_t id) { return g.Ended(id); });
   std::atomic<int> done{0}, wrong{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      for (int r = 0; r < 50; ++r) {
-        asio::io_context io(1);
-        SpawnCalls(io, c, g, 5, done, wrong);
-        io.run();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  RunLoops(c, g, 4, 50, 5, done, wrong);
   EXPECT_EQ(done.load(), 4 * 50 * 5);
   EXPECT_EQ(wrong.load(), 0);
 }
